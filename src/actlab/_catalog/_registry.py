@@ -1,0 +1,64 @@
+"""The one registry of activation specs. Every other list of names in actlab is read from here."""
+
+from __future__ import annotations
+
+import difflib
+
+from ._spec import Spec
+
+_SPECS: dict[str, Spec] = {}
+_LOOKUP: dict[str, str] = {}  # lower-case canonical name or alias -> canonical name
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+def register(spec: Spec) -> Spec:
+    """Add a spec; a name or alias that is already taken is a programming error."""
+    for n in (spec.name, *spec.aliases):
+        k = _key(n)
+        if k in _LOOKUP:
+            raise ValueError(f"register: name {n!r} of {spec.name!r} is already {_LOOKUP[k]!r}")
+        _LOOKUP[k] = spec.name
+    _SPECS[spec.name] = spec
+    return spec
+
+
+def names() -> list[str]:
+    """All canonical activation names, sorted."""
+    _load()
+    return sorted(_SPECS)
+
+
+def aliases() -> dict[str, str]:
+    """Every alias, mapped to its canonical name."""
+    _load()
+    return {a: s.name for s in _SPECS.values() for a in s.aliases}
+
+
+def resolve(name: str) -> Spec:
+    """The spec for a name or alias, case-insensitive; an unknown name lists the closest ones."""
+    _load()
+    if not isinstance(name, str):
+        raise TypeError(f"get: name must be a str, got {type(name).__name__} {name!r}")
+    k = _key(name)
+    if k in _LOOKUP:
+        return _SPECS[_LOOKUP[k]]
+    close = difflib.get_close_matches(k, list(_LOOKUP), n=3, cutoff=0.6)
+    hint = ""
+    if close:
+        shown = [c if _LOOKUP[c] == c else f"{c} (= {_LOOKUP[c]})" for c in close]
+        hint = "; did you mean " + " or ".join(repr(s) for s in shown) + "?"
+    raise ValueError(f"unknown activation {name!r}{hint} (actlab.names() lists all {len(_SPECS)})")
+
+
+def specs() -> list[Spec]:
+    """Every spec, in name order."""
+    _load()
+    return [_SPECS[n] for n in sorted(_SPECS)]
+
+
+def _load() -> None:
+    if not _SPECS:
+        from . import _elementwise, _gated, _vector  # noqa: F401  (registering is importing)
