@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _registry
 from ._spec import REQUIRED, Param, ResolvedFacts, Spec, is_real_number
-from ._xp import Array, Prepared, as_like, prepare
+from ._xp import Array, Prepared, as_like, const, mul_nan_safe, prepare
 
 
 def get(name: str | Activation, **params: Any) -> Activation:
@@ -140,10 +140,11 @@ class Activation:
         return self._product(x, v, "v", where, transpose=False)
 
     def jacobian(self, x: Any, *, where: Any = None) -> Array:
-        """∂f/∂x along the activation's axis: shape (..., m, n) for input (..., n) there.
+        """∂f/∂x along the activation's axis: shape (*batch, m, n), one matrix per position of
+        the other axes (``batch``: x's shape without that axis, in order).
 
         Elementwise activations use the last axis (a diagonal matrix per row); vector and gated
-        ones use their ``axis`` parameter, which is moved last. For gated ones m = n/2.
+        ones use their ``axis`` parameter. n is that axis' length; m = n, or n/2 for gated ones.
         """
         prep = prepare(x, self.name)
         xp = prep.xp
@@ -155,7 +156,7 @@ class Activation:
                 d = self.spec.derivative(xp, xw, p)  # type: ignore[misc]
                 n = xw.shape[-1]
                 eye = xp.eye(n, dtype=d.dtype, device=aac.device(d))
-                return prep.finish(d[..., None, :] * eye)
+                return prep.finish(_diag(xp, d, eye))
             return self._along_axis(prep, p, where, _jacobian, keep_last_two=True)
 
     def param_vjp(self, x: Any, g: Any) -> dict[str, Array]:
@@ -244,6 +245,8 @@ class Activation:
             mask = _mask(xp, where, x, self.name)
             mask = xp.moveaxis(mask, ax, -1)
         em = None if extra is None else xp.moveaxis(extra, ax, -1)
+        if p.get("_noise") is not None:  # noise was drawn in x's layout
+            p = {**p, "_noise": xp.moveaxis(p["_noise"], ax, -1)}
         if self.kind == "gated":
             n = xm.shape[-1]
             if n % 2:
@@ -254,8 +257,8 @@ class Activation:
             y = fn(self, xp, xm, p, em, gated=True)
         else:
             y = fn(self, xp, xm, p, em, mask=mask)
-        if keep_last_two:
-            return xp.moveaxis(y, -2, ax) if ax != x.ndim - 1 else y
+        if keep_last_two:  # a Jacobian: its two matrix axes stay last
+            return y
         return xp.moveaxis(y, -1, ax)
 
     def _gate(self) -> tuple[Spec, dict[str, Any]]:
@@ -285,7 +288,7 @@ def _forward(
     if gated:
         gspec, gp = act._gate()
         a, b = _split(xp, xm)
-        return a * gspec.forward(xp, b, gp)  # type: ignore[misc]
+        return mul_nan_safe(xp, a, gspec.forward(xp, b, gp))  # type: ignore[misc]
     return act.spec.forward(xp, xm, p, mask)  # type: ignore[misc]
 
 
@@ -302,8 +305,8 @@ def _vjp(
     if gated:
         gspec, gp = act._gate()
         a, b = _split(xp, xm)
-        ga = g * gspec.forward(xp, b, gp)  # type: ignore[misc]
-        gb = g * a * gspec.derivative(xp, b, gp)  # type: ignore[misc]
+        ga = mul_nan_safe(xp, g, gspec.forward(xp, b, gp))  # type: ignore[misc]
+        gb = mul_nan_safe(xp, g * a, gspec.derivative(xp, b, gp))  # type: ignore[misc]
         return xp.concat([ga, gb], axis=-1)
     return act.spec.vjp(xp, xm, g, p, mask)  # type: ignore[misc]
 
@@ -322,7 +325,9 @@ def _jvp(
         gspec, gp = act._gate()
         a, b = _split(xp, xm)
         va, vb = _split(xp, v)
-        return va * gspec.forward(xp, b, gp) + a * gspec.derivative(xp, b, gp) * vb  # type: ignore[misc]
+        fb = gspec.forward(xp, b, gp)  # type: ignore[misc]
+        db = gspec.derivative(xp, b, gp)  # type: ignore[misc]
+        return mul_nan_safe(xp, va, fb) + mul_nan_safe(xp, mul_nan_safe(xp, a, db), vb)
     return act.spec.jvp(xp, xm, v, p, mask)  # type: ignore[misc]
 
 
@@ -341,10 +346,15 @@ def _jacobian(
         a, b = _split(xp, xm)
         m = a.shape[-1]
         eye = xp.eye(m, dtype=xm.dtype, device=aac.device(xm))
-        left = gspec.forward(xp, b, gp)[..., None, :] * eye  # type: ignore[misc]
-        right = (a * gspec.derivative(xp, b, gp))[..., None, :] * eye  # type: ignore[misc]
+        left = _diag(xp, gspec.forward(xp, b, gp), eye)  # type: ignore[misc]
+        right = _diag(xp, mul_nan_safe(xp, a, gspec.derivative(xp, b, gp)), eye)  # type: ignore[misc]
         return xp.concat([left, right], axis=-1)
     return act.spec.jacobian(xp, xm, p, mask)  # type: ignore[misc]
+
+
+def _diag(xp: ModuleType, d: Array, eye: Array) -> Array:
+    """A batch of diagonal matrices with d on the diagonal (inf/NaN stay off the zeros)."""
+    return xp.where(eye == 1, d[..., None, :], const(xp, d, 0.0) * eye)
 
 
 def _axis(act: Activation, ndim: int, p: Mapping[str, Any] | None) -> int:

@@ -30,6 +30,8 @@ from ._spec import (
     Spec,
 )
 from ._xp import (
+    INV_SQRT_2PI,
+    SQRT1_2,
     Array,
     at_inf,
     clamp_abs,
@@ -45,6 +47,7 @@ from ._xp import (
     npdf,
     sigmoid,
     sigmoid_dd,
+    special,
     two_prod,
     two_sum,
 )
@@ -84,8 +87,166 @@ def _mul_dd(xp: ModuleType, c: float, x: Array) -> tuple[Array, Array]:
     """c·x as a double-double (c a Python float), exact for |x| ≤ 1e150."""
     if c == 1.0:
         return x, xp.zeros_like(x)
-    xc = clamp_abs(xp, x, 1e150)
-    return dd_mul_const(xp, xc, c, 0.0)
+    # Dekker's splitting overflows above ~1e300: scale large |x| by 2^-600 first (exact) and
+    # the parts back by 2^600 (exact, unless c·x itself overflows, which gives ±inf).
+    big = xp.abs(x) > 1e150
+    xs = xp.where(big, x * 2.0**-600, x)
+    h, lo = dd_mul_const(xp, xs, c, 0.0)
+    return xp.where(big, h * 2.0**600, h), xp.where(big, lo * 2.0**600, lo)
+
+
+# ===================================================================== derivatives near their roots
+# Near a root x0 of f', f' = a − b with a ≈ b loses all relative accuracy (~500 ULP for gelu at
+# x = −0.75). There f' is evaluated as its Taylor series in d = x − x0, with x0 a double-double:
+# no cancellation. Coefficients (and x0 as hi, lo) from tools/root_series.py.
+
+_ROOT_RADIUS = 0.5
+_ROOT_SERIES: dict[str, tuple[str, str, tuple[float, ...]]] = {
+    "gelu": (
+        "-0x1.80ead197f00b4p-1",
+        "0x1.13e74c58cada8p-56",
+        (
+            0.4314939923140469,
+            0.388284982990552,
+            -0.018199676398671087,
+            -0.1140082332972217,
+            -0.014771522148244337,
+            0.019421679838189067,
+            0.004539228379125415,
+            -0.002239538068073497,
+            -0.0007448268386746817,
+            0.00018633974623233514,
+            8.615947861116571e-05,
+            -1.121438018842664e-05,
+            -7.74846130700372e-06,
+            4.3284506257392273e-07,
+            5.702764979242107e-07,
+            -1.6044265494246427e-09,
+            -3.5459866461783865e-08,
+            -1.396942086426202e-09,
+            1.90319840501314e-09,
+            1.4506418938779426e-10,
+            -8.950037692726255e-11,
+            -9.950340824808053e-12,
+            3.725967039270119e-12,
+            5.482292964742324e-13,
+            -1.3820118240601056e-13,
+            -2.5871508475507507e-14,
+        ),
+    ),
+    "gelu_tanh": (
+        "-0x1.81429f9e97e4dp-1",
+        "0x1.4f523ed77dbdcp-55",
+        (
+            0.4304000910248585,
+            0.38751844613578895,
+            -0.01578285352184803,
+            -0.11394448308095899,
+            -0.01661932834305256,
+            0.019682309459833118,
+            0.005261059254921912,
+            -0.0024227318458750974,
+            -0.0009274420230205449,
+            0.00026392764052681053,
+            0.00012425227802639782,
+            -3.4956171694436116e-05,
+            -1.5950896871645105e-05,
+            5.918611710894005e-06,
+            2.4335516344299543e-06,
+            -9.898647747433667e-07,
+            -4.3102482988029016e-07,
+            1.4157556987729473e-07,
+            7.520740909289922e-08,
+            -1.6978217459781023e-08,
+            -1.196180847972441e-08,
+            1.7637802707907564e-09,
+            1.744987137846621e-09,
+            -1.708811216951738e-10,
+            -2.433873557833449e-10,
+            1.687283177355558e-11,
+        ),
+    ),
+    "silu": (
+        "-0x1.474973c84120bp+0",
+        "-0x1.f8d74bc9ac154p-54",
+        (
+            0.2178117057198001,
+            0.1466487969969469,
+            0.018874814223782312,
+            -0.015222655223188032,
+            -0.006606589138356696,
+            0.000126627410081122,
+            0.0007985218818397998,
+            0.00018570724361186496,
+            -4.090534237428612e-05,
+            -2.9733542213263917e-05,
+            -2.942631888842464e-06,
+            2.346029682463866e-06,
+            8.599695028268575e-07,
+            -3.051244750055421e-08,
+            -9.266646309267441e-08,
+            -1.8877622907727957e-08,
+            4.619379769031606e-09,
+            2.9177603026903803e-09,
+            2.3648315053103244e-10,
+            -2.251366201881081e-10,
+            -7.50344609385287e-11,
+            3.998547874723996e-12,
+            8.04274075537398e-12,
+            1.4842855116792256e-12,
+            -4.1428341124873365e-13,
+            -2.3496573817834053e-13,
+        ),
+    ),
+    "mish": (
+        "-0x1.31432c0d12d84p+0",
+        "-0x1.bf319154da210p-55",
+        (
+            0.2669479140495345,
+            0.20473126408010586,
+            0.04190782104360987,
+            -0.020271822716684245,
+            -0.01582112656173338,
+            -0.0033606849270232685,
+            0.0010924055409445854,
+            0.0009898181021289196,
+            0.00025412936386191073,
+            -4.1961496031696126e-05,
+            -5.582891567360688e-05,
+            -1.72992708103044e-05,
+            9.427361327376651e-07,
+            2.9088199364912223e-06,
+            1.071676702702074e-06,
+            2.6879417855557728e-08,
+            -1.4117255919499382e-07,
+            -6.174424363104907e-08,
+            -5.460186173028381e-09,
+            6.3895954615089855e-09,
+            3.3604012383661332e-09,
+            4.817646300218697e-10,
+            -2.6751871594311224e-10,
+            -1.7442209713382678e-10,
+            -3.3904729895707114e-11,
+            1.0101727316036154e-11,
+        ),
+    ),
+}
+_ROOTS = {
+    k: (float.fromhex(hi), float.fromhex(lo), coeffs)
+    for k, (hi, lo, coeffs) in _ROOT_SERIES.items()
+}
+
+
+def _near_root(xp: ModuleType, t: Array, t_lo: Array | float, key: str, general: Array) -> Array:
+    """f' from its series where t = t + t_lo is within _ROOT_RADIUS of the root, else general."""
+    hi, lo, coeffs = _ROOTS[key]
+    d = (t - hi) + (t_lo - lo)
+    inside = xp.abs(d) < _ROOT_RADIUS
+    dc = xp.where(inside, d, const(xp, t, 0.0))
+    acc = xp.zeros_like(t)
+    for c in reversed(coeffs):
+        acc = acc * dc + c
+    return xp.where(inside, acc * dc, general)
 
 
 # ============================================================================== step and linear
@@ -442,6 +603,7 @@ elementwise(
         torch=Peer(
             "torch.nn.functional.prelu",
             {"alpha": "weight"},
+            tensors=("weight",),
             module="torch.nn.PReLU",
             note="weight is a tensor; actlab takes a scalar or an array",
         ),
@@ -737,7 +899,7 @@ def _gelu_f(xp: ModuleType, x: Array, p: Params) -> Array:
         h, lo = _gelu_tanh_arg(xp, x)
         y = xf * sigmoid_dd(xp, h, lo)
     else:
-        y = xf * ndtr(xp, xf)
+        y = ndtr(xp, xf, scale=xf)
     return at_inf(xp, x, y, 0.0, INF)
 
 
@@ -748,9 +910,14 @@ def _gelu_d(xp: ModuleType, x: Array, p: Params) -> Array:
         s = sigmoid_dd(xp, h, lo)
         xc = clamp_abs(xp, xf, _GT_CLAMP)
         du = _GT_A[0] + 3.0 * _GT_B[0] * xc * xc
-        y = s * (1.0 + xc * du * sigmoid(xp, -h))
+        y = _near_root(xp, xf, 0.0, "gelu_tanh", s * (1.0 + xc * du * sigmoid(xp, -h)))
     else:
-        y = ndtr(xp, xf) + xf * npdf(xp, xf)
+        # x < 0: Φ(x) + xφ(x) = exp(−x²/2)·(½·erfcx(−x/√2) + x/√(2π)), one exp, rounded once
+        erfcx = special(xp, "erfcx")
+        inner = 0.5 * erfcx(xp.abs(xf) * SQRT1_2) + xf * INV_SQRT_2PI
+        left = exp_neg_sq(xp, xf, half=True, scale=inner)
+        y = xp.where(xf < 0, left, ndtr(xp, xf) + xf * npdf(xp, xf))
+        y = _near_root(xp, xf, 0.0, "gelu", y)
     return at_inf(xp, x, y, 0.0, 1.0)
 
 
@@ -840,7 +1007,9 @@ def _silu_d(xp: ModuleType, x: Array, p: Params) -> Array:
         return _silu_d_array(xp, x, b)
     xf, s, sm = _silu_parts(xp, x, b)
     _, _, lo, hi = _silu_inf(b)
-    return at_inf(xp, x, s * (1.0 + b * xf * sm), lo, hi)
+    t, t_lo = _mul_dd(xp, b, xf)  # f'(x) = g(βx), g(t) = σ(t)(1 + tσ(−t)), root t0 ≈ −1.2785
+    y = _near_root(xp, t, t_lo, "silu", s + (b * s) * (xf * sm))
+    return at_inf(xp, x, y, lo, hi)
 
 
 def _silu_f_array(xp: ModuleType, x: Array, b: Array) -> Array:
@@ -951,7 +1120,8 @@ def _mish_f(xp: ModuleType, x: Array, p: Params) -> Array:
 def _mish_d(xp: ModuleType, x: Array, p: Params) -> Array:
     xf = finite(xp, x)
     t, sech2 = _mish_ratio(xp, xf)
-    return at_inf(xp, x, t + xf * sech2 * sigmoid(xp, xf), 0.0, 1.0)
+    y = _near_root(xp, xf, 0.0, "mish", t + xf * sech2 * sigmoid(xp, xf))
+    return at_inf(xp, x, y, 0.0, 1.0)
 
 
 elementwise(
@@ -987,9 +1157,14 @@ elementwise(
 
 
 def _softplus_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    # log(1 + e^(βx))/β = max(x, 0) + [log1p(e^−|h|) + lo·(σ(h) − [h > 0])]/β, h + lo = βx:
+    # max(x, 0) is taken from x itself, so nothing overflows where βx does.
     b = p["beta"]
-    h, lo = _mul_dd(xp, b, finite(xp, x))
-    y = (log1pexp(xp, h) + lo * sigmoid(xp, h)) / b
+    xf = finite(xp, x)
+    h, lo = _mul_dd(xp, b, xf)
+    hf = finite(xp, h)
+    corr = lo * xp.where(hf > 0, -sigmoid(xp, -hf), sigmoid(xp, hf))
+    y = xp.maximum(xf, const(xp, x, 0.0)) + (xp.log1p(xp.exp(-xp.abs(hf))) + corr) / b
     y = at_inf(xp, x, y, 0.0, INF)
     if p["threshold"] is not None:
         y = xp.where(b * x > p["threshold"], x, y)
@@ -1066,8 +1241,9 @@ def _squareplus_f(xp: ModuleType, x: Array, p: Params) -> Array:
     s = _squareplus_parts(xp, x, b)
     xf = finite(xp, x)
     neg = x < 0
-    den = xp.where(neg, s - xf, const(xp, x, 1.0))  # x + s = b/(s − x) for x < 0
-    y = xp.where(neg, b / (2.0 * den), (xf + s) / 2.0)
+    # x + s = b/(s − x) for x < 0; halves first so that nothing overflows at ±max
+    den = xp.where(neg, s / 2.0 - xf / 2.0, const(xp, x, 1.0))
+    y = xp.where(neg, (b / 4.0) / den, xf / 2.0 + s / 2.0)
     return keep_nan(xp, x, at_inf(xp, x, y, 0.0, INF))
 
 
@@ -1078,9 +1254,10 @@ def _squareplus_d(xp: ModuleType, x: Array, p: Params) -> Array:
     one = const(xp, x, 1.0)
     safe_s = xp.where(s > 0, s, one)
     # (1 + x/s)/2 = b/(2s(s − x)) for x < 0 and 1 − b/(2s(s + x)) for x ≥ 0: no cancellation.
-    den = 2.0 * safe_s * xp.where(x < 0, safe_s - xf, safe_s + xf)
-    den = xp.where(den > 0, den, one)
-    y = xp.where(x < 0, b / den, 1.0 - b / den)
+    other = xp.where(x < 0, safe_s - xf, safe_s + xf)
+    other = xp.where(other > 0, other, one)
+    q = (b / (2.0 * safe_s)) / other  # b/(2s(s ∓ x)), formed without overflow
+    y = xp.where(x < 0, q, 1.0 - q)
     y = xp.where(s > 0, y, const(xp, x, 0.5))  # b = 0, x = 0: the kink of (x + |x|)/2
     return keep_nan(xp, x, at_inf(xp, x, y, 0.0, 1.0))
 
@@ -1832,7 +2009,7 @@ def _bent_d(xp: ModuleType, x: Array, p: Params) -> Array:
     from ._xp import hypot
 
     xf = finite(xp, x)
-    y = 1.0 + xf / (2.0 * hypot(xp, xf, 1.0))
+    y = 1.0 + (xf / hypot(xp, xf, 1.0)) / 2.0
     return at_inf(xp, x, y, 0.5, 1.5)
 
 
@@ -1866,16 +2043,25 @@ def _sine_parts(xp: ModuleType, x: Array, w0: float) -> tuple[Array, Array]:
     return _mul_dd(xp, w0, finite(xp, x))
 
 
+def _sin_cos_dd(xp: ModuleType, h: Array, lo: Array) -> tuple[Array, Array, Array]:
+    """sin(h + lo), cos(h + lo) by the addition formulas (lo need not be small), and where
+    h is ±inf (x infinite, or w0·x beyond the float range: no answer, NaN)."""
+    bad = xp.isinf(h)
+    hf = xp.where(bad, const(xp, h, 0.0), h)
+    sh, ch, sl, cl = xp.sin(hf), xp.cos(hf), xp.sin(lo), xp.cos(lo)
+    return sh * cl + ch * sl, ch * cl - sh * sl, bad
+
+
 def _sine_f(xp: ModuleType, x: Array, p: Params) -> Array:
     h, lo = _sine_parts(xp, x, p["w0"])
-    y = xp.sin(h) + lo * xp.cos(h)
-    return xp.where(xp.isinf(x), const(xp, x, NAN), y)  # no limit at ±inf
+    sn, _, bad = _sin_cos_dd(xp, h, lo)
+    return xp.where(bad | xp.isinf(x), const(xp, x, NAN), sn)  # no limit at ±inf
 
 
 def _sine_d(xp: ModuleType, x: Array, p: Params) -> Array:
     h, lo = _sine_parts(xp, x, p["w0"])
-    y = p["w0"] * (xp.cos(h) - lo * xp.sin(h))
-    return xp.where(xp.isinf(x), const(xp, x, NAN), y)
+    _, cs, bad = _sin_cos_dd(xp, h, lo)
+    return xp.where(bad | xp.isinf(x), const(xp, x, NAN), p["w0"] * cs)
 
 
 elementwise(
@@ -1964,7 +2150,7 @@ elementwise(
 
 def _gaussian_d(xp: ModuleType, x: Array, p: Params) -> Array:
     xf = finite(xp, x)
-    return at_inf(xp, x, -2.0 * xf * exp_neg_sq(xp, xf), 0.0, 0.0)
+    return at_inf(xp, x, exp_neg_sq(xp, xf, scale=-2.0 * xf), 0.0, 0.0)
 
 
 elementwise(
@@ -2095,10 +2281,21 @@ def _snake_f(xp: ModuleType, x: Array, p: Params) -> Array:
     return at_inf(xp, x, xf + s * s / p["a"], -INF, INF)
 
 
+_PI_4 = (float.fromhex("0x1.921fb54442d18p-1"), float.fromhex("0x1.1a62633145c07p-55"))
+
+
 def _snake_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    # 1 + sin(2ax) = 2·sin²(ax + π/4): no cancellation where f' touches 0, if ax + π/4 is
+    # carried as a double-double h + l and sin(h + l) = sin h·cos l + cos h·sin l.
     a = p["a"]
     xf = finite(xp, x)
-    y = 1.0 + xp.sin(2.0 * a * xf)
+    if isinstance(a, float):
+        ah, al = _mul_dd(xp, a, xf)
+        h, e = two_sum(xp.where(xp.isinf(ah), const(xp, x, 0.0), ah), const(xp, x, _PI_4[0]))
+        sn, _, _ = _sin_cos_dd(xp, h, e + (al + _PI_4[1]))
+        y = 2.0 * sn * sn
+    else:
+        y = 1.0 + xp.sin(2.0 * a * xf)
     return xp.where(xp.isinf(x), const(xp, x, NAN), y)
 
 

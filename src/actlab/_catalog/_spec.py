@@ -132,6 +132,7 @@ class Peer:
     params: Mapping[str, str] = field(default_factory=dict)
     fixed: Mapping[str, Any] = field(default_factory=dict)
     values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
+    tensors: tuple[str, ...] = ()  # their arguments that must be tensors, not numbers
     module: str | None = None
     grad_differs_at: tuple[float, ...] = ()
     note: str = ""

@@ -45,9 +45,16 @@ class _Rows:
         self.n_posinf = xp.sum(xp.astype(zm == INF, z.dtype), axis=-1, keepdims=True)
         m_fin = xp.where(xp.isinf(m), const(xp, z, 0.0), m)
         zf = xp.where(xp.isinf(zm), m_fin, zm)
-        # z − m carried exactly: exp sees the true difference, not a rounded one.
-        self.d_hi, self.d_lo = two_sum(zf, -m_fin)
-        e = xp.exp(self.d_hi) * (1.0 + self.d_lo)
+        # z − m carried exactly: exp sees the true difference, not a rounded one. Entries more
+        # than 1000 below the maximum have exp(z − m) = 0; clamping them keeps the error-free
+        # transformation away from overflow (their log-probability uses the plain difference).
+        self.diff = zf - m_fin
+        near = ~(zf < m_fin - 1000.0)  # NaN stays 'near', so it reaches its row
+        zc = xp.where(near, zf, m_fin)
+        d_hi, d_lo = two_sum(zc, -m_fin)
+        self.d_lo = xp.where(near, d_lo, const(xp, z, 0.0))
+        e = xp.where(near, xp.exp(d_hi) * (1.0 + self.d_lo), const(xp, z, 0.0))
+        self.d_hi = self.diff
         self.e = xp.where(self.included & ~(zm == INF), e, const(xp, z, 0.0))
         self.s = xp.sum(self.e, axis=-1, keepdims=True)
         self.empty = m == -INF
@@ -64,9 +71,14 @@ class _Rows:
         return y
 
     def log_softmax(self) -> Array:
+        # log Σ = log(k + r), k the count of entries at the maximum (each contributes exactly 1)
+        # and r the rest: log k + log1p(r/k), so the maximum's log-probability keeps its digits.
         xp, z = self.xp, self.e
-        s = xp.where(self.s > 0, self.s, const(xp, z, 1.0))
-        y = (self.d_hi - xp.log(s)) + self.d_lo
+        top = (self.d_hi == 0) & (self.d_lo == 0) & self.included
+        k = xp.sum(xp.astype(top, z.dtype), axis=-1, keepdims=True)
+        k = xp.where(k > 0, k, const(xp, z, 1.0))
+        r = xp.sum(xp.where(top, const(xp, z, 0.0), self.e), axis=-1, keepdims=True)
+        y = (self.d_hi - (xp.log(k) + xp.log1p(r / k))) + self.d_lo
         y = xp.where(self.included, y, const(xp, z, -INF))
         onehot = xp.where(self.zm == INF, const(xp, z, 0.0), const(xp, z, -INF))
         several = xp.where(self.n_posinf > 1, const(xp, z, math.nan), const(xp, z, 0.0))

@@ -67,10 +67,11 @@ def prepare(x: Any, fname: str, pname: str = "x") -> Prepared:
         x = arr
     xp = aac.array_namespace(x)
     dtype = x.dtype
+    if _is_numpy(xp) and dtype.kind == "c":
+        raise TypeError(f"{fname}: {pname} must be real, got complex dtype {dtype}")
     if _is_numpy(xp) and dtype.kind not in "biuf":
-        kind = "complex" if dtype.kind == "c" else f"non-numeric ({dtype})"
         raise TypeError(
-            f"{fname}: {pname} must have a real floating, integer or bool dtype, got {kind} {pname}"
+            f"{fname}: {pname} must have a real floating, integer or bool dtype, got {dtype}"
         )
     if xp.isdtype(dtype, "complex floating"):
         raise TypeError(f"{fname}: {pname} must be real, got complex dtype {dtype}")
@@ -182,6 +183,14 @@ def keep_nan(xp: ModuleType, x: Array, y: Array) -> Array:
     return xp.where(xp.isnan(x), x, y)
 
 
+def mul_nan_safe(xp: ModuleType, a: Array, b: Array) -> Array:
+    """a·b where 0·(±inf) is NaN (it has no limit) without NumPy's invalid-value warning."""
+    bad = (xp.isinf(a) & (b == 0)) | ((a == 0) & xp.isinf(b))
+    one = const(xp, a, 1.0)
+    y = xp.where(bad, one, a) * xp.where(bad, one, b)
+    return xp.where(bad, const(xp, a, math.nan), y)
+
+
 def mul_zero_safe(xp: ModuleType, s: Array | float, x: Array) -> Array:
     """s·x where s is an exact parameter: 0·(±inf) is taken as 0 (the limit of s·x as s → 0)."""
     if isinstance(s, int | float):
@@ -241,17 +250,23 @@ def clamp_abs(xp: ModuleType, x: Array, bound: float) -> Array:
 # ----------------------------------------------------------------------------- stable primitives
 
 
-def exp_neg_sq(xp: ModuleType, x: Array, half: bool = False) -> Array:
-    """exp(−x²) (or exp(−x²/2)) with x² carried exactly, so the result is good to ~1 ULP.
+def exp_neg_sq(xp: ModuleType, x: Array, half: bool = False, scale: Array | None = None) -> Array:
+    """scale·exp(−x²) (or scale·exp(−x²/2)) good to ~1 ULP, x² carried exactly.
 
-    A naive exp(-x*x) loses |x²|·ε relatively: ~500 ULP at x = 26.
+    A naive exp(-x*x) loses |x²|·ε relatively: ~500 ULP at x = 26. The result is formed as
+    (scale·e)·e with e = exp(−x²/2), so a subnormal result is rounded once, not twice.
     """
     xc = clamp_abs(xp, xp.where(xp.isnan(x), const(xp, x, 0.0), x), 40.0)
-    h, lo = two_prod(xc, xc)
-    if half:
+    h, lo = two_prod(xc, xc)  # x² = h + lo exactly; the result is exp(−h/2)²·(1 − lo)
+    h, lo = 0.5 * h, 0.5 * lo
+    if half:  # exp(−x²/2) = exp(−h/4)²·(1 − lo/2)
         h, lo = 0.5 * h, 0.5 * lo
-    y = xp.exp(-h) * (1.0 - lo)
-    y = xp.where(xp.abs(x) > 40.0, const(xp, x, 0.0), y)
+    e = xp.exp(-h)
+    far = xp.abs(x) > 40.0
+    if scale is not None:
+        scale = xp.where(far | xp.isinf(scale), const(xp, x, 0.0), scale)
+    first = e * (1.0 - 2.0 * lo) if scale is None else (scale * e) * (1.0 - 2.0 * lo)
+    y = xp.where(far, const(xp, x, 0.0), first * e)
     return keep_nan(xp, x, y)
 
 
@@ -278,16 +293,17 @@ def log1pexp(xp: ModuleType, x: Array) -> Array:
     return xp.maximum(x, const(xp, x, 0.0)) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
-def ndtr(xp: ModuleType, x: Array) -> Array:
-    """Φ(x), the standard normal CDF, accurate in the far left tail.
+def ndtr(xp: ModuleType, x: Array, scale: Array | None = None) -> Array:
+    """scale·Φ(x), Φ the standard normal CDF, accurate in the far left tail.
 
-    Φ(x) = ½·erfc(−x/√2); for x < 0 it is ½·exp(−x²/2)·erfcx(−x/√2), which keeps the argument
+    Φ(x) = ½·erfc(−x/√2); for x < 0 it is ½·erfcx(−x/√2)·exp(−x²/2), which keeps the argument
     of the exponential exact (erfc(−x/√2) would see a rounded x/√2: ~900 ULP at x = −30).
     """
     erfc, erfcx = special(xp, "erfc"), special(xp, "erfcx")
     t = -x * SQRT1_2
-    left = 0.5 * exp_neg_sq(xp, x, half=True) * erfcx(xp.abs(t))
-    return xp.where(x < 0, left, 0.5 * erfc(xp.minimum(t, const(xp, x, 0.0))))
+    s = 0.5 if scale is None else 0.5 * scale
+    left = exp_neg_sq(xp, x, half=True, scale=s * erfcx(xp.abs(t)))
+    return xp.where(x < 0, left, s * erfc(xp.minimum(t, const(xp, x, 0.0))))
 
 
 def npdf(xp: ModuleType, x: Array) -> Array:
