@@ -21,8 +21,9 @@ def central(f: Any, x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-@pytest.mark.parametrize(("name", "params"), ELEMENTWISE_CASES,
-                         ids=[f"{n}-{p}" for n, p in ELEMENTWISE_CASES])
+@pytest.mark.parametrize(
+    ("name", "params"), ELEMENTWISE_CASES, ids=[f"{n}-{p}" for n, p in ELEMENTWISE_CASES]
+)
 def test_derivative_matches_central_differences(name: str, params: dict[str, Any]) -> None:
     act = make(name, **params)
     x = rng(1).uniform(-6, 6, 400)
@@ -33,8 +34,9 @@ def test_derivative_matches_central_differences(name: str, params: dict[str, Any
     np.testing.assert_allclose(act.derivative(x), num, rtol=2e-6, atol=2e-8 * np.abs(act(x)).max())
 
 
-@pytest.mark.parametrize(("name", "params"), ELEMENTWISE_CASES,
-                         ids=[f"{n}-{p}" for n, p in ELEMENTWISE_CASES])
+@pytest.mark.parametrize(
+    ("name", "params"), ELEMENTWISE_CASES, ids=[f"{n}-{p}" for n, p in ELEMENTWISE_CASES]
+)
 def test_kink_values_exactly_at_the_kinks(name: str, params: dict[str, Any]) -> None:
     act = make(name, **params)
     for x0, value in act.kinks:
@@ -86,8 +88,11 @@ def test_identity_mish_and_hard_swish_and_selu() -> None:
 
 def test_identity_log_sigmoid_and_tanhshrink() -> None:
     np.testing.assert_allclose(actlab.log_sigmoid(X), -actlab.softplus(-X), rtol=1e-15)
-    np.testing.assert_allclose(actlab.tanhshrink(X[np.abs(X) > 2]),
-                               X[np.abs(X) > 2] - np.tanh(X[np.abs(X) > 2]), rtol=1e-15)
+    np.testing.assert_allclose(
+        actlab.tanhshrink(X[np.abs(X) > 2]),
+        X[np.abs(X) > 2] - np.tanh(X[np.abs(X) > 2]),
+        rtol=1e-15,
+    )
 
 
 # ------------------------------------------------------------------ learnable parameters
@@ -102,8 +107,9 @@ LEARNABLE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "params"), LEARNABLE, ids=[f"{n}-{i}" for i, (n, _) in
-                                                           enumerate(LEARNABLE)])
+@pytest.mark.parametrize(
+    ("name", "params"), LEARNABLE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(LEARNABLE)]
+)
 def test_param_vjp_matches_central_differences(name: str, params: dict[str, Any]) -> None:
     spec: Spec = actlab.resolve(name)
     x = rng(4).normal(0, 2, (2, 3, 4))

@@ -13,15 +13,26 @@ import numpy as np
 import pytest
 
 import actlab
+from actlab._catalog import specs
 from tests.oracle.accuracy import errors, load, relative, underflow_ok
 from tests.oracle.formulas import CASES, FORMULAS, case_id
 from tests.oracle.grid import DTYPES
 
-ELEMENTWISE = [s.name for s in actlab.resolve.__globals__["specs"]() if s.kind == "elementwise"]
+ELEMENTWISE = [s.name for s in specs() if s.kind == "elementwise"]
 
 #: float64 cases that cannot meet 4 ULP, with the ceiling measured and why. Each stays tested
 #: against its ceiling, so it cannot get worse unnoticed; the closing note of #2 reports them.
-KNOWN_F64: dict[tuple[str, str], tuple[float, str]] = {}
+KNOWN_F64: dict[tuple[str, str], tuple[float, str]] = {
+    ("gelu", "f"): (
+        5.0,
+        "SciPy's erfcx, which Φ(x) for x < −1 rests on, is itself up to 4.9 ULP "
+        "off; measured 4.37 ULP at x = −3.45",
+    ),
+    ("mish", "d"): (
+        6.0,
+        "tanh(sp) + x·sech²(sp)·σ(x) is a sum of rounded products; measured 5.22 ULP at x = −26.8",
+    ),
+}
 
 CASE_LIST = [(n, p) for n in sorted(FORMULAS) for p in CASES[n]]
 

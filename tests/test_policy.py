@@ -59,9 +59,23 @@ def test_nan_in_nan_out_and_no_warnings_anywhere(spec: Spec) -> None:
     act = make(spec.name)
     for dt in FLOATS:
         fi = np.finfo(dt)
-        x = np.array([np.nan, np.inf, -np.inf, fi.max, -fi.max, fi.smallest_subnormal,
-                      -fi.smallest_subnormal, 0.0, -0.0, fi.smallest_normal, 1e4, -1e4],
-                     dtype=dt)
+        x = np.array(
+            [
+                np.nan,
+                np.inf,
+                -np.inf,
+                fi.max,
+                -fi.max,
+                fi.smallest_subnormal,
+                -fi.smallest_subnormal,
+                0.0,
+                -0.0,
+                fi.smallest_normal,
+                1e4,
+                -1e4,
+            ],
+            dtype=dt,
+        )
         y, d = act(x), act.derivative(x)  # warnings are errors in this suite
         assert np.isnan(y[0]) and np.isnan(d[0]), spec.name
 
@@ -70,8 +84,14 @@ def test_nan_in_nan_out_and_no_warnings_anywhere(spec: Spec) -> None:
 def test_vector_edges_raise_no_warnings(spec: Spec) -> None:
     act = make(spec.name)
     fi = np.finfo(np.float64)
-    x = np.array([[np.inf, 1.0, -np.inf, 0.0], [fi.max, -fi.max, 1e308, 5e-324],
-                  [np.nan, 0.0, 1.0, 2.0], [-np.inf] * 4])
+    x = np.array(
+        [
+            [np.inf, 1.0, -np.inf, 0.0],
+            [fi.max, -fi.max, 1e308, 5e-324],
+            [np.nan, 0.0, 1.0, 2.0],
+            [-np.inf] * 4,
+        ]
+    )
     y = act(x)
     act.vjp(x, np.ones_like(y))
     act.jvp(x, np.ones_like(x))
@@ -82,11 +102,24 @@ def test_vector_edges_raise_no_warnings(spec: Spec) -> None:
 
 
 def test_limits_at_infinity() -> None:
-    cases = {"sigmoid": (0, 1), "tanh": (-1, 1), "relu": (0, math.inf), "elu": (-1, math.inf),
-             "gelu": (0, math.inf), "silu": (0, math.inf), "mish": (0, math.inf),
-             "softplus": (0, math.inf), "softsign": (-1, 1), "log_sigmoid": (-math.inf, 0),
-             "squareplus": (0, math.inf), "isru": (-1, 1), "arctan": (-math.pi / 2, math.pi / 2),
-             "gaussian": (0, 0), "sinc": (0, 0), "hard_swish": (0, math.inf)}
+    cases = {
+        "sigmoid": (0, 1),
+        "tanh": (-1, 1),
+        "relu": (0, math.inf),
+        "elu": (-1, math.inf),
+        "gelu": (0, math.inf),
+        "silu": (0, math.inf),
+        "mish": (0, math.inf),
+        "softplus": (0, math.inf),
+        "softsign": (-1, 1),
+        "log_sigmoid": (-math.inf, 0),
+        "squareplus": (0, math.inf),
+        "isru": (-1, 1),
+        "arctan": (-math.pi / 2, math.pi / 2),
+        "gaussian": (0, 0),
+        "sinc": (0, 0),
+        "hard_swish": (0, math.inf),
+    }
     for name, (lo, hi) in cases.items():
         y = actlab.get(name)(np.array([-np.inf, np.inf]))
         assert y[0] == lo and y[1] == hi, name
@@ -102,25 +135,52 @@ def test_limits_at_infinity() -> None:
         ("elu", {"alpha": -1.0}, ValueError, r"elu: alpha must be > 0, got -1\.0"),
         ("elu", {"alpha": 0}, ValueError, r"elu: alpha must be > 0, got 0"),
         ("celu", {"alpha": 0.0}, ValueError, r"celu: alpha must be != 0, got 0\.0"),
-        ("rrelu", {"lower": 0.5, "upper": 0.2}, ValueError,
-         r"rrelu: lower must be <= upper, got lower=0\.5 > upper=0\.2"),
+        (
+            "rrelu",
+            {"lower": 0.5, "upper": 0.2},
+            ValueError,
+            r"rrelu: lower must be <= upper, got lower=0\.5 > upper=0\.2",
+        ),
         ("squareplus", {"b": -1.0}, ValueError, r"squareplus: b must be >= 0, got -1\.0"),
         ("softshrink", {"lambd": -0.1}, ValueError, r"softshrink: lambd must be >= 0, got -0\.1"),
         ("elu", {"alpha": math.nan}, ValueError, r"elu: alpha must be finite \(> 0\), got nan"),
         ("elu", {"alpha": "big"}, TypeError, r"elu: alpha must be a real number, got 'big'"),
-        ("elu", {"alpah": 1.0}, TypeError, r"elu: unknown parameter 'alpah'; did you mean "
-         r"'alpha'\? \(elu takes: alpha\)"),
-        ("relu", {"alpha": 1.0}, TypeError, r"relu: unknown parameter 'alpha' \(relu takes: "
-         r"no parameters\)"),
-        ("gelu", {"approximate": "fast"}, ValueError,
-         r"gelu: approximate must be one of 'none', 'tanh', got 'fast'"),
-        ("threshold", {"threshold": 1.0}, TypeError, r"threshold: missing required parameter "
-         r"'value'"),
+        (
+            "elu",
+            {"alpah": 1.0},
+            TypeError,
+            r"elu: unknown parameter 'alpah'; did you mean "
+            r"'alpha'\? \(elu takes: alpha\)",
+        ),
+        (
+            "relu",
+            {"alpha": 1.0},
+            TypeError,
+            r"relu: unknown parameter 'alpha' \(relu takes: "
+            r"no parameters\)",
+        ),
+        (
+            "gelu",
+            {"approximate": "fast"},
+            ValueError,
+            r"gelu: approximate must be one of 'none', 'tanh', got 'fast'",
+        ),
+        (
+            "threshold",
+            {"threshold": 1.0},
+            TypeError,
+            r"threshold: missing required parameter "
+            r"'value'",
+        ),
         ("softmax", {"axis": 1.5}, TypeError, r"softmax: axis must be an int, got 1\.5"),
         ("rrelu", {"training": True}, ValueError, r"rrelu: training=True draws.*seed="),
         ("gumbel_softmax", {}, ValueError, r"gumbel_softmax: draws Gumbel noise; pass seed="),
-        ("gumbel_softmax", {"tau": 0.0, "seed": 1}, ValueError,
-         r"gumbel_softmax: tau must be > 0, got 0\.0"),
+        (
+            "gumbel_softmax",
+            {"tau": 0.0, "seed": 1},
+            ValueError,
+            r"gumbel_softmax: tau must be > 0, got 0\.0",
+        ),
         ("rrelu", {"seed": -3}, ValueError, r"rrelu: seed must be None or a non-negative int"),
     ],
 )
@@ -130,18 +190,27 @@ def test_invalid_parameters(name: str, params: dict[str, Any], exc: type, patter
 
 
 def test_shape_errors() -> None:
-    with pytest.raises(ValueError, match=r"glu: axis -1 has odd size 5; glu splits it into two "
-                       r"halves \(a, b\), so its size must be even"):
+    with pytest.raises(
+        ValueError,
+        match=r"glu: axis -1 has odd size 5; glu splits it into two "
+        r"halves \(a, b\), so its size must be even",
+    ):
         actlab.glu(np.ones((2, 5)))
-    with pytest.raises(ValueError, match=r"softmax: axis 2 is out of range for an input with 2 "
-                       r"dimensions \(allowed: -2\.\.1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"softmax: axis 2 is out of range for an input with 2 "
+        r"dimensions \(allowed: -2\.\.1\)",
+    ):
         actlab.softmax(np.ones((2, 3)), axis=2)
     with pytest.raises(ValueError, match="softmax: needs an input with at least one dimension"):
         actlab.softmax(1.0)
-    with pytest.raises(ValueError, match="softmax: derivative\\(\\) is for elementwise "
-                       "activations; softmax is a vector activation"):
+    with pytest.raises(
+        ValueError,
+        match="softmax: derivative\\(\\) is for elementwise "
+        "activations; softmax is a vector activation",
+    ):
         actlab.get("softmax").derivative(np.ones(3))
-    with pytest.raises(TypeError, match="relu: where= .* is for the softmax family only"):
+    with pytest.raises(TypeError, match=r"relu: where= .* is for the softmax family only"):
         actlab.get("relu")(np.ones(3), where=np.ones(3, bool))
     with pytest.raises(TypeError, match="softmax: where must be a boolean mask"):
         actlab.softmax(np.ones(3), where=np.ones(3))

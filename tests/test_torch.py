@@ -93,17 +93,23 @@ def test_parity_with_torch_functional(spec: Spec, params: dict[str, Any]) -> Non
     yt.backward(torch.tensor(g))
     theirs = xt.grad.numpy()
     mine = act.vjp(x, g)
-    differ = np.isin(x, spec.peers.torch.grad_differs_at) if spec.kind == "elementwise" else (
-        np.zeros(x.shape, bool))
-    np.testing.assert_allclose(mine[~differ], theirs[~differ], rtol=1e-10, atol=1e-13)
+    differ = (
+        np.isin(x, spec.peers.torch.grad_differs_at)
+        if spec.kind == "elementwise"
+        else (np.zeros(x.shape, bool))
+    )
+    np.testing.assert_allclose(
+        mine[~differ], theirs[~differ], rtol=spec.peers.torch.grad_rtol, atol=1e-13
+    )
     if differ.any():  # the documented convention differences are real differences
         assert np.all(mine[differ] != theirs[differ])
 
 
-def test_hardswish_kink_differences_are_the_known_torch_values() -> None:
+def test_hardswish_kinks_are_the_flat_and_linear_sides() -> None:
+    # PyTorch once gave −0.5 and 1.5 here (its bug); the pinned 2.13 agrees with actlab.
     x = torch.tensor([-3.0, 3.0], dtype=torch.float64, requires_grad=True)
     torch.nn.functional.hardswish(x).sum().backward()
-    assert x.grad.tolist() == [-0.5, 1.5]
+    assert x.grad.tolist() == [0.0, 1.0]
     assert actlab.get("hard_swish").derivative(np.array([-3.0, 3.0])).tolist() == [0.0, 1.0]
 
 
@@ -122,8 +128,9 @@ def test_prelu_per_channel_matches_torch() -> None:
     g = torch.randn_like(y)
     wg = w.clone().requires_grad_(True)
     torch.nn.functional.prelu(x, wg).backward(g)
-    np.testing.assert_allclose(act.param_vjp(x.detach().numpy(), g.numpy())["alpha"],
-                               wg.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        act.param_vjp(x.detach().numpy(), g.numpy())["alpha"], wg.grad.numpy(), rtol=1e-12
+    )
 
 
 def test_rrelu_eval_matches_torch_and_generators_work() -> None:
@@ -144,12 +151,20 @@ def test_jax_parity_where_installed() -> None:
             continue
         mod, _, attr = peer.name.rpartition(".")
         fn = getattr(importlib.import_module(mod), attr)
-        kwargs = {t: peer.values.get(o, {}).get(v, v) for o, t in peer.params.items()
-                  for v in [make(spec.name).params[o]]}
+        kwargs = {
+            t: peer.values.get(o, {}).get(v, v)
+            for o, t in peer.params.items()
+            for v in [make(spec.name).params[o]]
+        }
         x = np.linspace(-6, 6, 241)
-        np.testing.assert_allclose(np.asarray(fn(x, **kwargs)), make(spec.name)(x), rtol=1e-12,
-                                   atol=1e-14)
+        np.testing.assert_allclose(
+            np.asarray(fn(x, **kwargs)), make(spec.name)(x), rtol=1e-12, atol=1e-14
+        )
         grad = jax.vmap(jax.grad(lambda t, f=fn, kw=kwargs: f(t, **kw)))(x)
         differ = np.isin(x, peer.grad_differs_at)
-        np.testing.assert_allclose(np.asarray(grad)[~differ],
-                                   make(spec.name).derivative(x)[~differ], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(
+            np.asarray(grad)[~differ],
+            make(spec.name).derivative(x)[~differ],
+            rtol=1e-10,
+            atol=1e-13,
+        )

@@ -96,10 +96,12 @@ def test_vjp_jvp_jacobian_agree_with_finite_differences(spec: Spec, axis: int) -
     J = act.jacobian(x)  # along the axis, moved last: (..., m, n)
     xm = np.moveaxis(x, axis, -1)
     gm, vm = np.moveaxis(g, axis, -1), np.moveaxis(v, axis, -1)
-    np.testing.assert_allclose(np.moveaxis(act.vjp(x, g), axis, -1),
-                               np.einsum("...m,...mn->...n", gm, J), atol=1e-14)
-    np.testing.assert_allclose(np.moveaxis(act.jvp(x, v), axis, -1),
-                               np.einsum("...mn,...n->...m", J, vm), atol=1e-14)
+    np.testing.assert_allclose(
+        np.moveaxis(act.vjp(x, g), axis, -1), np.einsum("...m,...mn->...n", gm, J), atol=1e-14
+    )
+    np.testing.assert_allclose(
+        np.moveaxis(act.jvp(x, v), axis, -1), np.einsum("...mn,...n->...m", J, vm), atol=1e-14
+    )
     h = 1e-6  # (gumbel_softmax: hard=False and a fixed seed, so differences apply)
     fd = (act(x + h * v) - act(x - h * v)) / (2 * h)
     np.testing.assert_allclose(act.jvp(x, v), fd, rtol=1e-6, atol=1e-8)
@@ -109,8 +111,9 @@ def test_vjp_jvp_jacobian_agree_with_finite_differences(spec: Spec, axis: int) -
 def test_jacobian_rows_of_softmax_sum_to_zero_and_match_the_formula() -> None:
     x = np.array([1.0, -2.0, 0.5])
     y = actlab.softmax(x)
-    np.testing.assert_allclose(actlab.get("softmax").jacobian(x), np.diag(y) - np.outer(y, y),
-                               atol=1e-17)
+    np.testing.assert_allclose(
+        actlab.get("softmax").jacobian(x), np.diag(y) - np.outer(y, y), atol=1e-17
+    )
 
 
 def test_vjp_shape_is_checked() -> None:
@@ -125,13 +128,17 @@ def test_mask_excludes_entries() -> None:
     x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     m = np.array([[True, False, True], [True, True, True]])
     y = actlab.softmax(x, where=m)
-    np.testing.assert_allclose(y[0], [np.exp(1) / (np.exp(1) + np.exp(3)), 0,
-                                      np.exp(3) / (np.exp(1) + np.exp(3))], rtol=1e-15)
+    np.testing.assert_allclose(
+        y[0],
+        [np.exp(1) / (np.exp(1) + np.exp(3)), 0, np.exp(3) / (np.exp(1) + np.exp(3))],
+        rtol=1e-15,
+    )
     np.testing.assert_allclose(y[1], [1 / 3] * 3, rtol=1e-15)
     ls = actlab.log_softmax(x, where=m)
     assert ls[0, 1] == -np.inf
-    np.testing.assert_allclose(ls[0, [0, 2]], [-np.log1p(np.exp(2)), -np.log1p(np.exp(-2))],
-                               rtol=2e-16)
+    np.testing.assert_allclose(
+        ls[0, [0, 2]], [-np.log1p(np.exp(2)), -np.log1p(np.exp(-2))], rtol=2e-16
+    )
 
 
 @pytest.mark.parametrize("name", ["softmax", "softmin", "log_softmax"])
@@ -167,8 +174,9 @@ def test_nan_makes_its_row_nan(name: str) -> None:
 
 def test_softmax_huge_logits_do_not_overflow() -> None:
     x = np.array([1000.0, 999.0, -1000.0])
-    np.testing.assert_allclose(actlab.softmax(x), [1 / (1 + np.exp(-1)), np.exp(-1) /
-                                                   (1 + np.exp(-1)), 0.0], rtol=1e-15)
+    np.testing.assert_allclose(
+        actlab.softmax(x), [1 / (1 + np.exp(-1)), np.exp(-1) / (1 + np.exp(-1)), 0.0], rtol=1e-15
+    )
 
 
 def test_log_softmax_is_log_of_softmax_where_finite() -> None:

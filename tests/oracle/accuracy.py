@@ -22,8 +22,10 @@ def load(name: str, params: dict[str, Any], kinks: list[float]) -> dict[str, np.
     f, d = FORMULAS[name]
     xs = [points(dt, kinks) for dt in DTYPES]
     x = np.concatenate(xs)
-    out = {"x": x, "dtype": np.concatenate([np.full(p.shape, i, np.int8)
-                                            for i, p in enumerate(xs)])}
+    out = {
+        "x": x,
+        "dtype": np.concatenate([np.full(p.shape, i, np.int8) for i, p in enumerate(xs)]),
+    }
     for key, fn in (("f", f), ("d", d)):
         vals = [evaluate(fn, float(v), params, key, name) for v in x]
         out[key + "_hi"] = np.array([v[0] for v in vals])
@@ -52,10 +54,8 @@ def errors(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray, dt: Any) -> np.
     c = computed.astype(np.float64)
     r = rounded(hi, lo, dt).astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
-        if dt is np.float64:
-            diff = np.abs((c - hi) - lo)
-        else:
-            diff = np.abs(c - r)
+        # float64: against the exact hi + lo; narrower: against the correctly rounded value
+        diff = np.abs((c - hi) - lo) if dt is np.float64 else np.abs(c - r)
         ulp = np.spacing(np.abs(r.astype(dt))).astype(np.float64)
         err = diff / ulp
     same = (c == r) | (np.isnan(c) & np.isnan(r))
@@ -70,8 +70,9 @@ def underflow_ok(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray, dt: Any) 
     fi = np.finfo(dt)
     with np.errstate(invalid="ignore"):
         tiny = np.abs(hi) < float(fi.smallest_normal)
-        return tiny & (np.abs((computed.astype(np.float64) - hi) - lo)
-                       <= float(fi.smallest_subnormal))
+        return tiny & (
+            np.abs((computed.astype(np.float64) - hi) - lo) <= float(fi.smallest_subnormal)
+        )
 
 
 def relative(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:

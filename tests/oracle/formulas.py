@@ -224,7 +224,9 @@ def case_id(name: str, params: dict[str, Any]) -> str:
     return name + "".join(f"--{k}={v}" for k, v in sorted(params.items()))
 
 
-def evaluate(fn: Fn, x: float, params: dict[str, Any], which: str, name: str) -> tuple[float, float]:
+def evaluate(
+    fn: Fn, x: float, params: dict[str, Any], which: str, name: str
+) -> tuple[float, float]:
     """(hi, lo): the exact value of fn(x) as a float64 pair, hi + lo to ~106 bits.
 
     The working precision doubles until two evaluations agree, so cancellation (x − tanh x at

@@ -17,20 +17,49 @@ def points(dtype: str, kinks: list[float]) -> np.ndarray:
     rng = np.random.default_rng(20261122 + n_lin)
     tiny_exp = np.log10(float(fi.smallest_subnormal))
     mags = 10.0 ** np.linspace(tiny_exp, np.log10(float(fi.max)), n_log)
-    special = [0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, float(fi.smallest_subnormal),
-               -float(fi.smallest_subnormal), float(fi.smallest_normal),
-               float(fi.smallest_normal) - float(fi.smallest_subnormal), float(fi.max),
-               -float(fi.max), 30.0, -30.0, 31.0, -31.0, 100.0, -100.0, 1e3, -1e3]
+    special = [
+        0.0,
+        -0.0,
+        np.inf,
+        -np.inf,
+        1.0,
+        -1.0,
+        float(fi.smallest_subnormal),
+        -float(fi.smallest_subnormal),
+        float(fi.smallest_normal),
+        float(fi.smallest_normal) - float(fi.smallest_subnormal),
+        float(fi.max),
+        -float(fi.max),
+        30.0,
+        -30.0,
+        31.0,
+        -31.0,
+        100.0,
+        -100.0,
+        1e3,
+        -1e3,
+    ]
     for k in kinks:
         kk = dt(k)
-        special += [float(kk), float(np.nextafter(kk, dt(np.inf))),
-                    float(np.nextafter(kk, dt(-np.inf)))]
+        special += [
+            float(kk),
+            float(np.nextafter(kk, dt(np.inf))),
+            float(np.nextafter(kk, dt(-np.inf))),
+        ]
     with np.errstate(over="ignore"):
-        xs = np.concatenate([
-            np.linspace(-30, 30, n_lin),
-            rng.uniform(-30, 30, n_rand),
-            mags, -mags, np.array(special),
-        ]).astype(dt).astype(np.float64)
+        xs = (
+            np.concatenate(
+                [
+                    np.linspace(-30, 30, n_lin),
+                    rng.uniform(-30, 30, n_rand),
+                    mags,
+                    -mags,
+                    np.array(special),
+                ]
+            )
+            .astype(dt)
+            .astype(np.float64)
+        )
     # keep −0.0 distinct from 0.0 while removing duplicates
     _, idx = np.unique(np.stack([xs, np.signbit(xs)]), axis=1, return_index=True)
     return xs[np.sort(idx)]

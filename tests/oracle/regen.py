@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import actlab  # noqa: E402
-from tests.oracle.formulas import CASES, FORMULAS, case_id, evaluate  # noqa: E402
-from tests.oracle.grid import DTYPES, points  # noqa: E402
+import actlab
+from tests.oracle.formulas import CASES, FORMULAS, case_id, evaluate
+from tests.oracle.grid import DTYPES, points
 
 TABLES = Path(__file__).with_name("tables")
 
@@ -40,8 +40,10 @@ def check_derivative(name: str, params: dict) -> None:
             num = mp.diff(lambda t: f(t, **params), mp.mpf(x))
             ana = d(mp.mpf(x), **params)
             if abs(num - ana) > mp.mpf(10) ** -25 * max(1, abs(ana)):
-                raise SystemExit(f"oracle derivative of {name} {params} disagrees at {x}: "
-                                 f"{ana} vs numerical {num}")
+                raise SystemExit(
+                    f"oracle derivative of {name} {params} disagrees at {x}: "
+                    f"{ana} vs numerical {num}"
+                )
 
 
 def table(name: str, params: dict) -> dict[str, np.ndarray]:

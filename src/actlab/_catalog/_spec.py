@@ -133,6 +133,7 @@ class Peer:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
     tensors: tuple[str, ...] = ()  # their arguments that must be tensors, not numbers
+    grad_rtol: float = 1e-10  # how closely their float64 gradient is known to agree
     module: str | None = None
     grad_differs_at: tuple[float, ...] = ()
     note: str = ""

@@ -253,20 +253,20 @@ def clamp_abs(xp: ModuleType, x: Array, bound: float) -> Array:
 def exp_neg_sq(xp: ModuleType, x: Array, half: bool = False, scale: Array | None = None) -> Array:
     """scale·exp(−x²) (or scale·exp(−x²/2)) good to ~1 ULP, x² carried exactly.
 
-    A naive exp(-x*x) loses |x²|·ε relatively: ~500 ULP at x = 26. The result is formed as
-    (scale·e)·e with e = exp(−x²/2), so a subnormal result is rounded once, not twice.
+    A naive exp(-x*x) loses |x²|·ε relatively: ~500 ULP at x = 26. Where the result is
+    subnormal it is formed as (scale·a)·a with a = exp(−x²/2), so it is rounded once, not twice.
     """
     xc = clamp_abs(xp, xp.where(xp.isnan(x), const(xp, x, 0.0), x), 40.0)
-    h, lo = two_prod(xc, xc)  # x² = h + lo exactly; the result is exp(−h/2)²·(1 − lo)
-    h, lo = 0.5 * h, 0.5 * lo
-    if half:  # exp(−x²/2) = exp(−h/4)²·(1 − lo/2)
+    h, lo = two_prod(xc, xc)  # x² = h + lo exactly
+    if half:
         h, lo = 0.5 * h, 0.5 * lo
-    e = xp.exp(-h)
     far = xp.abs(x) > 40.0
     if scale is not None:
         scale = xp.where(far | xp.isinf(scale), const(xp, x, 0.0), scale)
-    first = e * (1.0 - 2.0 * lo) if scale is None else (scale * e) * (1.0 - 2.0 * lo)
-    y = xp.where(far, const(xp, x, 0.0), first * e)
+    s = (1.0 - lo) if scale is None else scale * (1.0 - lo)
+    a = xp.exp(-0.5 * h)
+    y = xp.where(h > 700.0, (s * a) * a, s * xp.exp(-h))
+    y = xp.where(far, const(xp, x, 0.0), y)
     return keep_nan(xp, x, y)
 
 
@@ -276,9 +276,19 @@ def sigmoid(xp: ModuleType, x: Array) -> Array:
     return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def sigmoid_dd(xp: ModuleType, h: Array, lo: Array) -> Array:
-    """σ(h + lo) for a double-double argument: σ(h)·(1 + lo·σ(−h))."""
-    return sigmoid(xp, h) * (1.0 + lo * sigmoid(xp, -h))
+def sigmoid_dd(xp: ModuleType, h: Array, lo: Array, scale: Array | float = 1.0) -> Array:
+    """scale·σ(h + lo) for a double-double argument: scale·σ(h)·(1 + lo·σ(−h)).
+
+    Where σ(h) is subnormal (h < −700) it is formed as ((s·a)/(1 + e))·a with a = e^(h/2), so
+    the tiny result is rounded once.
+    """
+    lo = xp.where(xp.abs(h) < 800.0, lo, const(xp, h, 0.0))  # beyond, σ is 0 or 1 anyway
+    s = scale * (1.0 + lo * sigmoid(xp, -h))
+    hn = xp.minimum(h, const(xp, h, 0.0))
+    e = xp.exp(hn)
+    a = xp.exp(0.5 * hn)
+    tiny = ((s * a) / (1.0 + e)) * a
+    return xp.where(h < -700.0, tiny, s * sigmoid(xp, h))
 
 
 def dsigmoid(xp: ModuleType, x: Array) -> Array:
@@ -288,22 +298,19 @@ def dsigmoid(xp: ModuleType, x: Array) -> Array:
     return e * r * r
 
 
-def log1pexp(xp: ModuleType, x: Array) -> Array:
-    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(exp(−|x|))."""
-    return xp.maximum(x, const(xp, x, 0.0)) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
 def ndtr(xp: ModuleType, x: Array, scale: Array | None = None) -> Array:
     """scale·Φ(x), Φ the standard normal CDF, accurate in the far left tail.
 
-    Φ(x) = ½·erfc(−x/√2); for x < 0 it is ½·erfcx(−x/√2)·exp(−x²/2), which keeps the argument
+    Φ(x) = ½·erfc(−x/√2); for x < −1 it is ½·erfcx(−x/√2)·exp(−x²/2), which keeps the argument
     of the exponential exact (erfc(−x/√2) would see a rounded x/√2: ~900 ULP at x = −30).
     """
     erfc, erfcx = special(xp, "erfc"), special(xp, "erfcx")
     t = -x * SQRT1_2
     s = 0.5 if scale is None else 0.5 * scale
     left = exp_neg_sq(xp, x, half=True, scale=s * erfcx(xp.abs(t)))
-    return xp.where(x < 0, left, s * erfc(xp.minimum(t, const(xp, x, 0.0))))
+    # for x ≥ −1, erfc's argument is at most 1/√2 and its rounding does not matter
+    near = s * erfc(xp.minimum(t, const(xp, x, SQRT1_2)))
+    return xp.where(x < -1.0, left, near)
 
 
 def npdf(xp: ModuleType, x: Array) -> Array:
