@@ -24,11 +24,11 @@ def test_declared_range_holds(spec: Spec, x: np.ndarray) -> None:
     r = act.facts.range
     y = act(x)
     assert np.all(y >= r.lo) and np.all(y <= r.hi), (spec.name, str(r))
-    # open ends are not reached by finite inputs, except where float64 rounds onto them
+    # open ends are not reached, except where float64 rounds onto them (tanh(19.1) == 1.0)
     if not r.lo_closed and math.isfinite(r.lo):
-        assert np.all((y > r.lo) | (np.abs(x) > 30)), spec.name
+        assert np.all((y > r.lo) | (np.abs(x) > 15)), spec.name
     if not r.hi_closed and math.isfinite(r.hi):
-        assert np.all((y < r.hi) | (np.abs(x) > 30)), spec.name
+        assert np.all((y < r.hi) | (np.abs(x) > 15)), spec.name
 
 
 @pytest.mark.parametrize("spec", [s for s in ELEMENTWISE if make(s.name).facts.monotonic],
