@@ -31,8 +31,9 @@ def test_declared_range_holds(spec: Spec, x: np.ndarray) -> None:
         assert np.all((y < r.hi) | (np.abs(x) > 15)), spec.name
 
 
-@pytest.mark.parametrize("spec", [s for s in ELEMENTWISE if make(s.name).facts.monotonic],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in ELEMENTWISE if make(s.name).facts.monotonic], ids=lambda s: s.name
+)
 @settings(max_examples=60, deadline=None)
 @given(x=arrays(np.float64, st.integers(2, 64), elements=FINITE))
 def test_declared_monotonicity_holds(spec: Spec, x: np.ndarray) -> None:
@@ -41,8 +42,9 @@ def test_declared_monotonicity_holds(spec: Spec, x: np.ndarray) -> None:
     assert np.all(y[1:] >= y[:-1]), spec.name  # (a comparison: inf >= inf holds)
 
 
-@pytest.mark.parametrize("spec", [s for s in ELEMENTWISE if not make(s.name).facts.monotonic],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in ELEMENTWISE if not make(s.name).facts.monotonic], ids=lambda s: s.name
+)
 def test_declared_non_monotonic_is_not(spec: Spec) -> None:
     x = np.linspace(-10, 10, 20001)
     assert np.any(np.diff(make(spec.name)(x)) < 0), spec.name

@@ -16,6 +16,9 @@ from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
+import array_api_compat as aac
+import numpy as np
+
 from ._registry import register
 from ._spec import (
     REQUIRED,
@@ -601,7 +604,18 @@ def _near_root(xp: ModuleType, t: Array, t_lo: Array | float, key: str, general:
     hi, lo, coeffs = _ROOTS[key]
     d = (t - hi) + (t_lo - lo)
     inside = xp.abs(d) < _ROOT_RADIUS.get(key, 0.5)
-    dc = xp.where(inside, d, const(xp, t, 0.0))
+    if isinstance(general, np.ndarray) or aac.is_torch_array(general):
+        # evaluate the series only where it is used (boolean indexing, then scatter back)
+        if not bool(xp.any(inside)):
+            return general
+        ds = d[inside]
+        acc = xp.zeros_like(ds)
+        for c in reversed(coeffs):
+            acc = acc * ds + c
+        out = xp.asarray(general, copy=True)
+        out[inside] = acc * ds
+        return out
+    dc = xp.where(inside, d, const(xp, t, 0.0))  # namespaces without item assignment (JAX)
     acc = xp.zeros_like(t)
     for c in reversed(coeffs):
         acc = acc * dc + c

@@ -284,11 +284,14 @@ def sigmoid_dd(xp: ModuleType, h: Array, lo: Array, scale: Array | float = 1.0) 
     """
     lo = xp.where(xp.abs(h) < 800.0, lo, const(xp, h, 0.0))  # beyond, σ is 0 or 1 anyway
     s = scale * (1.0 + lo * sigmoid(xp, -h))
+    y = s * sigmoid(xp, h)
+    deep = h < -700.0
+    if not bool(xp.any(deep)):
+        return y
     hn = xp.minimum(h, const(xp, h, 0.0))
-    e = xp.exp(hn)
     a = xp.exp(0.5 * hn)
-    tiny = ((s * a) / (1.0 + e)) * a
-    return xp.where(h < -700.0, tiny, s * sigmoid(xp, h))
+    tiny = ((s * a) / (1.0 + xp.exp(hn))) * a
+    return xp.where(deep, tiny, y)
 
 
 def dsigmoid(xp: ModuleType, x: Array) -> Array:
