@@ -17,7 +17,11 @@ from ._functions import functions as _functions
 
 __version__ = "0.1.0"
 
-globals().update(_functions())
+_fns = _functions()
+globals().update(_fns)
+# the generated docstrings carry examples with their outputs: doctest runs them
+__test__ = {name: fn.__doc__ for name, fn in _fns.items()}
+del _fns
 
 __all__ = [
     "Activation",

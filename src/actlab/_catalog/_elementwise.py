@@ -635,6 +635,13 @@ def _zero_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="binary_step",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.binary_step([-2.0, 0.0, 1.5])\n"
+        "array([0., 1., 1.])\n"
+        ">>> actlab.get('binary_step').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0., 0., 0.])"
+    ),
     aliases=("step", "heaviside"),
     summary="Heaviside step: 1 where x ≥ threshold, else 0 (the perceptron's activation).",
     params=(Param("threshold", 0.0, "the input at which the output switches from 0 to 1"),),
@@ -663,7 +670,6 @@ elementwise(
             1943,
         ),
     ),
-    example="actlab.binary_step([-1.0, 0.0, 2.0])  # -> [0., 1., 1.]",
 )
 
 
@@ -677,6 +683,13 @@ def _linear_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="linear",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.linear([-2.0, 0.0, 1.5])\n"
+        "array([-2. ,  0. ,  1.5])\n"
+        ">>> actlab.get('linear').derivative([-2.0, 0.0, 1.5])\n"
+        "array([1., 1., 1.])"
+    ),
     aliases=("identity",),
     summary="The identity, scaled: m·x (no nonlinearity; regression outputs).",
     params=(Param("slope", 1.0, "the factor m"),),
@@ -716,6 +729,13 @@ def _sigmoid_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sigmoid",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.sigmoid([-2.0, 0.0, 1.5])\n"
+        "array([0.11920292, 0.5       , 0.81757448])\n"
+        ">>> actlab.get('sigmoid').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.10499359, 0.25      , 0.14914645])"
+    ),
     aliases=("logistic",),
     summary="The logistic function 1/(1 + e^−x): a probability from a logit.",
     forward=_sigmoid_f,
@@ -766,6 +786,13 @@ def _tanh_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="tanh",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.tanh([-2.0, 0.0, 1.5])\n"
+        "array([-0.96402758,  0.        ,  0.90514825])\n"
+        ">>> actlab.get('tanh').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.07065082, 1.        , 0.18070664])"
+    ),
     summary="Hyperbolic tangent: a zero-centred sigmoid with range (−1, 1).",
     forward=_tanh_f,
     derivative=_tanh_d,
@@ -806,6 +833,13 @@ def _relu_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="relu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.relu([-2.0, 0.0, 1.5])\n"
+        "array([0. , 0. , 1.5])\n"
+        ">>> actlab.get('relu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0., 0., 1.])"
+    ),
     summary="Rectified linear unit max(x, 0): the default hidden activation.",
     forward=_relu_f,
     derivative=_relu_d,
@@ -855,6 +889,13 @@ def _slope_range(s: float) -> Range:
 
 elementwise(
     name="leaky_relu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.leaky_relu([-2.0, 0.0, 1.5])\n"
+        "array([-0.02,  0.  ,  1.5 ])\n"
+        ">>> actlab.get('leaky_relu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.01, 0.01, 1.  ])"
+    ),
     aliases=("lrelu",),
     summary="ReLU with a small slope for x < 0, so no unit is ever without gradient.",
     params=(Param("negative_slope", 0.01, "the slope for x < 0 (Keras' default is 0.2)"),),
@@ -934,6 +975,13 @@ def _prelu_vjp(xp: ModuleType, x: Array, g: Array, p: Params) -> dict[str, Array
 
 elementwise(
     name="prelu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.prelu([-2.0, 0.0, 1.5])\n"
+        "array([-0.5,  0. ,  1.5])\n"
+        ">>> actlab.get('prelu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.25, 0.25, 1.  ])"
+    ),
     summary="Parametric ReLU: leaky ReLU whose negative slope α is learned (per channel).",
     params=(
         Param(
@@ -1059,6 +1107,13 @@ _GENERATOR = Param(
 
 elementwise(
     name="rrelu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.rrelu([-2.0, 0.0, 1.5])\n"
+        "array([-0.45833333,  0.        ,  1.5       ])\n"
+        ">>> actlab.get('rrelu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.22916667, 0.22916667, 1.        ])"
+    ),
     summary="Randomized leaky ReLU: in training the negative slope is drawn per element.",
     params=(
         Param("lower", 1.0 / 8.0, "the smallest random slope", allowed=">= 0", check=_nonneg),
@@ -1122,6 +1177,13 @@ def _elu_d(xp: ModuleType, x: Array, alpha: float) -> Array:
 
 elementwise(
     name="elu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.elu([-2.0, 0.0, 1.5])\n"
+        "array([-0.86466472,  0.        ,  1.5       ])\n"
+        ">>> actlab.get('elu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.13533528, 1.        , 1.        ])"
+    ),
     summary="Exponential linear unit: x for x > 0, α(eˣ − 1) below — smooth, negative, bounded.",
     params=(
         Param("alpha", 1.0, "the negative saturation value is −alpha", allowed="> 0", check=_pos),
@@ -1165,6 +1227,13 @@ _SA, _SL = float(SELU_ALPHA), float(SELU_SCALE)
 
 elementwise(
     name="selu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.selu([-2.0, 0.0, 1.5])\n"
+        "array([-1.52016647,  0.        ,  1.57605148])\n"
+        ">>> actlab.get('selu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.23793287, 1.75809934, 1.05070099])"
+    ),
     summary="Scaled ELU with the constants that make a deep MLP self-normalising.",
     forward=lambda xp, x, p: _SL * _elu(xp, x, _SA),
     derivative=lambda xp, x, p: _SL * _elu_d(xp, x, _SA),
@@ -1215,6 +1284,13 @@ def _celu_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="celu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.celu([-2.0, 0.0, 1.5])\n"
+        "array([-0.86466472,  0.        ,  1.5       ])\n"
+        ">>> actlab.get('celu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.13533528, 1.        , 1.        ])"
+    ),
     summary="Continuously differentiable ELU: max(0, x) + min(0, α(e^{x/α} − 1)).",
     params=(
         Param("alpha", 1.0, "scale of the negative part", allowed="!= 0", check=lambda v: v != 0),
@@ -1298,6 +1374,13 @@ _GELU_MIN = {"none": -0.16997120747990366, "tanh": -0.17004075057125405}
 
 elementwise(
     name="gelu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.gelu([-2.0, 0.0, 1.5])\n"
+        "array([-0.04550026,  0.        ,  1.3997892 ])\n"
+        ">>> actlab.get('gelu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.0852318 ,  0.5       ,  1.12746919])"
+    ),
     summary="Gaussian error linear unit x·Φ(x) (or its tanh approximation): transformers' default.",
     params=(
         Param(
@@ -1428,6 +1511,13 @@ def _silu_range(p: Params) -> Range:
 
 elementwise(
     name="silu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.silu([-2.0, 0.0, 1.5])\n"
+        "array([-0.23840584,  0.        ,  1.22636171])\n"
+        ">>> actlab.get('silu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.09078425,  0.5       ,  1.04129415])"
+    ),
     aliases=("swish",),
     summary="Sigmoid-weighted linear unit x·σ(βx) (swish); β = 1 is SiLU.",
     params=(Param("beta", 1.0, "the sharpness β (learnable as a module)", learnable=True),),
@@ -1500,6 +1590,13 @@ def _mish_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="mish",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.mish([-2.0, 0.0, 1.5])\n"
+        "array([-0.25250148,  0.        ,  1.40337827])\n"
+        ">>> actlab.get('mish').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.10835509,  0.6       ,  1.08848799])"
+    ),
     summary="x·tanh(softplus(x)): a smooth, self-regularised, non-monotonic rectifier.",
     forward=_mish_f,
     derivative=_mish_d,
@@ -1554,6 +1651,13 @@ def _softplus_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="softplus",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.softplus([-2.0, 0.0, 1.5])\n"
+        "array([0.12692801, 0.69314718, 1.70141328])\n"
+        ">>> actlab.get('softplus').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.11920292, 0.5       , 0.81757448])"
+    ),
     summary="log(1 + e^{βx})/β: a smooth ReLU, always positive; its derivative is σ(βx).",
     params=(
         Param("beta", 1.0, "sharpness β", allowed="> 0", check=_pos),
@@ -1637,6 +1741,13 @@ def _squareplus_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="squareplus",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.squareplus([-2.0, 0.0, 1.5])\n"
+        "array([0.41421356, 1.        , 2.        ])\n"
+        ">>> actlab.get('squareplus').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.14644661, 0.5       , 0.8       ])"
+    ),
     summary="(x + √(x² + b))/2: an algebraic softplus, no exp or log.",
     params=(Param("b", 4.0, "curvature near 0 (b = 0 is relu)", allowed=">= 0", check=_nonneg),),
     forward=_squareplus_f,
@@ -1679,6 +1790,13 @@ def _inside(xp: ModuleType, x: Array, lo: float, hi: float, value: float) -> Arr
 
 elementwise(
     name="relu6",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.relu6([-2.0, 0.0, 1.5])\n"
+        "array([0. , 0. , 1.5])\n"
+        ">>> actlab.get('relu6').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0., 0., 1.])"
+    ),
     summary="ReLU capped at 6: min(max(x, 0), 6) (mobile networks, quantisation-friendly).",
     forward=lambda xp, x, p: _clip(xp, x, 0.0, 6.0),
     derivative=lambda xp, x, p: _inside(xp, x, 0.0, 6.0, 1.0),
@@ -1717,6 +1835,13 @@ def _hardtanh_validate(p: Params) -> None:
 
 elementwise(
     name="hardtanh",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.hardtanh([-2.0, 0.0, 1.5])\n"
+        "array([-1.,  0.,  1.])\n"
+        ">>> actlab.get('hardtanh').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0., 1., 0.])"
+    ),
     aliases=("hard_tanh",),
     summary="tanh made piecewise linear: x clipped to [min_val, max_val].",
     params=(
@@ -1765,6 +1890,13 @@ def _hsig(xp: ModuleType, x: Array) -> Array:
 
 elementwise(
     name="hard_sigmoid",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.hard_sigmoid([-2.0, 0.0, 1.5])\n"
+        "array([0.16666667, 0.5       , 0.75      ])\n"
+        ">>> actlab.get('hard_sigmoid').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.16666667, 0.16666667, 0.16666667])"
+    ),
     aliases=("hardsigmoid",),
     summary="relu6(x + 3)/6: a piecewise-linear sigmoid (MobileNetV3).",
     forward=lambda xp, x, p: _hsig(xp, x),
@@ -1816,6 +1948,13 @@ def _hswish_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="hard_swish",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.hard_swish([-2.0, 0.0, 1.5])\n"
+        "array([-0.33333333,  0.        ,  1.125     ])\n"
+        ">>> actlab.get('hard_swish').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.16666667,  0.5       ,  1.        ])"
+    ),
     aliases=("hardswish", "hard_silu"),
     summary="x·hard_sigmoid(x): a piecewise-polynomial swish (MobileNetV3).",
     forward=_hswish_f,
@@ -1859,6 +1998,13 @@ def _sparse_sigmoid_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sparse_sigmoid",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.sparse_sigmoid([-2.0, 0.0, 1.5])\n"
+        "array([0. , 0.5, 1. ])\n"
+        ">>> actlab.get('sparse_sigmoid').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0. , 0.5, 0. ])"
+    ),
     summary="clip((x + 1)/2, 0, 1): the sparsemax of [x, 0]; exactly 0 or 1 outside (−1, 1).",
     forward=_sparse_sigmoid_f,
     derivative=lambda xp, x, p: _inside(xp, x, -1.0, 1.0, 0.5),
@@ -1899,6 +2045,13 @@ def _sparse_plus_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sparse_plus",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.sparse_plus([-2.0, 0.0, 1.5])\n"
+        "array([0.  , 0.25, 1.5 ])\n"
+        ">>> actlab.get('sparse_plus').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0. , 0.5, 1. ])"
+    ),
     summary="The integral of sparse_sigmoid: 0, (x + 1)²/4, x — a C¹ ReLU with exact zeros.",
     forward=_sparse_plus_f,
     derivative=_sparse_sigmoid_f,  # d sparse_plus = sparse_sigmoid: the same function
@@ -1964,6 +2117,13 @@ def _tanhshrink_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="tanhshrink",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.tanhshrink([-2.0, 0.0, 1.5])\n"
+        "array([-1.03597242,  0.        ,  0.59485175])\n"
+        ">>> actlab.get('tanhshrink').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.92934918, 0.        , 0.81929336])"
+    ),
     aliases=("tanh_shrink",),
     summary="x − tanh(x): near 0 like x³/3, linear far out (shrinks small values).",
     forward=_tanhshrink_f,
@@ -2006,6 +2166,13 @@ _LAMBD = Param("lambd", 0.5, "half-width λ of the dead zone [−λ, λ]", allow
 
 elementwise(
     name="softshrink",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.softshrink([-2.0, 0.0, 1.5])\n"
+        "array([-1.5,  0. ,  1. ])\n"
+        ">>> actlab.get('softshrink').derivative([-2.0, 0.0, 1.5])\n"
+        "array([1., 0., 1.])"
+    ),
     aliases=("soft_shrink",),
     summary="Soft thresholding: moves x towards 0 by λ, zero inside [−λ, λ].",
     params=(_LAMBD,),
@@ -2049,6 +2216,13 @@ def _hardshrink_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="hardshrink",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.hardshrink([-2.0, 0.0, 1.5])\n"
+        "array([-2. ,  0. ,  1.5])\n"
+        ">>> actlab.get('hardshrink').derivative([-2.0, 0.0, 1.5])\n"
+        "array([1., 0., 1.])"
+    ),
     aliases=("hard_shrink",),
     summary="Hard thresholding: x where |x| > λ, else 0.",
     params=(_LAMBD,),
@@ -2103,6 +2277,13 @@ def _threshold_range(p: Params) -> Range:
 
 elementwise(
     name="threshold",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.threshold([-2.0, 0.0, 1.5], threshold=0.5, value=-1.0)\n"
+        "array([-1. , -1. ,  1.5])\n"
+        ">>> actlab.get('threshold', threshold=0.5, value=-1.0).derivative([-2.0, 0.0, 1.5])\n"
+        "array([0., 0., 1.])"
+    ),
     summary="x where x > threshold, else a constant value.",
     params=(
         Param("threshold", REQUIRED, "the input above which x passes through"),
@@ -2149,6 +2330,13 @@ def _log_sigmoid_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="log_sigmoid",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.log_sigmoid([-2.0, 0.0, 1.5])\n"
+        "array([-2.12692801, -0.69314718, -0.20141328])\n"
+        ">>> actlab.get('log_sigmoid').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.88079708, 0.5       , 0.18242552])"
+    ),
     aliases=("logsigmoid",),
     summary="log σ(x) = −softplus(−x), computed without overflow.",
     forward=_log_sigmoid_f,
@@ -2182,6 +2370,13 @@ def _exp_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="exponential",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.exponential([-2.0, 0.0, 1.5])\n"
+        "array([0.13533528, 1.        , 4.48168907])\n"
+        ">>> actlab.get('exponential').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.13533528, 1.        , 4.48168907])"
+    ),
     aliases=("exp",),
     summary="eˣ: a positive output (rates, Poisson means).",
     forward=_exp_f,
@@ -2224,6 +2419,13 @@ def _softsign_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="softsign",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.softsign([-2.0, 0.0, 1.5])\n"
+        "array([-0.66666667,  0.        ,  0.6       ])\n"
+        ">>> actlab.get('softsign').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.11111111, 1.        , 0.16      ])"
+    ),
     aliases=("soft_sign",),
     summary="x/(1 + |x|): a tanh-like squashing with polynomial tails.",
     forward=_softsign_f,
@@ -2280,6 +2482,13 @@ def _arctan_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="arctan",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.arctan([-2.0, 0.0, 1.5])\n"
+        "array([-1.10714872,  0.        ,  0.98279372])\n"
+        ">>> actlab.get('arctan').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.2       , 1.        , 0.30769231])"
+    ),
     summary="arctan(x): a squashing function with range (−π/2, π/2) and slow tails.",
     forward=lambda xp, x, p: xp.atan(x),
     derivative=_arctan_d,
@@ -2324,6 +2533,13 @@ _ISRLU_REF = Reference(
 
 elementwise(
     name="isru",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.isru([-2.0, 0.0, 1.5])\n"
+        "array([-0.89442719,  0.        ,  0.83205029])\n"
+        ">>> actlab.get('isru').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.08944272, 1.        , 0.17067698])"
+    ),
     summary="Inverse square root unit x/√(1 + αx²): a tanh-like squashing without exp.",
     params=(_ALPHA_ISRU,),
     forward=lambda xp, x, p: _isru(xp, x, p["alpha"]),
@@ -2348,6 +2564,13 @@ elementwise(
 
 elementwise(
     name="isrlu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.isrlu([-2.0, 0.0, 1.5])\n"
+        "array([-0.89442719,  0.        ,  1.5       ])\n"
+        ">>> actlab.get('isrlu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.08944272, 1.        , 1.        ])"
+    ),
     summary="Inverse square root linear unit: x for x ≥ 0, x/√(1 + αx²) below (ELU without exp).",
     params=(_ALPHA_ISRU,),
     forward=lambda xp, x, p: xp.where(x >= 0, x, _isru(xp, x, p["alpha"])),
@@ -2392,6 +2615,13 @@ def _bent_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="bent_identity",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.bent_identity([-2.0, 0.0, 1.5])\n"
+        "array([-1.38196601,  0.        ,  1.90138782])\n"
+        ">>> actlab.get('bent_identity').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.5527864 , 1.        , 1.41602515])"
+    ),
     summary="(√(x² + 1) − 1)/2 + x: a smooth, monotonic, unbounded curve bent at 0.",
     forward=_bent_f,
     derivative=_bent_d,
@@ -2443,6 +2673,13 @@ def _sine_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sine",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.sine([-2.0, 0.0, 1.5])\n"
+        "array([-0.90929743,  0.        ,  0.99749499])\n"
+        ">>> actlab.get('sine').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.41614684,  1.        ,  0.0707372 ])"
+    ),
     aliases=("sin", "siren"),
     summary="sin(w0·x): periodic activation for implicit neural representations (SIREN).",
     params=(Param("w0", 1.0, "frequency (SIREN uses 30 in the first layer)"),),
@@ -2509,6 +2746,13 @@ def _sinc_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sinc",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.sinc([-2.0, 0.0, 1.5])\n"
+        "array([0.45464871, 1.        , 0.66499666])\n"
+        ">>> actlab.get('sinc').derivative([-2.0, 0.0, 1.5])\n"
+        "array([ 0.43539777, -0.        , -0.39617297])"
+    ),
     summary="sin(x)/x with sinc(0) = 1 (unnormalised; torch.sinc is sin(πx)/(πx)).",
     forward=_sinc_f,
     derivative=_sinc_d,
@@ -2537,6 +2781,13 @@ def _gaussian_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="gaussian",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.gaussian([-2.0, 0.0, 1.5])\n"
+        "array([0.01831564, 1.        , 0.10539922])\n"
+        ">>> actlab.get('gaussian').derivative([-2.0, 0.0, 1.5])\n"
+        "array([ 0.07326256, -0.        , -0.31619767])"
+    ),
     summary="exp(−x²): a radial-basis bump.",
     forward=lambda xp, x, p: exp_neg_sq(xp, x),
     derivative=_gaussian_d,
@@ -2573,6 +2824,13 @@ def _relu_sq(xp: ModuleType, x: Array) -> Array:
 
 elementwise(
     name="squared_relu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.squared_relu([-2.0, 0.0, 1.5])\n"
+        "array([0.  , 0.  , 2.25])\n"
+        ">>> actlab.get('squared_relu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0., 0., 3.])"
+    ),
     aliases=("relu2",),
     summary="relu(x)²: the Primer transformer's feed-forward activation.",
     forward=lambda xp, x, p: _relu_sq(xp, x),
@@ -2625,6 +2883,13 @@ def _star_range(p: Params) -> Range:
 
 elementwise(
     name="star_relu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.star_relu([-2.0, 0.0, 1.5])\n"
+        "array([-0.4472, -0.4472,  1.5652])\n"
+        ">>> actlab.get('star_relu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.    , 0.    , 2.6832])"
+    ),
     summary="s·relu(x)² + b with learnable scale and bias (MetaFormer baselines).",
     params=(
         Param("scale", 0.8944, "learnable scale s", learnable=True),
@@ -2691,6 +2956,13 @@ def _snake_vjp(xp: ModuleType, x: Array, g: Array, p: Params) -> dict[str, Array
 
 elementwise(
     name="snake",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.snake([-2.0, 0.0, 1.5])\n"
+        "array([-1.17317819,  0.        ,  2.49499625])\n"
+        ">>> actlab.get('snake').derivative([-2.0, 0.0, 1.5])\n"
+        "array([1.7568025 , 1.        , 1.14112001])"
+    ),
     summary="x + sin²(a·x)/a: monotonic with a periodic ripple, for learning periodic signals.",
     params=(Param("a", 1.0, "learnable frequency a", allowed="> 0", check=_pos, learnable=True),),
     forward=_snake_f,

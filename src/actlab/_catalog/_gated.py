@@ -70,6 +70,11 @@ gated(
         keras=Peer("keras.activations.glu", {"axis": "axis"}),
         jax=Peer("jax.nn.glu", {"axis": "axis"}),
     ),
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.glu([[1.0, -2.0, 0.5, 3.0]])\n"
+        "array([[ 0.62245933, -1.90514825]])"
+    ),
 )
 
 gated(
@@ -83,6 +88,11 @@ gated(
     uses=("transformer feed-forward blocks (LLaMA, PaLM)",),
     pros=("best perplexity among GLU variants in Shazeer (2020)",),
     references=(_SHAZEER,),
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.swiglu([[1.0, -2.0, 0.5, 3.0]])\n"
+        "array([[ 0.31122967, -5.71544476]])"
+    ),
 )
 
 gated(
@@ -106,6 +116,11 @@ gated(
     uses=("transformer feed-forward blocks (T5 v1.1)",),
     pros=("strong GLU variant",),
     references=(_SHAZEER,),
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.geglu([[1.0, -2.0, 0.5, 3.0]])\n"
+        "array([[ 0.34573123, -5.99190061]])"
+    ),
 )
 
 gated(
@@ -119,4 +134,5 @@ gated(
     uses=("transformer feed-forward blocks",),
     pros=("cheapest GLU variant",),
     references=(_SHAZEER,),
+    example=(">>> import actlab\n>>> actlab.reglu([[1.0, -2.0, 0.5, 3.0]])\narray([[ 0.5, -6. ]])"),
 )

@@ -123,6 +123,11 @@ def _softmax_f(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> Array
 
 vector(
     name="softmax",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.softmax([[1.0, 2.0, 3.0]])\n"
+        "array([[0.09003057, 0.24472847, 0.66524096]])"
+    ),
     summary="exp(x)/Σexp(x) along an axis: logits to a probability distribution.",
     params=(_AXIS,),
     masked=True,
@@ -152,6 +157,11 @@ def _softmin_f(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> Array
 
 vector(
     name="softmin",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.softmin([[1.0, 2.0, 3.0]])\n"
+        "array([[0.66524096, 0.24472847, 0.09003057]])"
+    ),
     summary="softmax(−x): a distribution that favours the smallest entries.",
     params=(_AXIS,),
     masked=True,
@@ -202,6 +212,11 @@ def _log_softmax_jac(xp: ModuleType, x: Array, p: Params, mask: Array | None) ->
 
 vector(
     name="log_softmax",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.log_softmax([[1.0, 2.0, 3.0]])\n"
+        "array([[-2.40760596, -1.40760596, -0.40760596]])"
+    ),
     summary="x − logsumexp(x) along an axis: log-probabilities, stable for any logits.",
     params=(_AXIS,),
     masked=True,
@@ -279,6 +294,7 @@ def _sparsemax_jac(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> A
 
 vector(
     name="sparsemax",
+    example=(">>> import actlab\n>>> actlab.sparsemax([[1.0, 2.0, 3.0]])\narray([[0., 0., 1.]])"),
     summary="Euclidean projection onto the probability simplex: a softmax with exact zeros.",
     params=(_AXIS,),
     forward=_sparsemax_f,
@@ -345,6 +361,11 @@ def _gumbel_vjp(xp: ModuleType, x: Array, g: Array, p: Params, mask: Array | Non
 
 vector(
     name="gumbel_softmax",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.gumbel_softmax([[1.0, 2.0, 3.0]], seed=0)\n"
+        "array([[0.00389913, 0.00706804, 0.98903283]])"
+    ),
     summary="softmax((x + Gumbel noise)/τ): a differentiable sample of a categorical variable.",
     params=(
         Param(
