@@ -1878,7 +1878,11 @@ elementwise(
             module="torch.nn.Hardtanh",
         ),
         keras=Peer("keras.activations.hard_tanh", note="fixed interval [-1, 1]"),
-        jax=Peer("jax.nn.hard_tanh", note="fixed interval [-1, 1]"),
+        jax=Peer(
+            "jax.nn.hard_tanh",
+            grad_differs_at=(-1.0, 1.0),
+            note="fixed interval [-1, 1]; JAX's autograd gives 1 at ±1",
+        ),
     ),
 )
 
@@ -2031,7 +2035,11 @@ elementwise(
     ),
     peers=Peers(
         keras=Peer("keras.activations.sparse_sigmoid"),
-        jax=Peer("jax.nn.sparse_sigmoid"),
+        jax=Peer(
+            "jax.nn.sparse_sigmoid",
+            grad_differs_at=(-1.0, 1.0),
+            note="JAX's autograd gives 1/4 at ±1 (half of each side of its clip)",
+        ),
     ),
 )
 
