@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 
 import actlab
 from actlab._catalog import specs
@@ -27,6 +26,3 @@ def make(name: str, **params: Any) -> actlab.Activation:
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-torch = pytest.importorskip  # re-exported for modules that need torch

@@ -169,7 +169,7 @@ class Activation:
             p = self._call_params(prep)
             gw = self._cotangent(prep, g, "g")
             grads = self.spec.param_vjp(xp, prep.x, gw, p)  # type: ignore[misc]
-            return {k: _finish_param(prep, v, self.params[k]) for k, v in grads.items()}
+            return {k: prep.finish(v) for k, v in grads.items()}
 
     # ------------------------------------------------------------------ internals
 
@@ -178,7 +178,7 @@ class Activation:
         xp = prep.xp
         with _numpy_errstate(xp):
             p = self._call_params(prep)
-            tw = self._cotangent(prep, t, tname, transpose and self.kind == "gated", p)
+            tw = self._cotangent(prep, t, tname, transpose and self.kind == "gated")
             if self.kind == "elementwise":
                 self._no_mask(where)
                 y = tw * self.spec.derivative(xp, prep.x, p)  # type: ignore[misc]
@@ -187,14 +187,12 @@ class Activation:
                 y = self._along_axis(prep, p, where, fn, extra=tw)
             return prep.finish(y)
 
-    def _cotangent(
-        self, prep: Prepared, t: Any, tname: str, halved: bool = False, p: Any = None
-    ) -> Array:
+    def _cotangent(self, prep: Prepared, t: Any, tname: str, halved: bool = False) -> Array:
         xp, x = prep.xp, prep.x
         tw = as_like(xp, t, x, self.name, tname)
         want = tuple(x.shape)
         if halved:  # a gated activation's output is half as long along its axis
-            ax = _axis(self, x.ndim, p)
+            ax = _axis(self, x.ndim)
             want = (*want[:ax], want[ax] // 2, *want[ax + 1 :])
         if tuple(tw.shape) != want:
             raise ValueError(
@@ -237,11 +235,11 @@ class Activation:
     ) -> Array:
         """Move the activation's axis last, apply fn, and move it back."""
         xp, x = prep.xp, prep.x
-        ax = _axis(self, x.ndim, p)
+        ax = _axis(self, x.ndim)
         xm = xp.moveaxis(x, ax, -1)
         mask = None
         if where is not None:
-            self._no_mask(where) if not self.spec.masked else None
+            self._no_mask(where)
             mask = _mask(xp, where, x, self.name)
             mask = xp.moveaxis(mask, ax, -1)
         em = None if extra is None else xp.moveaxis(extra, ax, -1)
@@ -357,7 +355,7 @@ def _diag(xp: ModuleType, d: Array, eye: Array) -> Array:
     return xp.where(eye == 1, d[..., None, :], const(xp, d, 0.0) * eye)
 
 
-def _axis(act: Activation, ndim: int, p: Mapping[str, Any] | None) -> int:
+def _axis(act: Activation, ndim: int) -> int:
     axis = act.params["axis"]
     if ndim == 0:
         raise ValueError(
@@ -386,16 +384,6 @@ def _mask(xp: ModuleType, where: Any, x: Array, fname: str) -> Array:
             f"{fname}: where has shape {tuple(m.shape)}, which does not broadcast to x's shape "
             f"{tuple(x.shape)}"
         ) from None
-
-
-def _finish_param(prep: Prepared, grad: Array, value: Any) -> Array:
-    if is_real_number(value):
-        return (
-            prep.xp.astype(grad, prep.out_dtype)[()]
-            if prep.scalar
-            else prep.xp.astype(grad, prep.out_dtype)
-        )
-    return prep.xp.astype(grad, prep.out_dtype)
 
 
 # ---------------------------------------------------------------------- parameter binding

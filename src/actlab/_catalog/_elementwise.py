@@ -40,9 +40,11 @@ from ._xp import (
     clamp_abs,
     const,
     dd_mul_const,
+    draw,
     dsigmoid,
     exp_neg_sq,
     finite,
+    hypot,
     keep_nan,
     mul_zero_safe,
     ndtr,
@@ -1036,8 +1038,6 @@ elementwise(
 def _as_floats(v: Any) -> list[float]:
     if isinstance(v, int | float):
         return [float(v)]
-    import numpy as np
-
     return [float(a) for a in np.asarray(v.detach().cpu() if hasattr(v, "detach") else v).ravel()]
 
 
@@ -1048,30 +1048,6 @@ def _rrelu_slope(xp: ModuleType, x: Array, p: Params) -> Any:
 
 def _uniform_noise(xp: ModuleType, x: Array, p: Params, lo: float, hi: float) -> Array:
     return lo + (hi - lo) * draw(xp, x, p, "uniform")
-
-
-def draw(xp: ModuleType, x: Array, p: Params, dist: str) -> Array:
-    """Noise shaped like x from the spec's seed or generator: "uniform" on [0, 1) or "gumbel".
-
-    A torch.Generator draws with torch; a seed or a numpy Generator draws with NumPy, so the
-    same seed gives the same noise on NumPy arrays and torch tensors.
-    """
-    import numpy as np
-
-    gen = p.get("generator")
-    if gen is not None and not isinstance(gen, np.random.Generator):
-        import torch
-
-        t = torch.empty(tuple(x.shape), dtype=torch.float64, device=x.device)
-        if dist == "uniform":
-            return t.uniform_(0.0, 1.0, generator=gen)
-        return -torch.log(t.exponential_(generator=gen))
-    rng = gen if gen is not None else np.random.default_rng(p.get("seed"))
-    shape = tuple(x.shape)
-    arr = rng.random(shape) if dist == "uniform" else -np.log(rng.standard_exponential(shape))
-    import array_api_compat as aac
-
-    return xp.asarray(np.asarray(arr, dtype=np.float64), device=aac.device(x))
 
 
 def _rrelu_sample(xp: ModuleType, x: Array, p: Params) -> Array | None:
@@ -1708,8 +1684,6 @@ elementwise(
 
 
 def _squareplus_parts(xp: ModuleType, x: Array, b: float) -> Array:
-    from ._xp import hypot
-
     return hypot(xp, finite(xp, x), math.sqrt(b))
 
 
@@ -2604,8 +2578,6 @@ elementwise(
 
 
 def _bent_f(xp: ModuleType, x: Array, p: Params) -> Array:
-    from ._xp import hypot
-
     xf = finite(xp, x)
     s = hypot(xp, xf, 1.0)
     # (√(x²+1) − 1)/2 = x²/(2(√(x²+1) + 1)), written x·(x/(s+1))/2 so nothing overflows.
@@ -2614,8 +2586,6 @@ def _bent_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 
 def _bent_d(xp: ModuleType, x: Array, p: Params) -> Array:
-    from ._xp import hypot
-
     xf = finite(xp, x)
     y = 1.0 + (xf / hypot(xp, xf, 1.0)) / 2.0
     return at_inf(xp, x, y, 0.5, 1.5)

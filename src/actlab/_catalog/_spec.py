@@ -69,6 +69,7 @@ class Facts:
 
     ``range`` and ``monotonic`` may depend on parameters: then they are functions of the bound
     parameters. ``smoothness`` is the largest k with f ∈ Cᵏ (−1: discontinuous, math.inf: C∞).
+    ``zero_centred``: f(x) has the sign of x (it takes both signs, like tanh, unlike relu).
     ``saturates`` names the sides ("negative", "positive") where f' → 0.
     For a vector or gated activation the range is that of each output entry.
     """

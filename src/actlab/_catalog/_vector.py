@@ -17,10 +17,9 @@ from typing import Any
 
 import array_api_compat as aac
 
-from ._elementwise import draw
 from ._registry import register
 from ._spec import Facts, Param, Params, Peer, Peers, Range, Reference, Spec
-from ._xp import Array, const, two_sum
+from ._xp import Array, const, draw, two_sum
 
 INF = math.inf
 _AXIS = Param("axis", -1, "the axis the activation works along", type="axis", allowed="an int")

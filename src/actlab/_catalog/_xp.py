@@ -9,7 +9,7 @@ give torch tensors. The helpers here are the only place a shared numerical build
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -153,6 +153,29 @@ def special(xp: ModuleType, name: str) -> Callable[[Array], Array]:
         f"actlab: {name} is not in the array API standard and has no shim for "
         f"{getattr(xp, '__name__', xp)}; use NumPy, torch or JAX arrays for this activation"
     )
+
+
+# ----------------------------------------------------------------------------- random draws
+
+
+def draw(xp: ModuleType, x: Array, p: Mapping[str, Any], dist: str) -> Array:
+    """Noise shaped like x from the spec's seed or generator: "uniform" on [0, 1) or "gumbel".
+
+    A torch.Generator draws with torch; a seed or a numpy Generator draws with NumPy, so the
+    same seed gives the same noise on NumPy arrays and torch tensors.
+    """
+    gen = p.get("generator")
+    if gen is not None and not isinstance(gen, np.random.Generator):
+        import torch
+
+        t = torch.empty(tuple(x.shape), dtype=torch.float64, device=x.device)
+        if dist == "uniform":
+            return t.uniform_(0.0, 1.0, generator=gen)
+        return -torch.log(t.exponential_(generator=gen))
+    rng = gen if gen is not None else np.random.default_rng(p.get("seed"))
+    shape = tuple(x.shape)
+    arr = rng.random(shape) if dist == "uniform" else -np.log(rng.standard_exponential(shape))
+    return xp.asarray(np.asarray(arr, dtype=np.float64), device=aac.device(x))
 
 
 # ----------------------------------------------------------------------------- small helpers
