@@ -12,13 +12,13 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli]'
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 demo: setup
-	$(PY) -m actlab
+	$(PY) -m actlab demo
 
 lint: setup
 	$(VENV)/bin/ruff check .

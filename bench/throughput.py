@@ -24,9 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _textbook import TEXTBOOK  # noqa: E402
 
-import actlab  # noqa: E402
 from actlab._catalog import specs  # noqa: E402
-from tests.conftest import NEEDS  # noqa: E402
 
 warnings.simplefilter("ignore")
 
@@ -53,7 +51,7 @@ def torch_fns(spec: Any, x: np.ndarray) -> tuple[Callable[[], Any], Callable[[],
         return None
     mod, _, attr = peer.name.rpartition(".")
     fn = getattr(importlib.import_module(mod), attr)
-    bound = actlab.get(spec.name, **NEEDS.get(spec.name, {})).params
+    bound = spec.example_activation().params
     kw = {}
     for ours, theirs in peer.params.items():
         if bound[ours] is None:  # actlab's exact mode: torch runs with its own default
@@ -86,7 +84,7 @@ def main() -> None:
     for spec in specs():
         if spec.kind != "elementwise" or (only and spec.name not in only):
             continue
-        act = actlab.get(spec.name, **NEEDS.get(spec.name, {}))
+        act = spec.example_activation()
         rate = {}
         rate["af"] = n / best(lambda a=act: a(x), 2)
         rate["ad"] = n / best(lambda a=act: a.derivative(x), 2)

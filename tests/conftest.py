@@ -13,15 +13,10 @@ SPECS = specs()
 ELEMENTWISE = [s for s in SPECS if s.kind == "elementwise"]
 VECTORLIKE = [s for s in SPECS if s.kind != "elementwise"]
 
-#: Parameters a spec cannot do without (required ones, or a seed for a stochastic draw).
-NEEDS: dict[str, dict[str, Any]] = {
-    "threshold": {"threshold": 0.5, "value": -1.0},
-    "gumbel_softmax": {"seed": 7},
-}
-
 
 def make(name: str, **params: Any) -> actlab.Activation:
-    return actlab.get(name, **{**NEEDS.get(name, {}), **params})
+    """The activation with its spec's example parameters (required ones, a seed) filled in."""
+    return actlab.resolve(name).example_activation(**params)
 
 
 def rng(seed: int = 0) -> np.random.Generator:

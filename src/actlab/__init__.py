@@ -12,6 +12,18 @@ array([0., 0., 2.])
 first use, torch only when you pass a tensor.
 """
 
+from typing import Any
+
+from ._analysis import (
+    Analysis,
+    Init,
+    Recommendation,
+    analyze,
+    gain,
+    initialize,
+    recommend,
+    recommended_init,
+)
 from ._catalog import Activation, Facts, Range, Spec, aliases, get, names, resolve
 from ._functions import functions as _functions
 
@@ -23,14 +35,39 @@ globals().update(_fns)
 __test__ = {name: fn.__doc__ for name, fn in _fns.items()}
 del _fns
 
+
+def plot(*args: Any, **kwargs: Any) -> Any:
+    """Figure of f and f' (see ``actlab._plot.plot``); needs the ``plot`` extra (matplotlib)."""
+    from ._plot import plot as _plot
+
+    return _plot(*args, **kwargs)
+
+
+def plot_catalog(*args: Any, **kwargs: Any) -> Any:
+    """Cheat-sheet figure of every elementwise activation; needs the ``plot`` extra."""
+    from ._plot import plot_catalog as _plot_catalog
+
+    return _plot_catalog(*args, **kwargs)
+
+
 __all__ = [
     "Activation",
+    "Analysis",
     "Facts",
+    "Init",
     "Range",
+    "Recommendation",
     "Spec",
     "aliases",
+    "analyze",
+    "gain",
     "get",
+    "initialize",
     "names",
+    "plot",
+    "plot_catalog",
+    "recommend",
+    "recommended_init",
     "resolve",
-    *names(),
-]  # the module-level functions, one per activation
+    *names(),  # the module-level functions, one per activation
+]

@@ -685,6 +685,7 @@ def _linear_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="linear",
+    torch_gain=lambda p: 1.0,
     example=(
         ">>> import actlab\n"
         ">>> actlab.linear([-2.0, 0.0, 1.5])\n"
@@ -731,6 +732,7 @@ def _sigmoid_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sigmoid",
+    torch_gain=lambda p: 1.0,
     example=(
         ">>> import actlab\n"
         ">>> actlab.sigmoid([-2.0, 0.0, 1.5])\n"
@@ -788,6 +790,7 @@ def _tanh_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="tanh",
+    torch_gain=lambda p: 5.0 / 3.0,
     example=(
         ">>> import actlab\n"
         ">>> actlab.tanh([-2.0, 0.0, 1.5])\n"
@@ -835,6 +838,7 @@ def _relu_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="relu",
+    torch_gain=lambda p: math.sqrt(2.0),
     example=(
         ">>> import actlab\n"
         ">>> actlab.relu([-2.0, 0.0, 1.5])\n"
@@ -891,6 +895,7 @@ def _slope_range(s: float) -> Range:
 
 elementwise(
     name="leaky_relu",
+    torch_gain=lambda p: math.sqrt(2.0 / (1.0 + p["negative_slope"] ** 2)),
     example=(
         ">>> import actlab\n"
         ">>> actlab.leaky_relu([-2.0, 0.0, 1.5])\n"
@@ -1203,6 +1208,7 @@ _SA, _SL = float(SELU_ALPHA), float(SELU_SCALE)
 
 elementwise(
     name="selu",
+    torch_gain=lambda p: 0.75,
     example=(
         ">>> import actlab\n"
         ">>> actlab.selu([-2.0, 0.0, 1.5])\n"
@@ -2259,6 +2265,7 @@ def _threshold_range(p: Params) -> Range:
 
 elementwise(
     name="threshold",
+    example_params={"threshold": 0.5, "value": -1.0},
     example=(
         ">>> import actlab\n"
         ">>> actlab.threshold([-2.0, 0.0, 1.5], threshold=0.5, value=-1.0)\n"
@@ -2955,7 +2962,7 @@ elementwise(
         range=ALL_REAL,
         monotonic=True,
         smoothness=INF,
-        zero_centred=False,
+        zero_centred=True,
         saturates=(),
         uses=("periodic time series", "audio synthesis (BigVGAN)"),
         pros=("extrapolates periodic patterns that relu/tanh cannot",),

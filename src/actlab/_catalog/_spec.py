@@ -202,7 +202,11 @@ class Spec:
     stochastic: bool = False
     masked: bool = False  # accepts a boolean ``where`` mask (the softmax family)
     validate: Callable[[Params], None] | None = None  # checks that involve several parameters
+    #: torch.nn.init.calculate_gain's value for this activation, where PyTorch defines one
+    torch_gain: Callable[[Params], float] | None = None
     example: str = ""
+    #: parameters for showing this activation when the user gave none (required ones, a seed)
+    example_params: Mapping[str, Any] = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -217,6 +221,12 @@ class Spec:
     @property
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
+
+    def example_activation(self, **params: Any) -> Any:
+        """This activation bound to its example parameters (overridden by ``params``)."""
+        from ._activation import Activation
+
+        return Activation(self, {**self.example_params, **params})
 
 
 def is_real_number(v: Any) -> bool:

@@ -360,6 +360,7 @@ def _gumbel_vjp(xp: ModuleType, x: Array, g: Array, p: Params, mask: Array | Non
 
 vector(
     name="gumbel_softmax",
+    example_params={"seed": 0},
     example=(
         ">>> import actlab\n"
         ">>> actlab.gumbel_softmax([[1.0, 2.0, 3.0]], seed=0)\n"

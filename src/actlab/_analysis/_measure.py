@@ -1,0 +1,357 @@
+"""Properties of an activation, measured from its own forward and derivative.
+
+Nothing here reads a spec's declared facts: the tests compare the two, so a wrong declaration
+fails. Expectations under z ~ N(0, q) are adaptive quadrature split at the kinks (exact to
+~1e-10 for the piecewise functions where Gauss–Hermite converges slowly).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._catalog import Activation, Range, get
+
+SAMPLE = np.linspace(-15.0, 15.0, 30001)  # step 1e-3: kinks at multiples of 1e-3 are hit exactly
+FAR = 15.0  # beyond this float64 rounds tanh, sigmoid, ... onto their limits
+SATURATION = 1e-3  # |f'| below this counts as saturated
+DEPTH_FACTOR = 1e6  # "gradients shrink or grow by 10^6"
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """E[f(z)], E[f(z)²], E[f'(z)], E[f'(z)²] for z ~ N(0, q)."""
+
+    q: float
+    mean: float
+    second_moment: float
+    mean_derivative: float
+    derivative_second_moment: float
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """The mean-field story of a deep stack (Poole et al. 2016; Schoenholz et al. 2017).
+
+    The variance map q ↦ σ_w²·E[f(√q z)²] + σ_b² has the fixed point ``q_star`` (None when it
+    runs off to 0 or ∞); ``chi`` = σ_w²·E[f'(√q* z)²] is the factor by which the squared
+    gradient norm changes per layer, and ``depth_1e6`` the depth at which it has changed by 10^6
+    (inf when χ = 1). ``stable``: the map's slope at q* is below 1 (or exactly 1: marginal).
+    """
+
+    sigma_w2: float
+    sigma_b2: float
+    q_star: float | None
+    chi: float
+    depth_1e6: float
+    stable: bool
+    slope: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What an activation does, measured. See ``analyze``."""
+
+    name: str
+    params: dict[str, Any]
+    range: Range
+    bounded: bool
+    monotonic: bool
+    zero_centred: bool
+    negative_side_sign: int  # the sign f takes for x < 0: −1, 0 or +1 (0: mixed or zero)
+    positive_side_sign: int
+    max_abs_derivative: float
+    argmax_abs_derivative: float
+    saturation_region: tuple[tuple[float, float], ...]
+    saturation_mass: float  # P(|f'(z)| < 1e-3), z ~ N(0, 1)
+    dead_mass: float  # P(f'(z) = 0)
+    saturates: tuple[str, ...]  # sides where f' → 0
+    smoothness: int  # −1 jump in f, 0 jump in f', 1 jump in f'', 2: none seen (C² or better)
+    expectations: Expectations
+    flow: GradientFlow
+    gain: float  # 1/sqrt(E[f(z)²]), the variance-preserving gain
+    relative_cost: float = field(default=math.nan)  # time(f + f') / time(relu's), same input
+
+    def expectations_at(self, q: float) -> Expectations:
+        return expectations(get(self.name, **self.params), q)
+
+
+def _act(name_or_act: str | Activation, params: dict[str, Any]) -> Activation:
+    act = get(name_or_act, **params)
+    if act.kind != "elementwise":
+        raise ValueError(
+            f"analyze: {act.name} is a {act.kind} activation; analysis measures elementwise "
+            f"activations (a vector activation has no single f(x) to sample)"
+        )
+    return act
+
+
+def analyze(
+    name_or_act: str | Activation,
+    *,
+    q: float = 1.0,
+    sigma_w2: float | None = None,
+    sigma_b2: float = 0.0,
+    cost: bool = False,
+    **params: Any,
+) -> Analysis:
+    """Measure an elementwise activation: range, monotonicity, zero-centring, derivative
+    extremes, saturation and dead zones, smoothness, Gaussian expectations at variance ``q``, the
+    gradient flow of a deep stack initialised with weight variance ``sigma_w2``/fan_in (default:
+    the exact gain², so that q* = 1) and bias variance ``sigma_b2``, and (``cost=True``) the
+    time of forward + derivative relative to relu.
+
+    >>> import actlab
+    >>> a = actlab.analyze("relu")
+    >>> round(a.expectations.second_moment, 12), round(a.gain ** 2, 12)
+    (0.5, 2.0)
+    """
+    if not (isinstance(q, int | float) and math.isfinite(q) and q > 0):
+        raise ValueError(f"analyze: q must be a finite number > 0, got {q!r}")
+    act = _act(name_or_act, params)
+    y, d = act(SAMPLE), act.derivative(SAMPLE)
+    lim = act(np.array([-np.inf, np.inf]))
+    rng = _range(act, y, lim)
+    neg, pos = _side_sign(y[SAMPLE < 0]), _side_sign(y[SAMPLE > 0])
+    ad = np.abs(d)
+    i = int(np.nanargmax(ad))
+    sat = _regions(ad < SATURATION)
+    dead = _regions(d == 0)
+    dlim = act.derivative(np.array([-np.inf, np.inf]))
+    saturates = tuple(
+        side for side, v in zip(("negative", "positive"), dlim, strict=True) if abs(v) < SATURATION
+    )
+    ex = expectations(act, 1.0)
+    if sigma_w2 is not None and not (math.isfinite(sigma_w2) and sigma_w2 > 0):
+        raise ValueError(f"analyze: sigma_w2 must be a finite number > 0, got {sigma_w2!r}")
+    gain = 1.0 / math.sqrt(ex.second_moment) if ex.second_moment > 0 else math.inf
+    flow = gradient_flow(act, gain**2 if sigma_w2 is None else sigma_w2, sigma_b2)
+    return Analysis(
+        name=act.name,
+        params=dict(act.params),
+        range=rng,
+        bounded=rng.bounded_below and rng.bounded_above,
+        monotonic=bool(np.all(y[1:] >= y[:-1]) and lim[0] <= y[0] and y[-1] <= lim[1]),
+        zero_centred=neg == -1 and pos == 1,
+        negative_side_sign=neg,
+        positive_side_sign=pos,
+        max_abs_derivative=float(ad[i]),
+        argmax_abs_derivative=float(SAMPLE[i]),
+        saturation_region=sat,
+        saturation_mass=_mass(sat),
+        dead_mass=_mass(dead),
+        saturates=saturates,
+        smoothness=_smoothness(act),
+        expectations=expectations(act, q),
+        flow=flow,
+        gain=gain,
+        relative_cost=relative_cost(act) if cost else math.nan,
+    )
+
+
+# ----------------------------------------------------------------------------- range and shape
+
+
+def _range(act: Activation, y: np.ndarray, lim: np.ndarray) -> Range:
+    """Min and max over [-15, 15] (refined by a bounded search around the sample extremum) and
+    the limits at ±inf; an end is attained when a finite x reaches it."""
+    from scipy.optimize import minimize_scalar
+
+    def extreme(sign: float) -> tuple[float, bool]:
+        j = int(np.argmin(sign * y))
+        best = float(y[j])
+        if 0 < j < len(SAMPLE) - 1:  # interior: polish the sampled extremum
+            res = minimize_scalar(
+                lambda t: sign * float(act(float(t))),
+                bounds=(SAMPLE[j - 1], SAMPLE[j + 1]),
+                method="bounded",
+                options={"xatol": 1e-12},
+            )
+            best = float(sign * min(sign * best, res.fun))
+        finite_best = best
+        limit = float(np.min(sign * lim) * sign)
+        if sign * limit < sign * finite_best:
+            return limit, False
+        return finite_best, True
+
+    lo, lo_c = extreme(1.0)
+    hi, hi_c = extreme(-1.0)
+    return Range(lo, hi, lo_c, hi_c)
+
+
+def _side_sign(y: np.ndarray) -> int:
+    if np.all(y <= 0) and np.any(y < 0):
+        return -1
+    if np.all(y >= 0) and np.any(y > 0):
+        return 1
+    return 0
+
+
+def _regions(mask: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Intervals of SAMPLE where mask holds; an interval touching an end extends to ±inf."""
+    out = []
+    n = len(mask)
+    i = 0
+    while i < n:
+        if not mask[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and mask[j + 1]:
+            j += 1
+        a = -math.inf if i == 0 else float(SAMPLE[i])
+        b = math.inf if j == n - 1 else float(SAMPLE[j])
+        out.append((a, b))
+        i = j + 1
+    return tuple(out)
+
+
+def _mass(regions: tuple[tuple[float, float], ...]) -> float:
+    from scipy.special import ndtr
+
+    return float(sum(ndtr(b) - ndtr(a) for a, b in regions))
+
+
+def _smoothness(act: Activation) -> int:
+    """The largest k ≤ 2 for which no jump in f^(k) is seen on a fine grid of [-8, 8].
+
+    A jump in f, f' or f'' shows as a first difference far larger than the neighbouring ones
+    (a smooth function's differences change by O(h) from one step to the next).
+    """
+    h = 1e-3
+    x = np.linspace(-8.0, 8.0, 16001)
+    y, d = act(x), act.derivative(x)
+    scale = max(1.0, float(np.max(np.abs(d))))
+    if np.max(np.abs(np.diff(y))) > 50 * h * scale:
+        return -1
+    dd = np.diff(d)
+    if _jumps(dd, 0.05):
+        return 0
+    if _jumps(np.diff(dd / h), 0.05):
+        return 1
+    return 2
+
+
+def _jumps(steps: np.ndarray, tol: float) -> bool:
+    """A step larger than tol that is not matched by its neighbours (an isolated jump)."""
+    a = np.abs(steps)
+    if a.size < 3:
+        return bool(np.any(a > tol))
+    big = a > tol
+    neighbours = np.minimum(np.r_[a[1:], a[-1]], np.r_[a[0], a[:-1]])
+    return bool(np.any(big & (a > 10 * neighbours)))
+
+
+# ----------------------------------------------------------------------------- expectations
+
+
+def _gauss_integral(g: Any, q: float, breaks: list[float]) -> float:
+    """E[g(z)] for z ~ N(0, q) as ∫ g(√q·u)·φ(u) du, split at the kinks (scaled to u).
+
+    Integrating in u keeps a very small or very large q as well resolved as q = 1. quad's own
+    roundoff notices (from integrands that overflow, e.g. exp) are its error estimate speaking,
+    not a failure: they are not raised.
+    """
+    from scipy.integrate import IntegrationWarning, quad
+
+    s = math.sqrt(q)
+    inv = 1.0 / math.sqrt(2 * math.pi)
+
+    def integrand(u: float) -> float:
+        return float(g(s * u)) * math.exp(-0.5 * u * u) * inv
+
+    pts = sorted({b / s for b in breaks if math.isfinite(b)})
+    edges = [-math.inf, *pts, math.inf]
+    total = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IntegrationWarning)
+        for a, b in itertools.pairwise(edges):
+            val, _ = quad(integrand, a, b, limit=200, epsabs=1e-13, epsrel=1e-12)
+            total += val
+    return total
+
+
+def moment(act: Activation, q: float, of: str, power: int) -> float:
+    """E[g(z)^power] for z ~ N(0, q), g = f (of="f") or f' (of="d"), split at the kinks."""
+    g = act if of == "f" else act.derivative
+
+    def value(x: float) -> float:
+        v = float(g(x))
+        return v if power == 1 else v * v  # (v * v overflows to inf; v ** 2 would raise)
+
+    if power not in (1, 2):
+        raise ValueError(f"moment: power must be 1 or 2, got {power!r}")
+    return _gauss_integral(value, q, [k for k, _ in act.kinks])
+
+
+def expectations(act: Activation, q: float = 1.0) -> Expectations:
+    """E[f], E[f²], E[f'], E[f'²] under z ~ N(0, q)."""
+    return Expectations(
+        q=q,
+        mean=moment(act, q, "f", 1),
+        second_moment=moment(act, q, "f", 2),
+        mean_derivative=moment(act, q, "d", 1),
+        derivative_second_moment=moment(act, q, "d", 2),
+    )
+
+
+def gradient_flow(act: Activation, sigma_w2: float, sigma_b2: float = 0.0) -> GradientFlow:
+    """Iterate the variance map to its fixed point and measure χ there."""
+
+    def vmap(q: float) -> float:
+        return sigma_w2 * moment(act, q, "f", 2) + sigma_b2
+
+    q = 1.0
+    q_star: float | None = None
+    for _ in range(200):
+        nq = vmap(q)
+        if not math.isfinite(nq) or nq > 1e12 or nq < 1e-12:
+            break
+        if abs(nq - q) <= 1e-10 * q:
+            q_star = nq
+            break
+        q = nq
+    q_eval = q_star if q_star is not None else max(min(q, 1e12), 1e-12)
+    chi = sigma_w2 * moment(act, q_eval, "d", 2)
+    delta = 1e-3 * q_eval
+    slope = (vmap(q_eval + delta) - vmap(q_eval - delta)) / (2 * delta)
+    if chi <= 0:
+        depth = 1.0  # no gradient passes at all
+    elif abs(math.log(chi)) < 1e-9:
+        depth = math.inf
+    else:
+        depth = math.log(DEPTH_FACTOR) / abs(math.log(chi))
+    return GradientFlow(
+        sigma_w2=sigma_w2,
+        sigma_b2=sigma_b2,
+        q_star=q_star,
+        chi=chi,
+        depth_1e6=depth,
+        stable=q_star is not None and slope <= 1.0 + 1e-6,
+        slope=slope,
+    )
+
+
+# ----------------------------------------------------------------------------- cost
+
+
+def relative_cost(act: Activation, n: int = 200_000, repeat: int = 5) -> float:
+    """Time of forward + derivative on n float32 values, relative to relu's (best of repeat)."""
+    x = np.random.default_rng(0).normal(0, 3, n).astype(np.float32)
+
+    def clock(a: Activation) -> float:
+        best = math.inf
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            a(x)
+            a.derivative(x)
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    return clock(act) / clock(get("relu"))
