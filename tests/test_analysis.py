@@ -83,9 +83,9 @@ def test_dead_zone_and_saturation_mass() -> None:
 def test_gradient_flow_tells_the_vanishing_gradient_story() -> None:
     # sigmoid with σ_w² = 1 (Xavier-like): χ = E[σ'(√q* z)²] << 1 → gradients vanish by 1e6 in
     # a handful of layers; relu with He: χ = 1, no depth limit.
-    sig = actlab.analyze("sigmoid", sigma_w2=1.0).flow
+    sig = actlab.analyze("sigmoid", init="xavier").flow
     assert sig.chi < 0.1 and sig.depth_1e6 < 10
-    relu = actlab.analyze("relu", sigma_w2=2.0).flow
+    relu = actlab.analyze("relu", init="he").flow
     assert math.isclose(relu.chi, 1.0, rel_tol=1e-9) and relu.depth_1e6 == math.inf
     relu_x = actlab.analyze("relu", sigma_w2=1.0).flow
     assert relu_x.q_star is None and math.isclose(relu_x.chi, 0.5, rel_tol=1e-6)

@@ -1,4 +1,5 @@
-"""Figures of f and f' (extra ``plot``: matplotlib, drawn with the Agg backend)."""
+"""Figures of f and f' (extra ``plot``: matplotlib). Figures are made without pyplot: no
+display is needed and nothing has to be closed."""
 
 from __future__ import annotations
 
@@ -11,15 +12,13 @@ import numpy as np
 from ._catalog import Activation, get, resolve, specs
 
 
-def _mpl() -> Any:
+def _figure(**kw: Any) -> Any:
+    """A matplotlib Figure outside pyplot's global state (no GUI, nothing to close)."""
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("actlab.plot needs matplotlib: pip install 'actlab[plot]'") from None
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kw)
 
 
 def _acts(names_or_acts: str | Activation | Sequence[str | Activation]) -> list[Activation]:
@@ -61,7 +60,6 @@ def plot(
     kinks are marked with their convention's value, finite asymptotes dotted. ``ax``: draw f into
     this Axes (and no f'). Save with ``fig.savefig("act.png")`` or ``.svg``.
     """
-    plt = _mpl()
     acts = _acts(names_or_acts)
     lo, hi = x_range
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
@@ -74,7 +72,8 @@ def plot(
             _draw(ax, a, x, False, a.name)
         return ax.figure
     ncols = 2 if derivative else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 3.6), squeeze=False)
+    fig = _figure(figsize=(5 * ncols, 3.6))
+    axes = fig.subplots(1, ncols, squeeze=False)
     for a in acts:
         _draw(axes[0, 0], a, x, False, a.name)
         if derivative:
@@ -93,11 +92,11 @@ def plot(
 
 def plot_catalog(x_range: tuple[float, float] = (-4.0, 4.0), cols: int = 6) -> Any:
     """One cheat-sheet figure: every elementwise activation, f solid and f' dashed."""
-    plt = _mpl()
     names = [s.name for s in specs() if s.kind == "elementwise" and not s.stochastic]
     names += [s.name for s in specs() if s.kind == "elementwise" and s.stochastic]
     rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.0 * rows), squeeze=False)
+    fig = _figure(figsize=(2.6 * cols, 2.0 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     x = np.linspace(*x_range, 401)
     for ax, name in zip(axes.flat, names, strict=False):
         act = resolve(name).example_activation()

@@ -96,6 +96,7 @@ def analyze(
     name_or_act: str | Activation,
     *,
     q: float = 1.0,
+    init: str | None = None,
     sigma_w2: float | None = None,
     sigma_b2: float = 0.0,
     cost: bool = False,
@@ -104,8 +105,9 @@ def analyze(
     """Measure an elementwise activation: range, monotonicity, zero-centring, derivative
     extremes, saturation and dead zones, smoothness, Gaussian expectations at variance ``q``, the
     gradient flow of a deep stack initialised with weight variance ``sigma_w2``/fan_in (default:
-    the exact gain², so that q* = 1) and bias variance ``sigma_b2``, and (``cost=True``) the
-    time of forward + derivative relative to relu.
+    the exact gain², so that q* = 1; or ``init`` = "he" (2), "xavier"/"lecun" (1, square
+    layers)) and bias variance ``sigma_b2``, and (``cost=True``) the time of forward +
+    derivative relative to relu.
 
     >>> import actlab
     >>> a = actlab.analyze("relu")
@@ -128,6 +130,13 @@ def analyze(
         side for side, v in zip(("negative", "positive"), dlim, strict=True) if abs(v) < SATURATION
     )
     ex = expectations(act, 1.0)
+    if init is not None:
+        if sigma_w2 is not None:
+            raise ValueError("analyze: pass init or sigma_w2, not both")
+        inits = {"he": 2.0, "kaiming": 2.0, "xavier": 1.0, "glorot": 1.0, "lecun": 1.0}
+        if init not in inits:
+            raise ValueError(f"analyze: init must be one of {', '.join(inits)}, got {init!r}")
+        sigma_w2 = inits[init]
     if sigma_w2 is not None and not (math.isfinite(sigma_w2) and sigma_w2 > 0):
         raise ValueError(f"analyze: sigma_w2 must be a finite number > 0, got {sigma_w2!r}")
     gain = 1.0 / math.sqrt(ex.second_moment) if ex.second_moment > 0 else math.inf
