@@ -39,7 +39,10 @@ def test_declared_range_holds(spec: Spec, x: np.ndarray) -> None:
 def test_declared_monotonicity_holds(spec: Spec, x: np.ndarray) -> None:
     xs = np.sort(x)
     y = make(spec.name)(xs)
-    assert np.all(y[1:] >= y[:-1]), spec.name  # (a comparison: inf >= inf holds)
+    # the function is monotonic; its float64 values may step back by rounding, a few ULP at most
+    # (a comparison: inf >= inf holds)
+    slack = 4 * np.spacing(np.abs(y[:-1]))
+    assert np.all((y[1:] >= y[:-1]) | (y[:-1] - y[1:] <= slack)), spec.name
 
 
 @pytest.mark.parametrize(
