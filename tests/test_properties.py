@@ -17,7 +17,7 @@ FINITE = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinit
 
 
 @pytest.mark.parametrize("spec", ELEMENTWISE, ids=lambda s: s.name)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(x=arrays(np.float64, st.integers(1, 64), elements=FINITE))
 def test_declared_range_holds(spec: Spec, x: np.ndarray) -> None:
     act = make(spec.name)
@@ -34,15 +34,16 @@ def test_declared_range_holds(spec: Spec, x: np.ndarray) -> None:
 @pytest.mark.parametrize(
     "spec", [s for s in ELEMENTWISE if make(s.name).facts.monotonic], ids=lambda s: s.name
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(x=arrays(np.float64, st.integers(2, 64), elements=FINITE))
 def test_declared_monotonicity_holds(spec: Spec, x: np.ndarray) -> None:
     xs = np.sort(x)
     y = make(spec.name)(xs)
     # the function is monotonic; its float64 values may step back by rounding, a few ULP at most
     # (a comparison: inf >= inf holds)
-    slack = 4 * np.spacing(np.abs(y[:-1]))
-    assert np.all((y[1:] >= y[:-1]) | (y[:-1] - y[1:] <= slack)), spec.name
+    with np.errstate(invalid="ignore"):  # inf − inf where both overflowed (and then >= holds)
+        slack = 4 * np.spacing(np.abs(y[:-1]))
+        assert np.all((y[1:] >= y[:-1]) | (y[:-1] - y[1:] <= slack)), spec.name
 
 
 @pytest.mark.parametrize(
