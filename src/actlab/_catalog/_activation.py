@@ -110,13 +110,7 @@ class Activation:
         """f(x). ``where`` (softmax family only): a boolean mask of the entries to include."""
         prep = prepare(x, self.name)
         with _numpy_errstate(prep.xp):
-            p = self._call_params(prep)
-            if self.kind == "elementwise":
-                self._no_mask(where)
-                y = self.spec.forward(prep.xp, prep.x, p)  # type: ignore[misc]
-            else:
-                y = self._along_axis(prep, p, where, _forward)
-            return prep.finish(y)
+            return prep.finish(self._eval(prep, self._call_params(prep), where))
 
     def derivative(self, x: Any) -> Array:
         """f'(x), taken at the input x (elementwise activations)."""
@@ -173,19 +167,35 @@ class Activation:
 
     # ------------------------------------------------------------------ internals
 
+    # The three steps below, on a prepared (widened) input and its bound parameters — noise
+    # included — are what the torch autograd functions call, so that forward and backward see
+    # the same draw.
+
+    def _eval(self, prep: Prepared, p: dict[str, Any], where: Any = None) -> Array:
+        if self.kind == "elementwise":
+            self._no_mask(where)
+            return self.spec.forward(prep.xp, prep.x, p)  # type: ignore[misc]
+        return self._along_axis(prep, p, where, _forward)
+
+    def _pullback(
+        self,
+        prep: Prepared,
+        p: dict[str, Any],
+        tw: Array,
+        where: Any = None,
+        transpose: bool = True,
+    ) -> Array:
+        if self.kind == "elementwise":
+            self._no_mask(where)
+            return tw * self.spec.derivative(prep.xp, prep.x, p)  # type: ignore[misc]
+        return self._along_axis(prep, p, where, _vjp if transpose else _jvp, extra=tw)
+
     def _product(self, x: Any, t: Any, tname: str, where: Any, transpose: bool) -> Array:
         prep = prepare(x, self.name)
-        xp = prep.xp
-        with _numpy_errstate(xp):
+        with _numpy_errstate(prep.xp):
             p = self._call_params(prep)
             tw = self._cotangent(prep, t, tname, transpose and self.kind == "gated")
-            if self.kind == "elementwise":
-                self._no_mask(where)
-                y = tw * self.spec.derivative(xp, prep.x, p)  # type: ignore[misc]
-            else:
-                fn = _vjp if transpose else _jvp
-                y = self._along_axis(prep, p, where, fn, extra=tw)
-            return prep.finish(y)
+            return prep.finish(self._pullback(prep, p, tw, where, transpose))
 
     def _cotangent(self, prep: Prepared, t: Any, tname: str, halved: bool = False) -> Array:
         xp, x = prep.xp, prep.x

@@ -732,6 +732,7 @@ def _sigmoid_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sigmoid",
+    lean=("output", lambda xp, y, p: y * (1.0 - y), None),
     torch_gain=lambda p: 1.0,
     example=(
         ">>> import actlab\n"
@@ -790,6 +791,7 @@ def _tanh_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="tanh",
+    lean=("output", lambda xp, y, p: 1.0 - y * y, None),
     torch_gain=lambda p: 5.0 / 3.0,
     example=(
         ">>> import actlab\n"
@@ -838,6 +840,7 @@ def _relu_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="relu",
+    lean=("mask", lambda xp, x, p: x > 0, lambda xp, m, p: xp.astype(m, xp.float64)),
     torch_gain=lambda p: math.sqrt(2.0),
     example=(
         ">>> import actlab\n"
@@ -895,6 +898,7 @@ def _slope_range(s: float) -> Range:
 
 elementwise(
     name="leaky_relu",
+    lean=("mask", lambda xp, x, p: x > 0, lambda xp, m, p: xp.where(m, 1.0, p["negative_slope"])),
     torch_gain=lambda p: math.sqrt(2.0 / (1.0 + p["negative_slope"] ** 2)),
     example=(
         ">>> import actlab\n"
@@ -1158,6 +1162,7 @@ def _elu_d(xp: ModuleType, x: Array, alpha: float) -> Array:
 
 elementwise(
     name="elu",
+    lean=("output", lambda xp, y, p: xp.where(y > 0, 1.0, y + p["alpha"]), None),
     example=(
         ">>> import actlab\n"
         ">>> actlab.elu([-2.0, 0.0, 1.5])\n"
@@ -1208,6 +1213,7 @@ _SA, _SL = float(SELU_ALPHA), float(SELU_SCALE)
 
 elementwise(
     name="selu",
+    lean=("output", lambda xp, y, p: xp.where(y > 0, _SL, y + _SL * _SA), None),
     torch_gain=lambda p: 0.75,
     example=(
         ">>> import actlab\n"
@@ -1266,6 +1272,7 @@ def _celu_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="celu",
+    lean=("output", lambda xp, y, p: xp.where(y > 0, 1.0, y / p["alpha"] + 1.0), None),
     example=(
         ">>> import actlab\n"
         ">>> actlab.celu([-2.0, 0.0, 1.5])\n"
@@ -1770,6 +1777,7 @@ def _inside(xp: ModuleType, x: Array, lo: float, hi: float, value: float) -> Arr
 
 elementwise(
     name="relu6",
+    lean=("mask", lambda xp, x, p: (x > 0) & (x < 6), lambda xp, m, p: xp.astype(m, xp.float64)),
     example=(
         ">>> import actlab\n"
         ">>> actlab.relu6([-2.0, 0.0, 1.5])\n"
@@ -1815,6 +1823,11 @@ def _hardtanh_validate(p: Params) -> None:
 
 elementwise(
     name="hardtanh",
+    lean=(
+        "mask",
+        lambda xp, x, p: (x > p["min_val"]) & (x < p["max_val"]),
+        lambda xp, m, p: xp.astype(m, xp.float64),
+    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.hardtanh([-2.0, 0.0, 1.5])\n"
@@ -1874,6 +1887,11 @@ def _hsig(xp: ModuleType, x: Array) -> Array:
 
 elementwise(
     name="hard_sigmoid",
+    lean=(
+        "mask",
+        lambda xp, x, p: (x > -3) & (x < 3),
+        lambda xp, m, p: xp.astype(m, xp.float64) / 6.0,
+    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.hard_sigmoid([-2.0, 0.0, 1.5])\n"
@@ -1982,6 +2000,11 @@ def _sparse_sigmoid_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sparse_sigmoid",
+    lean=(
+        "mask",
+        lambda xp, x, p: (x > -1) & (x < 1),
+        lambda xp, m, p: xp.astype(m, xp.float64) / 2.0,
+    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.sparse_sigmoid([-2.0, 0.0, 1.5])\n"
@@ -2154,6 +2177,11 @@ _LAMBD = Param("lambd", 0.5, "half-width λ of the dead zone [−λ, λ]", allow
 
 elementwise(
     name="softshrink",
+    lean=(
+        "mask",
+        lambda xp, x, p: xp.abs(x) > p["lambd"],
+        lambda xp, m, p: xp.astype(m, xp.float64),
+    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.softshrink([-2.0, 0.0, 1.5])\n"
@@ -2204,6 +2232,11 @@ def _hardshrink_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="hardshrink",
+    lean=(
+        "mask",
+        lambda xp, x, p: xp.abs(x) > p["lambd"],
+        lambda xp, m, p: xp.astype(m, xp.float64),
+    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.hardshrink([-2.0, 0.0, 1.5])\n"
@@ -2265,6 +2298,7 @@ def _threshold_range(p: Params) -> Range:
 
 elementwise(
     name="threshold",
+    lean=("mask", lambda xp, x, p: x > p["threshold"], lambda xp, m, p: xp.astype(m, xp.float64)),
     example_params={"threshold": 0.5, "value": -1.0},
     example=(
         ">>> import actlab\n"
@@ -2319,6 +2353,7 @@ def _log_sigmoid_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="log_sigmoid",
+    lean=("output", lambda xp, y, p: -xp.expm1(y), None),
     example=(
         ">>> import actlab\n"
         ">>> actlab.log_sigmoid([-2.0, 0.0, 1.5])\n"
@@ -2359,6 +2394,7 @@ def _exp_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="exponential",
+    lean=("output", lambda xp, y, p: y, None),
     example=(
         ">>> import actlab\n"
         ">>> actlab.exponential([-2.0, 0.0, 1.5])\n"

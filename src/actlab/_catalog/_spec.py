@@ -202,6 +202,10 @@ class Spec:
     stochastic: bool = False
     masked: bool = False  # accepts a boolean ``where`` mask (the softmax family)
     validate: Callable[[Params], None] | None = None  # checks that involve several parameters
+    #: What a memory-lean backward keeps instead of x (an internal optimisation; the API's
+    #: derivative is always taken at x): ("mask", mask(xp, x, p), d_from_mask(xp, m, p)) keeps
+    #: a boolean mask, ("output", d_from_output(xp, y, p), None) recovers f' from the output.
+    lean: tuple[str, Callable[..., Any], Callable[..., Any] | None] | None = None
     #: torch.nn.init.calculate_gain's value for this activation, where PyTorch defines one
     torch_gain: Callable[[Params], float] | None = None
     example: str = ""

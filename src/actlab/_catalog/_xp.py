@@ -168,10 +168,14 @@ def draw(xp: ModuleType, x: Array, p: Mapping[str, Any], dist: str) -> Array:
     if gen is not None and not isinstance(gen, np.random.Generator):
         import torch
 
-        t = torch.empty(tuple(x.shape), dtype=torch.float64, device=x.device)
-        if dist == "uniform":
-            return t.uniform_(0.0, 1.0, generator=gen)
-        return -torch.log(t.exponential_(generator=gen))
+        # draw on the generator's device (torch.default_generator is a CPU one), then move
+        t = torch.empty(tuple(x.shape), dtype=torch.float64, device=gen.device)
+        t = (
+            t.uniform_(0.0, 1.0, generator=gen)
+            if dist == "uniform"
+            else -torch.log(t.exponential_(generator=gen))
+        )
+        return t.to(x.device)
     rng = gen if gen is not None else np.random.default_rng(p.get("seed"))
     shape = tuple(x.shape)
     arr = rng.random(shape) if dist == "uniform" else -np.log(rng.standard_exponential(shape))

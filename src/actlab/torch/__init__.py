@@ -1,0 +1,27 @@
+"""actlab for PyTorch (extra ``torch``): modules, functional forms and the training monitor.
+
+>>> import torch, actlab.torch as at
+>>> at.ELU(alpha=1.0)(torch.tensor([-1.0, 2.0]))
+tensor([-0.6321,  2.0000])
+"""
+
+try:
+    import torch as _torch  # noqa: F401
+except ImportError:  # pragma: no cover - exercised without torch
+    raise ImportError("actlab.torch needs PyTorch: pip install 'actlab[torch]'") from None
+
+from . import functional
+from ._function import ActlabFunction, apply
+from ._modules import ActlabModule, PReLU, dropin_classes, module
+
+globals().update(dropin_classes())
+
+__all__ = [
+    "ActlabFunction",
+    "ActlabModule",
+    "PReLU",
+    "apply",
+    "functional",
+    "module",
+    *sorted(dropin_classes()),
+]

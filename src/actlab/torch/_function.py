@@ -1,0 +1,108 @@
+"""The autograd function behind every actlab module: forward and backward from the catalog.
+
+Forward evaluates the spec (in float64 for float16/bfloat16/float32 input, rounded once);
+backward is the catalog's analytic derivative (its vjp for vector and gated activations), with
+the same parameters and the same random draw as the forward pass. Memory: "default" keeps the
+input; "lean" keeps what the spec's ``lean`` strategy needs (a boolean mask, or the output) and
+otherwise recomputes from the input. Backward is once differentiable: asking for a second
+derivative raises a clear error (the catalog gives f', not f''). Under torch.compile the
+function runs eagerly between compiled regions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .._catalog import Activation
+from .._catalog._xp import prepare
+
+MEMORY = ("default", "lean")
+
+
+def _value(t: torch.Tensor, like: torch.Tensor) -> Any:
+    """A learnable parameter as the formulas want it: a float when it is one number (the
+    exact scalar path), else a tensor in the compute dtype."""
+    if t.numel() == 1 and t.ndim <= 1:
+        return float(t.detach().reshape(()))
+    return t.detach().to(dtype=like.dtype, device=like.device)
+
+
+class ActlabFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: torch.Tensor,
+        cfg: tuple[Activation, tuple[str, ...], str, Any],
+        *learn: torch.Tensor,
+    ) -> torch.Tensor:
+        act, names, memory, where = cfg
+        prep = prepare(x, act.name)
+        p = act._call_params(prep)
+        for n, t in zip(names, learn, strict=True):
+            p[n] = _value(t, prep.x)
+        y = prep.finish(act._eval(prep, p, where))
+        ctx.cfg, ctx.p, ctx.learn_meta = cfg, p, [(t.shape, t.dtype) for t in learn]
+        ctx.x_dtype = x.dtype
+        lean = act.spec.lean if (memory == "lean" and not names) else None
+        if lean is not None and lean[0] == "mask":
+            ctx.mode = "mask"
+            ctx.save_for_backward(lean[1](prep.xp, prep.x, p))
+        elif lean is not None:
+            ctx.mode = "output"
+            ctx.save_for_backward(y)
+        else:
+            ctx.mode = "input"
+            ctx.save_for_backward(x)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[Any, ...]:
+        act, names, _, where = ctx.cfg
+        if torch.is_grad_enabled():  # backward(create_graph=True): a second derivative is wanted
+            raise RuntimeError(
+                f"actlab.torch: {act.name} is once differentiable — its backward is the catalog's "
+                "analytic f', and f'' is not part of the catalog; double backward "
+                "(create_graph=True, gradient penalties, Hessians) needs torch.nn's own modules"
+            )
+        p = ctx.p
+        (saved,) = ctx.saved_tensors
+        if ctx.mode != "input":
+            _, fn, from_mask = act.spec.lean
+            import array_api_compat.torch as xp
+
+            if ctx.mode == "mask":
+                d = from_mask(xp, saved, p)
+            else:
+                d = fn(
+                    xp, saved.to(torch.float64 if saved.device.type != "mps" else torch.float32), p
+                )
+            gx = (g.to(d.dtype) * d).to(ctx.x_dtype)
+            return (gx, None)
+        prep = prepare(saved, act.name)
+        gw = g.to(prep.x.dtype)
+        gx = act._pullback(prep, p, gw, where).to(ctx.x_dtype)
+        grads: list[Any] = []
+        if names:
+            pg = act.spec.param_vjp(prep.xp, prep.x, gw, p)
+            for n, (shape, dtype) in zip(names, ctx.learn_meta, strict=True):
+                grads.append(torch.as_tensor(pg[n]).reshape(shape).to(dtype))
+        return (gx, None, *grads)
+
+
+@torch.compiler.disable  # compiled models call it eagerly (a graph break), not traced inside
+def apply(
+    act: Activation,
+    x: torch.Tensor,
+    learn: dict[str, torch.Tensor] | None = None,
+    memory: str = "default",
+    where: Any = None,
+) -> torch.Tensor:
+    """f(x) with the catalog's backward; ``learn`` maps learnable parameter names to tensors
+    that receive gradients."""
+    if memory not in MEMORY:
+        raise ValueError(f"{act.name}: memory must be 'default' or 'lean', got {memory!r}")
+    learn = learn or {}
+    names = tuple(learn)
+    return ActlabFunction.apply(x, (act, names, memory, where), *learn.values())

@@ -1,0 +1,33 @@
+"""``actlab.torch.functional.<name>(x, **params)``: the functional style, generated from the
+registry. A learnable parameter passed as a tensor receives gradients (``prelu(x, alpha=w)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from .._catalog import Activation, Spec, specs
+from ._function import apply
+
+
+def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
+    def fn(
+        x: torch.Tensor, /, *, memory: str = "default", where: Any = None, **params: Any
+    ) -> torch.Tensor:
+        learn = {
+            k: v for k, v in params.items() if k in spec.learnable and isinstance(v, torch.Tensor)
+        }
+        fixed = {k: v for k, v in params.items() if k not in learn}
+        placeholders = {k: spec.param(k).default for k in learn}
+        act = Activation(spec, {**spec.example_params, **fixed, **placeholders})
+        return apply(act, x, learn, memory, where)
+
+    fn.__name__ = fn.__qualname__ = spec.name
+    fn.__doc__ = f"{spec.summary}\n\n    {spec.text}\n    {spec.derivative_text}\n"
+    return fn
+
+
+globals().update({s.name: _functional(s) for s in specs()})
+__all__ = [s.name for s in specs()]
