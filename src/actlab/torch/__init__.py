@@ -13,15 +13,19 @@ except ImportError:  # pragma: no cover - exercised without torch
 from . import functional
 from ._function import ActlabFunction, apply
 from ._modules import ActlabModule, PReLU, dropin_classes, module
+from ._monitor import Finding, Monitor, watch
 
 globals().update(dropin_classes())
 
 __all__ = [
     "ActlabFunction",
     "ActlabModule",
+    "Finding",
+    "Monitor",
     "PReLU",
     "apply",
     "functional",
     "module",
+    "watch",
     *sorted(dropin_classes()),
 ]
