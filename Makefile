@@ -33,6 +33,8 @@ bench: setup
 	-$(PIP) install --quiet -c constraints.txt -e '.[bench]'
 	$(PY) bench/accuracy.py
 	$(PY) bench/throughput.py
+	$(PY) bench/memory.py
+	$(PY) bench/monitor_overhead.py
 
 # Regenerate the committed mpmath oracle tables (minutes; only when a spec or the sample grid changes).
 oracle: setup

@@ -276,7 +276,10 @@ def show(
     for fw, peer in spec.peers.items():
         con.print(f"  {fw}: {peer.name}" + (f"  ({peer.note})" if peer.note else ""))
     if torch_module:
-        con.print(f"  torch module: {torch_module}")
+        cls = torch_module.rpartition(".")[2]
+        con.print(f"  torch module: {torch_module} (drop-in: actlab.torch.{cls})")
+    else:
+        con.print(f"  torch module: actlab.torch.module({act.name!r}) (none in torch.nn)")
     for r in spec.references:
         con.print(f"  ref: {r}")
     if analysis is not None:

@@ -23,6 +23,7 @@ DEAD_WARN, DEAD_ERROR = 0.4, 0.9  # fraction of a layer's units
 SATURATED_WARN = 0.4
 SATURATED_SAMPLES = 0.9  # a unit is saturated when |f'| < 1e-3 for this share of its samples
 VANISHING, EXPLODING = 1e-4, 1e4  # first-layer / last-layer gradient-norm ratio
+SAMPLE_ROWS = 32  # examples per recorded batch whose f' is inspected
 
 
 def _torch_types() -> dict[type, tuple[str, dict[str, str]]]:
@@ -173,7 +174,8 @@ class Monitor:
             both = set(act.facts.saturates) == {"negative", "positive"}
             self.layers[label] = LayerRecord(label, act.name, act.kind, saturating=both)
             self._handles.append(mod.register_forward_hook(self._hook(label)))
-        self._weights = [(n, p) for n, p in model.named_parameters() if p.ndim >= 2]
+        self._params = dict(model.named_parameters())
+        self._weights = [(n, p) for n, p in self._params.items() if p.ndim >= 2]
 
     # ------------------------------------------------------------------ hooks and steps
 
@@ -191,16 +193,18 @@ class Monitor:
         if self.nonfinite is None and not bool(torch.isfinite(y).all()):
             where = "input" if not bool(torch.isfinite(z).all()) else "output"
             self.nonfinite = {"step": self.steps, "place": f"activations of {label} ({where})"}
-        zf = z.float()
+        # statistics on the inspected slice of the batch (the NaN check above saw all of it)
+        zf, yf = z[:SAMPLE_ROWS].float(), y[:SAMPLE_ROWS].float()
         rec.pre_mean, rec.pre_std = float(zf.mean()), float(zf.std()) if zf.numel() > 1 else 0.0
-        yf = y.float()
         rec.post_mean, rec.post_std = float(yf.mean()), float(yf.std()) if yf.numel() > 1 else 0.0
         rec.batches += 1
         rec.first_step = self.steps if rec.first_step < 0 else rec.first_step
         rec.last_step = self.steps
         if act.kind != "elementwise" or z.ndim < 2:
             return
-        d = act.derivative(z)
+        # per-unit f' on the first SAMPLE_ROWS examples of the batch: dead and saturated units
+        # accumulate over the window, so a slice per recorded step is enough and keeps it cheap
+        d = act.derivative(z[:SAMPLE_ROWS])
         units = d.shape[1]
         per_unit = d.transpose(0, 1).reshape(units, -1)  # units along dim 1 (features/channels)
         active = (per_unit != 0).any(dim=1)
@@ -222,7 +226,7 @@ class Monitor:
                 self.nonfinite = {"step": t, "place": "loss", "value": value}
             if t % self.every == 0:
                 self.losses.append((t, value))
-        params = dict(self.model.named_parameters())
+        params = self._params
         for n, old in list(self._snapshot.items()):  # the update made since the last record
             w = params[n].detach()
             denom = float(old.norm())
