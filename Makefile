@@ -12,13 +12,13 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli,lab]'
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 demo: setup
-	$(PY) -m actlab demo
+	$(PY) -m actlab compare
 
 lint: setup
 	$(VENV)/bin/ruff check .

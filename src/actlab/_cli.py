@@ -448,5 +448,108 @@ def demo(
     con.print(f"\nwrote {out} (f and f' of every elementwise activation)")
 
 
+# ----------------------------------------------------------------------------- the lab
+
+
+def _csv(text: str | None) -> list[str] | None:
+    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
+
+@app.command()
+def compare(
+    dataset: Annotated[str | None, typer.Option(help="dataset(s), comma-separated")] = None,
+    activations: Annotated[
+        str | None, typer.Option(help="e.g. relu,tanh,leaky_relu:negative_slope=0.2")
+    ] = None,
+    seeds: Annotated[int | None, typer.Option(help="seeds per configuration")] = None,
+    depth: Annotated[int | None, typer.Option(help="hidden layers")] = None,
+    width: Annotated[int | None, typer.Option(help="units per hidden layer")] = None,
+    steps: Annotated[int | None, typer.Option(help="training steps")] = None,
+    lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
+    optimizer: Annotated[str | None, typer.Option(help="adam or sgd")] = None,
+    init: Annotated[str | None, typer.Option(help="auto, he, xavier or lecun")] = None,
+    model: Annotated[str | None, typer.Option(help="mlp or cnn")] = None,
+    data: Annotated[Path | None, typer.Option(help="your own data: .csv, .npz")] = None,
+    target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
+    config: Annotated[Path | None, typer.Option(help="a study.toml")] = None,
+    store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
+    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
+    name: Annotated[str | None, typer.Option(help="study name (same name: resume)")] = None,
+    workers: Annotated[int | None, typer.Option(help="local processes")] = None,
+) -> None:
+    """Train one network per activation on the same data, all seeds at once; rank and report.
+
+    Example: actlab compare --dataset spiral --activations relu,tanh,gelu,mish --seeds 10
+    """
+    from .lab import compare as run
+
+    settings: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("depth", depth),
+            ("width", width),
+            ("steps", steps),
+            ("lr", lr),
+            ("optimizer", optimizer),
+            ("init", init),
+            ("model", model),
+        )
+        if v is not None
+    }
+    if data is not None:
+        settings.update({"path": str(data), "target": target})
+        dataset = dataset or data.stem
+    try:
+        study = run(
+            _csv(dataset),
+            _csv(activations),
+            seeds,
+            config=config,
+            store=store,
+            name=name,
+            workers=workers,
+            **settings,
+        )
+    except (ValueError, TypeError) as exc:
+        _fail(str(exc))
+    study.summary(_console())
+    study.report(out)
+    typer.echo(f"report: {out}  (store: {store}, study: {study.name})")
+
+
+@app.command()
+def report(
+    store: Annotated[Path, typer.Argument(help="SQLite results store")],
+    out: Annotated[Path, typer.Option(help="HTML report")] = Path("report.html"),
+    study: Annotated[str | None, typer.Option(help="study name (default: the latest)")] = None,
+) -> None:
+    """Re-render the report of a stored study.
+
+    Example: actlab report runs/actlab.db --out report.html
+    """
+    from .lab import Store, Study
+
+    if not store.exists():
+        _fail(f"no such store {str(store)!r}")
+    try:
+        st = Store(store)
+        studies = st.studies()
+        if not studies:
+            _fail(f"{store} holds no studies")
+        chosen: dict[str, Any] = (
+            studies[-1] if study is None else next((s for s in studies if s["name"] == study), {})
+        )
+        if not chosen:
+            _fail(
+                f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})"
+            )
+        s = Study(st, chosen["id"], chosen["name"])
+        s.summary(_console())
+        s.report(out)
+    except (ValueError, TypeError) as exc:
+        _fail(str(exc))
+    typer.echo(f"report: {out}")
+
+
 def main() -> None:
     app()

@@ -1,0 +1,316 @@
+"""The study report: one self-contained HTML file (inline SVG figures, inline CSS, no network)."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from .._analysis._advisor import RULES
+from ._train import BatchedNet, RunConfig, load_params
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px;
+color:#222;line-height:1.4}h1{margin-bottom:0}h2{border-bottom:1px solid #ccc;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ddd;
+padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child,td:nth-child(2){
+text-align:left}.noise{color:#777}.best{font-weight:bold}.note{background:#fff8e5;
+border-left:4px solid #f0b400;padding:6px 10px;margin:6px 0}figure{margin:1em 0}
+code{background:#f4f4f4;padding:1px 4px}
+"""
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _figure(rows: int = 1, cols: int = 2, w: float = 5.2, h: float = 3.2) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w * cols, h * rows))
+    return fig, fig.subplots(rows, cols, squeeze=False)
+
+
+def _fmt(v: float, d: int = 4) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, float) and math.isinf(v):
+        return "never"
+    return f"{v:.{d}f}"
+
+
+def render(study: Any) -> str:
+    runs = study.runs
+    if not runs:
+        raise ValueError(f"report: study {study.name!r} has no runs yet")
+    rows = study.rows()
+    datasets = sorted({r["config"]["dataset"] for r in runs})
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>actlab — "
+        f"{html.escape(study.name)}</title><style>{CSS}</style></head><body>",
+        f"<h1>actlab study <code>{html.escape(study.name)}</code></h1>",
+        "<p>Every activation trains the same network on the same data; seeds differ in "
+        "initialisation and batch order. Measure, don't guess.</p>",
+    ]
+    parts.append(_config_section(study, runs))
+    for ds in datasets:
+        ds_runs = [r for r in runs if r["config"]["dataset"] == ds]
+        parts.append(f"<h2>{html.escape(ds)}</h2>")
+        parts.append(_table([r for r in rows if r.dataset == ds]))
+        curves = _curves(study, ds_runs)
+        parts.append("<h3>Loss and metric during training (mean, band: min–max over seeds)</h3>")
+        parts.append(f"<figure>{_svg(_curve_figure(curves))}</figure>")
+        parts.append("<h3>Gradient flow: gradient norm per layer (end of training)</h3>")
+        layers = _layers(study, ds_runs)
+        parts.append(f"<figure>{_svg(_gradient_figure(layers))}</figure>")
+        parts.append("<h3>Unit health: dead and saturated fraction per layer over training</h3>")
+        parts.append(f"<figure>{_svg(_health_figure(layers))}</figure>")
+        if ds_runs[0]["config"].get("path") is None and _is_2d(ds_runs[0]["config"]):
+            parts.append("<h3>Decision boundaries (seed with the lowest id)</h3>")
+            parts.append(f"<figure>{_svg(_boundary_figure(study, ds_runs))}</figure>")
+        parts.append("<h3>What the monitor saw — the advisor's notes</h3>")
+        parts.append(_notes(ds_runs, layers))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _config_section(study: Any, runs: list[dict[str, Any]]) -> str:
+    conf: dict[str, Any] = next(
+        (s["config"] for s in study.store.studies() if s["id"] == study.id), {}
+    )
+    env = runs[0]["env"]
+    items = "".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(json.dumps(v))}</td></tr>"
+        for k, v in conf.items()
+    )
+    envs = ", ".join(f"{k} {v}" for k, v in env.items())
+    return (
+        f"<h2>Configuration</h2><table><tr><th>setting</th><th>value</th></tr>{items}"
+        f"</table><p>{len(runs)} runs. Environment: {html.escape(envs)}.</p>"
+    )
+
+
+def _table(rows: list[Any]) -> str:
+    head = (
+        "<table><tr><th>activation</th><th>metric</th><th>mean</th><th>± 95% CI</th>"
+        "<th>seeds</th><th>steps to 90% of best</th><th>ms/step</th><th>diverged</th>"
+        "<th>vs best (Welch)</th></tr>"
+    )
+    body = []
+    for i, r in enumerate(rows):
+        cls = "best" if i == 0 else ("noise" if r.within_noise else "")
+        vs = "best" if i == 0 else ("within noise" if r.within_noise else f"p = {r.p_vs_best:.2g}")
+        body.append(
+            f"<tr class='{cls}'><td>{html.escape(r.label)}</td><td>{r.metric}</td>"
+            f"<td>{_fmt(r.mean)}</td><td>{_fmt(r.ci95)}</td><td>{r.n}</td>"
+            f"<td>{_fmt(r.steps_to_90, 0)}</td><td>{1e3 * r.time_per_step:.2f}</td>"
+            f"<td>{r.diverged}</td><td>{vs}</td></tr>"
+        )
+    return head + "".join(body) + "</table>"
+
+
+def _label(r: dict[str, Any]) -> str:
+    return RunConfig(**r["config"]).label()
+
+
+def _curves(study: Any, runs: list[dict[str, Any]]) -> dict[str, dict[str, list[Any]]]:
+    out: dict[str, dict[str, list[Any]]] = {}
+    for r in runs:
+        c = study.store.curves(r["id"])
+        d = out.setdefault(_label(r), {"val_loss": [], "val_metric": []})
+        for k in d:
+            d[k].append(c.get(k, []))
+    return out
+
+
+def _band(ax: Any, series: list[list[tuple[int, float]]], label: str) -> None:
+    series = [s for s in series if s]
+    if not series:
+        return
+    n = min(len(s) for s in series)
+    steps = np.array([p[0] for p in series[0][:n]])
+    vals = np.array([[p[1] for p in s[:n]] for s in series], float)
+    (line,) = ax.plot(steps, np.nanmean(vals, 0), label=label, lw=1.4)
+    ax.fill_between(
+        steps, np.nanmin(vals, 0), np.nanmax(vals, 0), alpha=0.15, color=line.get_color()
+    )
+
+
+def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
+    fig, ax = _figure()
+    for label, d in curves.items():
+        _band(ax[0, 0], d["val_loss"], label)
+        _band(ax[0, 1], d["val_metric"], label)
+    ax[0, 0].set_title("validation loss")
+    ax[0, 0].set_yscale("log")
+    ax[0, 1].set_title("validation metric")
+    for a in ax[0]:
+        a.set_xlabel("step")
+    ax[0, 1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _layers(study: Any, runs: list[dict[str, Any]]) -> dict[str, list[list[dict[str, Any]]]]:
+    out: dict[str, list[list[dict[str, Any]]]] = {}
+    for r in runs:
+        out.setdefault(_label(r), []).append(study.store.layer_stats(r["id"]))
+    return out
+
+
+def _final_by_layer(stats: list[list[dict[str, Any]]], key: str) -> tuple[np.ndarray, np.ndarray]:
+    per_seed = []
+    for s in stats:
+        if not s:
+            continue
+        last = max(x["step"] for x in s)
+        per_seed.append({x["layer"]: x[key] for x in s if x["step"] == last})
+    if not per_seed:
+        return np.array([]), np.array([])
+    layers = sorted(per_seed[0])
+    vals = np.array(
+        [
+            [d.get(layer, math.nan) if d.get(layer) is not None else math.nan for layer in layers]
+            for d in per_seed
+        ],
+        float,
+    )
+    return np.array(layers), np.nanmean(vals, 0)
+
+
+def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
+    fig, ax = _figure(cols=1, w=6.5)
+    for label, stats in layers.items():
+        x, y = _final_by_layer(stats, "grad_norm")
+        if len(x):
+            ax[0, 0].plot(x, y, "o-", label=label, lw=1.2, ms=3)
+    ax[0, 0].set_yscale("log")
+    ax[0, 0].set_xlabel("layer (1 = first)")
+    ax[0, 0].set_ylabel("|∂loss/∂W|")
+    ax[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _health_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
+    fig, ax = _figure()
+    for label, stats in layers.items():
+        for k, a in (("dead", ax[0, 0]), ("saturated", ax[0, 1])):
+            by_step: dict[int, list[float]] = {}
+            for s in stats:
+                for x in s:
+                    if x[k] is not None:
+                        by_step.setdefault(x["step"], []).append(x[k])
+            if by_step:
+                steps = sorted(by_step)
+                a.plot(steps, [np.mean(by_step[t]) for t in steps], label=label, lw=1.2)
+    ax[0, 0].set_title("dead units (f' = 0 on the probe batch), mean over layers")
+    ax[0, 1].set_title("saturated units (|f'| < 1e-3), mean over layers")
+    for a in ax[0]:
+        a.set_xlabel("step")
+        a.set_ylim(-0.02, 1.02)
+    ax[0, 1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _is_2d(cfg: dict[str, Any]) -> bool:
+    from ._study import _data_for
+
+    return _data_for(RunConfig(**cfg)).n_features == 2
+
+
+def _boundary_figure(study: Any, runs: list[dict[str, Any]]) -> Any:
+    import torch
+
+    from ._study import _data_for
+
+    by_label: dict[str, dict[str, Any]] = {}
+    for r in sorted(runs, key=lambda r: r["id"]):
+        by_label.setdefault(_label(r), r)
+    n = len(by_label)
+    cols = min(4, n)
+    rows_n = math.ceil(n / cols)
+    fig, ax = _figure(rows_n, cols, w=2.8, h=2.6)
+    data = _data_for(RunConfig(**next(iter(by_label.values()))["config"]))
+    X = np.concatenate([data.X_train, data.X_test])
+    y = np.concatenate([data.y_train, data.y_test])
+    lo, hi = X.min(0) - 0.3, X.max(0) + 0.3
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80))
+    grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+    for a, (label, r) in zip(ax.flat, by_label.items(), strict=False):
+        cfg = RunConfig(**r["config"])
+        net = BatchedNet(cfg, data, [0])
+        load_params(net, study.store.params(r["id"]))
+        net.eval()
+        with torch.no_grad():
+            out = net(grid[None])[0, :, 0].numpy()
+        a.contourf(
+            gx, gy, out.reshape(gx.shape) > 0, levels=1, alpha=0.3, colors=["#1f77b4", "#ff7f0e"]
+        )
+        a.scatter(X[:, 0], X[:, 1], c=y, s=3, cmap="coolwarm")
+        a.set_title(label, fontsize=8)
+        a.set_xticks([])
+        a.set_yticks([])
+    for a in list(ax.flat)[n:]:
+        a.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def _fixes(symptom: str) -> str:
+    fixes = next((r.fixes for r in RULES if r.when.get("symptom") == symptom), ())
+    return "; ".join(fixes)
+
+
+def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any]]]]) -> str:
+    notes = []
+    depth = runs[0]["config"]["depth"]
+    for label, stats in layers.items():
+        x, g = _final_by_layer(stats, "grad_norm")
+        if len(g) >= 2 and g[-1] > 0 and np.isfinite(g).all():
+            ratio = g[0] / g[-1]
+            if ratio < 1e-4:
+                notes.append(
+                    f"{label} at depth {depth}: gradients at layer 1 are {ratio:.1g} of "
+                    f"layer {int(x[-1])}'s — vanishing gradients. Try: "
+                    f"{_fixes('vanishing_gradients')}."
+                )
+            elif ratio > 1e4:
+                notes.append(
+                    f"{label} at depth {depth}: gradients at layer 1 are {ratio:.1g} "
+                    f"times layer {int(x[-1])}'s — exploding. Try: "
+                    f"{_fixes('exploding_gradients')}."
+                )
+        _, dead = _final_by_layer(stats, "dead")
+        if len(dead) and np.nanmax(dead) >= 0.4:
+            notes.append(
+                f"{label}: up to {np.nanmax(dead):.0%} of a layer's units are dead at the "
+                f"end of training. Try: {_fixes('dead_units')}."
+            )
+        _, sat = _final_by_layer(stats, "saturated")
+        if len(sat) and np.nanmax(sat) >= 0.4:
+            notes.append(
+                f"{label}: up to {np.nanmax(sat):.0%} of a layer's units are saturated. "
+                f"Try: {_fixes('saturation')}."
+            )
+    for label in sorted({_label(r) for r in runs}):
+        div = sum(r["status"] == "diverged" for r in runs if _label(r) == label)
+        if div:
+            notes.append(
+                f"{label}: {div} seed(s) diverged (recorded with their step). Try: "
+                f"{_fixes('nan_loss')}."
+            )
+    if not notes:
+        return (
+            "<p>No dead units, saturation, vanishing or exploding gradients, or divergence "
+            "were seen.</p>"
+        )
+    return "".join(f"<div class='note'>{html.escape(n)}</div>" for n in notes)

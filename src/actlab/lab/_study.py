@@ -1,0 +1,427 @@
+"""Studies: a grid of configurations × seeds, run through an executor into the store, and the
+ranked comparison with confidence intervals."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+from .._catalog import get
+from ._datasets import Data, load
+from ._store import Store
+from ._train import RunConfig, RunResult, train
+
+DEFAULT_STUDY: dict[str, Any] = {
+    "name": "default",
+    "datasets": ["xor", "spiral", "digits"],
+    "activations": ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "mish"],
+    "depths": [4],
+    "widths": [32],
+    "seeds": 5,
+    "steps": 400,
+}
+GRID_KEYS = {
+    "datasets": "dataset",
+    "activations": "activation",
+    "depths": "depth",
+    "widths": "width",
+    "inits": "init",
+    "lrs": "lr",
+}
+
+
+def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
+    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params)."""
+    name, _, rest = text.partition(":")
+    params: dict[str, Any] = {}
+    for part in filter(None, rest.split(";")):
+        k, _, v = part.partition("=")
+        try:
+            params[k.strip()] = (
+                float(v) if v.strip().replace(".", "", 1).lstrip("-").isdigit() else v.strip()
+            )
+        except ValueError:
+            params[k.strip()] = v.strip()
+    get(name.strip(), **params)  # unknown names and bad parameters fail here, with suggestions
+    return name.strip(), params
+
+
+def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
+    """The configurations and seeds a study config describes."""
+    allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
+    unknown = set(config) - allowed
+    if unknown:
+        raise ValueError(f"study: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
+    seeds_v = config.get("seeds", 5)
+    seeds = list(range(seeds_v)) if isinstance(seeds_v, int) else [int(s) for s in seeds_v]
+    if not seeds or (isinstance(seeds_v, int) and seeds_v < 1):
+        raise ValueError(f"study: seeds must be a positive int or a list of ints, got {seeds_v!r}")
+    base = {k: v for k, v in config.items() if k in {f.name for f in fields(RunConfig)}}
+    axes = []
+    for key, field_name in GRID_KEYS.items():
+        values = config.get(key)
+        if values is None:
+            continue
+        if isinstance(values, str | int | float):
+            values = [values]
+        if not values:
+            raise ValueError(f"study: {key} is empty")
+        axes.append((field_name, list(values)))
+    configs = []
+    for combo in itertools.product(*(v for _, v in axes)):
+        kw = dict(base)
+        for (field_name, _), value in zip(axes, combo, strict=True):
+            if field_name == "activation":
+                value, params = parse_activation(str(value))
+                kw["params"] = params
+            kw[field_name] = value
+        cfg = RunConfig(**kw)
+        cfg.validate()
+        configs.append(cfg)
+    return configs, seeds
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"study: no such config file {str(p)!r}")
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"study: {p.name} is not valid TOML: {exc}") from None
+    return data.get("study", data)
+
+
+# ---------------------------------------------------------------------- executors
+
+_DATA_CACHE: dict[tuple[Any, ...], Data] = {}
+
+
+def _data_for(cfg: RunConfig) -> Data:
+    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target)
+    if key not in _DATA_CACHE:
+        if cfg.path:
+            _DATA_CACHE[key] = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed)
+        else:
+            _DATA_CACHE[key] = load(cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n)
+    return _DATA_CACHE[key]
+
+
+def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResult]]:
+    """One executor task: all missing seeds of one configuration, trained together."""
+    cfg, seeds = unit
+    return cfg, train(cfg, _data_for(cfg), seeds)
+
+
+class LocalExecutor:
+    """Runs units in this process (workers=1) or in a pool of local processes."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        n = workers if workers is not None else min(2, os.cpu_count() or 1)
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"LocalExecutor: workers must be a positive int, got {workers!r}")
+        self.workers = n
+
+    def map(self, fn: Callable[[Any], Any], units: list[Any]) -> Iterator[Any]:
+        if self.workers == 1 or len(units) <= 1:
+            for u in units:
+                yield fn(u)
+            return
+        with ProcessPoolExecutor(max_workers=self.workers, initializer=_one_thread) as pool:
+            futures = [pool.submit(fn, u) for u in units]
+            for f in as_completed(futures):
+                yield f.result()
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+# ---------------------------------------------------------------------- studies
+
+
+@dataclass
+class Row:
+    dataset: str
+    label: str
+    n: int
+    mean: float
+    ci95: float
+    steps_to_90: float
+    time_per_step: float
+    diverged: int
+    p_vs_best: float
+    within_noise: bool
+    metric: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class Study:
+    """A study in a store: its runs, the ranked comparison, the report."""
+
+    def __init__(self, store: Store, study_id: int, name: str) -> None:
+        self.store, self.id, self.name = store, study_id, name
+
+    @property
+    def runs(self) -> list[dict[str, Any]]:
+        return self.store.runs(self.id)
+
+    def rows(self) -> list[Row]:
+        """Per dataset, configurations ranked by mean test metric (higher is better)."""
+        from scipy import stats
+
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in self.runs:
+            c = r["config"]
+            label = RunConfig(**{k: v for k, v in c.items()}).label()
+            extra = [
+                f"{k}={c[k]}"
+                for k in ("depth", "width", "init", "lr")
+                if len(
+                    {
+                        str(x["config"][k])
+                        for x in self.runs
+                        if x["config"]["dataset"] == c["dataset"]
+                    }
+                )
+                > 1
+            ]
+            label = label + (" " + " ".join(extra) if extra else "")
+            groups.setdefault((c["dataset"], label), []).append(r)
+        out: list[Row] = []
+        for ds in sorted({k[0] for k in groups}):
+            entries = {lab: runs for (d, lab), runs in groups.items() if d == ds}
+            finals = {
+                lab: np.array(
+                    [x["test_metric"] for x in runs if x["test_metric"] is not None], float
+                )
+                for lab, runs in entries.items()
+            }
+            means = {lab: float(v.mean()) if len(v) else -math.inf for lab, v in finals.items()}
+            best = max(means, key=lambda k: means[k])
+            best_val = max(
+                (
+                    np.nanmean([_last(self.store.curves(x["id"]), "val_metric") for x in runs])
+                    for runs in entries.values()
+                ),
+                default=math.nan,
+            )
+            task = entries[best][0]["config"]
+            metric = "R²" if _task(task) == "regression" else "accuracy"
+            for lab, runs in entries.items():
+                v = finals[lab]
+                n = len(v)
+                sd = float(v.std(ddof=1)) if n > 1 else 0.0
+                ci = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+                if lab == best or n < 2 or len(finals[best]) < 2:
+                    p = 1.0 if lab == best else math.nan
+                else:
+                    with warnings.catch_warnings():  # nearly identical seeds: p is still right
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        p = float(stats.ttest_ind(v, finals[best], equal_var=False).pvalue)
+                    if math.isnan(p):  # identical samples: no difference at all
+                        p = 1.0
+                reach = [_steps_to(self.store.curves(x["id"]), 0.9 * best_val) for x in runs]
+                out.append(
+                    Row(
+                        ds,
+                        lab,
+                        n,
+                        float(v.mean()) if n else math.nan,
+                        ci,
+                        float(np.mean(reach)) if reach else math.nan,
+                        float(np.mean([x["wall"] / max(x["steps"], 1) for x in runs])),
+                        sum(x["status"] == "diverged" for x in runs),
+                        p,
+                        bool(p > 0.05) if not math.isnan(p) else False,
+                        metric,
+                    )
+                )
+        order = {ds: i for i, ds in enumerate(sorted({r.dataset for r in out}))}
+        return sorted(
+            out,
+            key=lambda r: (order[r.dataset], -(r.mean if not math.isnan(r.mean) else -math.inf)),
+        )
+
+    def summary(self, console: Any = None) -> list[dict[str, Any]]:
+        """Print the ranked table (mean ± 95% CI) and return it as dicts."""
+        from rich.console import Console
+        from rich.table import Table
+
+        rows = self.rows()
+        table = Table(title=f"study {self.name!r}: test metric, mean ± 95% CI over seeds")
+        for col in (
+            "dataset",
+            "activation",
+            "seeds",
+            "test metric",
+            "± 95% CI",
+            "steps to 90%",
+            "ms/step",
+            "diverged",
+            "vs best",
+        ):
+            table.add_column(col)
+        firsts = {id(next(x for x in rows if x.dataset == ds)) for ds in {r.dataset for r in rows}}
+        for r in rows:
+            vs = (
+                "best"
+                if id(r) in firsts
+                else ("within noise" if r.within_noise else f"p={r.p_vs_best:.2g}")
+            )
+            table.add_row(
+                r.dataset,
+                r.label,
+                str(r.n),
+                f"{r.mean:.4f}",
+                f"{r.ci95:.4f}",
+                "never" if math.isinf(r.steps_to_90) else f"{r.steps_to_90:.0f}",
+                f"{1e3 * r.time_per_step:.2f}",
+                str(r.diverged),
+                vs,
+            )
+        (console or Console(markup=False)).print(table)
+        return [r.to_dict() for r in rows]
+
+    def report(self, path: str | Path) -> Path:
+        from ._report import render
+
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(render(self), encoding="utf-8")
+        return p
+
+
+def _task(cfg: dict[str, Any]) -> str:
+    return _data_for(RunConfig(**cfg)).task
+
+
+def _last(curves: dict[str, list[tuple[int, float]]], name: str) -> float:
+    pts = curves.get(name) or []
+    return pts[-1][1] if pts else math.nan
+
+
+def _steps_to(curves: dict[str, list[tuple[int, float]]], threshold: float) -> float:
+    for step, v in curves.get("val_metric", []):
+        if v >= threshold:
+            return float(step)
+    return math.inf
+
+
+def compare(
+    dataset: str | Iterable[str] | None = None,
+    activations: Iterable[str] | None = None,
+    seeds: int | list[int] | None = None,
+    *,
+    config: str | Path | dict[str, Any] | None = None,
+    store: str | Path = "runs/actlab.db",
+    name: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    **settings: Any,
+) -> Study:
+    """Train one network per activation on the same data, every seed at once, into ``store``.
+
+    With no arguments: the default study (8 activations × xor, spiral, digits; MLP depth 4,
+    width 32; 5 seeds). ``settings`` are RunConfig fields (depth, width, steps, lr, optimizer,
+    init, batch_norm, dropout, model, ...) or grid axes (depths, widths, inits, lrs). A study
+    with the same name in the same store resumes: finished runs are skipped.
+    """
+    if isinstance(config, str | Path):
+        conf = read_config(config)
+    elif isinstance(config, dict):
+        conf = dict(config)
+    else:
+        conf = dict(DEFAULT_STUDY) if dataset is None and activations is None else {}
+        if not conf:
+            conf = {k: v for k, v in DEFAULT_STUDY.items() if k not in ("name",)}
+    if dataset is not None:
+        conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
+    if activations is not None:
+        conf["activations"] = list(activations)
+    if seeds is not None:
+        conf["seeds"] = seeds
+    for k, v in settings.items():
+        if k in ("depth", "width", "init", "lr"):
+            conf[k + "s"] = [v]
+        else:
+            conf[k] = v
+    study_name = name or conf.pop("name", None) or _auto_name(conf)
+    conf.pop("name", None)
+    configs, seed_list = grid(conf)
+    st = Store(store)
+    study_id = st.study(study_name, conf)
+    units = []
+    for cfg in configs:
+        missing = [s for s in seed_list if s not in st.done(study_id, cfg)]
+        if missing:
+            units.append((cfg, missing))
+    _execute(st, study_id, units, LocalExecutor(workers), progress)
+    return Study(st, study_id, study_name)
+
+
+def _auto_name(conf: dict[str, Any]) -> str:
+    import hashlib
+    import json
+
+    return (
+        "study-"
+        + hashlib.sha256(json.dumps(conf, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    )
+
+
+def _execute(
+    st: Store,
+    study_id: int,
+    units: list[tuple[RunConfig, list[int]]],
+    executor: LocalExecutor,
+    show: bool,
+) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    total = sum(len(s) for _, s in units)
+    best: tuple[float, str] = (-math.inf, "")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=not show, transient=False) as prog:
+        task = prog.add_task("runs", total=total)
+        for cfg, results in executor.map(run_unit, units):
+            for r in results:
+                st.add(study_id, cfg, r)
+                m = r.final["test_metric"]
+                if math.isfinite(m) and m > best[0]:
+                    best = (m, f"{cfg.dataset}/{cfg.label()}")
+            prog.update(
+                task,
+                advance=len(results),
+                description=f"runs (best so far: {best[1]} {best[0]:.3f})" if best[1] else "runs",
+            )
