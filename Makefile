@@ -35,6 +35,7 @@ bench: setup
 	$(PY) bench/throughput.py
 	$(PY) bench/memory.py
 	$(PY) bench/monitor_overhead.py
+	$(PY) bench/lab_throughput.py
 
 # Regenerate the committed mpmath oracle tables (minutes; only when a spec or the sample grid changes).
 oracle: setup

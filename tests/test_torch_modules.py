@@ -207,3 +207,18 @@ def test_functional_prelu_gets_parameter_gradients() -> None:
     torch.nn.functional.prelu(x, ref).sum().backward()
     torch.testing.assert_close(w.grad, ref.grad)
     assert math.isclose(float(at.functional.softplus(torch.tensor(30.0), threshold=20)), 30.0)
+
+
+def test_native_precision_is_close_to_exact_and_keeps_dtype() -> None:
+    x = torch.linspace(-8, 8, 2001, dtype=torch.float32, requires_grad=True)
+    for name in ("gelu", "silu", "mish", "softplus", "tanh"):
+        exact, native = at.module(name), at.module(name, precision="native")
+        ye, yn = exact(x), native(x)
+        assert yn.dtype == torch.float32
+        torch.testing.assert_close(yn, ye, rtol=2e-6, atol=1e-7)
+        ge = torch.autograd.grad(ye.sum(), x)[0]
+        gn = torch.autograd.grad(yn.sum(), x)[0]
+        torch.testing.assert_close(gn, ge, rtol=2e-5, atol=1e-6)
+    assert repr(at.module("gelu", precision="native")) == "ActlabModule('gelu', precision='native')"
+    with pytest.raises(ValueError, match="gelu: precision must be 'exact' or 'native'"):
+        at.module("gelu", precision="fast")

@@ -45,11 +45,13 @@ def _is_array(x: Any) -> bool:
     return aac.is_array_api_obj(x) and not isinstance(x, np.generic)
 
 
-def prepare(x: Any, fname: str, pname: str = "x") -> Prepared:
+def prepare(x: Any, fname: str, pname: str = "x", native: bool = False) -> Prepared:
     """Apply the dtype policy of DESIGN.md to one input.
 
     Floating inputs keep their dtype for the output; float16/bfloat16/float32 are computed in
     float64 and rounded once (which is what makes them correctly rounded to within 1 ULP).
+    ``native=True`` (torch modules' precision="native") computes in the input's own dtype
+    (float16/bfloat16 in float32): the same stable forms, a few ULP, faster.
     Integers and bools are promoted to the default float; complex input is a TypeError.
     """
     scalar = False
@@ -81,7 +83,11 @@ def prepare(x: Any, fname: str, pname: str = "x") -> Prepared:
         out_dtype = _default_float(xp, x)
     else:
         raise TypeError(f"{fname}: {pname} must have a real dtype, got {dtype}")
-    return Prepared(xp, xp.astype(x, wide_dtype(xp, x)), out_dtype, scalar)
+    if native and xp.isdtype(out_dtype, "real floating"):
+        compute = out_dtype if out_dtype in (xp.float32, xp.float64) else xp.float32
+    else:
+        compute = wide_dtype(xp, x)
+    return Prepared(xp, xp.astype(x, compute), out_dtype, scalar)
 
 
 def as_like(xp: ModuleType, value: Any, like: Array, fname: str, pname: str) -> Array:

@@ -112,7 +112,10 @@ class BatchedNet(nn.Module):
     ) -> None:
         super().__init__()
         self.cfg, self.S, self.task = cfg, len(seeds), data.task
-        self.act = act_module(cfg.activation, **cfg.params)
+        # the float32 training path computes the activation in float32 (its stable forms, a few
+        # ULP); float64 runs (the equivalence tests) keep the exact path
+        native = "native" if dtype == torch.float32 else "exact"
+        self.act = act_module(cfg.activation, precision=native, **cfg.params)
         # An activation's own learnable parameters (silu's β, prelu's α, ...) would be shared by
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
@@ -408,8 +411,9 @@ def train(
 def _mask_and_clip(net: BatchedNet, active: torch.Tensor, clip: float | None) -> None:
     """Zero the gradients of stopped seeds; clip each seed's own global gradient norm."""
     grads = [p.grad for p in net.parameters() if p.grad is not None and p.ndim >= 1]
-    for g in grads:
-        g[~active] = 0
+    if not bool(active.all()):
+        for g in grads:
+            g[~active] = 0
     if clip is None:
         return
     sq = sum(g.reshape(g.shape[0], -1).double().square().sum(1) for g in grads)
@@ -446,6 +450,7 @@ def _evaluate(
     yp = ytr[: len(probe)]
     net.losses(out, yp.expand(S, *yp.shape)).sum().backward()
     act = get(net.cfg.activation, **net.cfg.params)
+    health = [_unit_health(act, z.detach()) for z in keep]  # one derivative per layer
     for s in range(S):
         if not bool(active[s]):
             continue
@@ -454,25 +459,26 @@ def _evaluate(
         c["val_loss"].append((step, float(va[s])))
         c["val_metric"].append((step, float(vm[s])))
         c["time"].append((step, elapsed))
-        for i, z in enumerate(keep):
+        for i, _ in enumerate(keep):
             w = net.weights[i]
             gnorm = float(w.grad[s].norm()) if w.grad is not None else math.nan
-            dead, sat = _unit_health(act, z[s].detach())
+            dead, sat = float(health[i][0][s]), float(health[i][1][s])
             layers[s].append(
                 {"step": step, "layer": i + 1, "grad_norm": gnorm, "dead": dead, "saturated": sat}
             )
     net.zero_grad()
 
 
-def _unit_health(act: Any, z: torch.Tensor) -> tuple[float, float]:
-    """Dead and saturated fractions of one layer's units on the probe batch, as the monitor
-    defines them: dead — f'(z) = 0 for every sample; saturated — |f'(z)| < 1e-3 for at least
-    SATURATED_SAMPLES of them."""
+def _unit_health(act: Any, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per seed, the dead and saturated fractions of one layer's units on the probe batch, as
+    the monitor defines them: dead — f'(z) = 0 for every sample; saturated — |f'(z)| < 1e-3
+    for at least SATURATED_SAMPLES of them. z: (S, B, units)."""
     if act.kind != "elementwise":
-        return math.nan, math.nan
-    d = act.derivative(z)  # (B, units)
-    dead = float((d == 0).all(0).double().mean())
-    sat = float(((d.abs() < 1e-3).double().mean(0) >= SATURATED_SAMPLES).double().mean())
+        nan = torch.full((z.shape[0],), math.nan)
+        return nan, nan
+    d = act.derivative(z)
+    dead = (d == 0).all(1).double().mean(1)
+    sat = ((d.abs() < 1e-3).double().mean(1) >= SATURATED_SAMPLES).double().mean(1)
     return dead, sat
 
 

@@ -19,6 +19,7 @@ from .._catalog import Activation
 from .._catalog._xp import prepare
 
 MEMORY = ("default", "lean")
+PRECISION = ("exact", "native")
 
 
 def _value(t: torch.Tensor, like: torch.Tensor) -> Any:
@@ -38,14 +39,14 @@ class ActlabFunction(torch.autograd.Function):
         *learn: torch.Tensor,
     ) -> torch.Tensor:
         act, names, memory, where = cfg
-        prep = prepare(x, act.name)
+        prep = prepare(x, act.name, native=memory.endswith("native"))
         p = act._call_params(prep)
         for n, t in zip(names, learn, strict=True):
             p[n] = _value(t, prep.x)
         y = prep.finish(act._eval(prep, p, where))
         ctx.cfg, ctx.p, ctx.learn_meta = cfg, p, [(t.shape, t.dtype) for t in learn]
         ctx.x_dtype = x.dtype
-        lean = act.spec.lean if (memory == "lean" and not names) else None
+        lean = act.spec.lean if (memory.startswith("lean") and not names) else None
         if lean is not None and lean[0] == "mask":
             ctx.mode = "mask"
             ctx.save_for_backward(lean[1](prep.xp, prep.x, p))
@@ -59,7 +60,7 @@ class ActlabFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[Any, ...]:
-        act, names, _, where = ctx.cfg
+        act, names, memory, where = ctx.cfg
         if torch.is_grad_enabled():  # backward(create_graph=True): a second derivative is wanted
             raise RuntimeError(
                 f"actlab.torch: {act.name} is once differentiable — its backward is the catalog's "
@@ -80,7 +81,7 @@ class ActlabFunction(torch.autograd.Function):
                 )
             gx = (g.to(d.dtype) * d).to(ctx.x_dtype)
             return (gx, None)
-        prep = prepare(saved, act.name)
+        prep = prepare(saved, act.name, native=memory.endswith("native"))
         gw = g.to(prep.x.dtype)
         gx = act._pullback(prep, p, gw, where).to(ctx.x_dtype)
         grads: list[Any] = []
@@ -98,11 +99,16 @@ def apply(
     learn: dict[str, torch.Tensor] | None = None,
     memory: str = "default",
     where: Any = None,
+    precision: str = "exact",
 ) -> torch.Tensor:
     """f(x) with the catalog's backward; ``learn`` maps learnable parameter names to tensors
-    that receive gradients."""
+    that receive gradients. ``precision="exact"`` computes in float64 and rounds once;
+    ``"native"`` computes in the input's dtype (float32 for half types): faster, a few ULP."""
     if memory not in MEMORY:
         raise ValueError(f"{act.name}: memory must be 'default' or 'lean', got {memory!r}")
+    if precision not in PRECISION:
+        raise ValueError(f"{act.name}: precision must be 'exact' or 'native', got {precision!r}")
     learn = learn or {}
     names = tuple(learn)
-    return ActlabFunction.apply(x, (act, names, memory, where), *learn.values())
+    mode = memory if precision == "exact" else f"{memory}-native"
+    return ActlabFunction.apply(x, (act, names, mode, where), *learn.values())

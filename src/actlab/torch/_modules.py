@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._catalog import Activation, Spec, resolve, specs
-from ._function import MEMORY, apply
+from ._function import MEMORY, PRECISION, apply
 
 
 class ActlabModule(nn.Module):
@@ -25,12 +25,23 @@ class ActlabModule(nn.Module):
     """
 
     def __init__(
-        self, name: str, *, memory: str = "default", generator: Any = None, **params: Any
+        self,
+        name: str,
+        *,
+        memory: str = "default",
+        generator: Any = None,
+        precision: str = "exact",
+        **params: Any,
     ) -> None:
         super().__init__()
         spec = resolve(name)
         if memory not in MEMORY:
             raise ValueError(f"{spec.name}: memory must be 'default' or 'lean', got {memory!r}")
+        if precision not in PRECISION:
+            raise ValueError(
+                f"{spec.name}: precision must be 'exact' or 'native', got {precision!r}"
+            )
+        self.precision = precision
         self.spec: Spec = spec
         self.memory = memory
         self.generator = generator
@@ -58,7 +69,7 @@ class ActlabModule(nn.Module):
     @torch.compiler.disable  # under torch.compile: a graph break, run eagerly
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
         learn = {k: getattr(self, k) for k in self.spec.learnable}
-        return apply(self._activation(), x, learn, self.memory, where)
+        return apply(self._activation(), x, learn, self.memory, where, self.precision)
 
     def train(self, mode: bool = True) -> ActlabModule:
         self._cache.clear()
@@ -70,6 +81,8 @@ class ActlabModule(nn.Module):
             parts.insert(0, repr(self.spec.name))
         if self.memory != "default":
             parts.append(f"memory={self.memory!r}")
+        if getattr(self, "precision", "exact") != "exact":
+            parts.append(f"precision={self.precision!r}")
         return ", ".join(parts)
 
 
@@ -103,10 +116,16 @@ def _stochastic(spec: Spec, params: dict[str, Any], module: ActlabModule | None)
 
 
 def module(
-    name: str, *, memory: str = "default", generator: Any = None, **params: Any
+    name: str,
+    *,
+    memory: str = "default",
+    generator: Any = None,
+    precision: str = "exact",
+    **params: Any,
 ) -> ActlabModule:
-    """The activation ``name`` as an nn.Module (``actlab.torch.module("snake", a=0.5)``)."""
-    return ActlabModule(name, memory=memory, generator=generator, **params)
+    """The activation ``name`` as an nn.Module (``actlab.torch.module("snake", a=0.5)``).
+    ``precision="native"`` computes in the input's dtype instead of float64: faster."""
+    return ActlabModule(name, memory=memory, generator=generator, precision=precision, **params)
 
 
 # ---------------------------------------------------------------------- drop-in torch classes
@@ -183,6 +202,7 @@ class PReLU(ActlabModule):
         nn.Module.__init__(self)
         self.spec = resolve("prelu")
         self.memory = memory
+        self.precision = "exact"
         self.generator = None
         self.num_parameters = num_parameters
         self.weight = nn.Parameter(
