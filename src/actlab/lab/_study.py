@@ -351,9 +351,9 @@ def compare(
     elif isinstance(config, dict):
         conf = dict(config)
     else:
-        conf = dict(DEFAULT_STUDY) if dataset is None and activations is None else {}
-        if not conf:
-            conf = {k: v for k, v in DEFAULT_STUDY.items() if k not in ("name",)}
+        conf = dict(DEFAULT_STUDY)
+        if dataset is not None or activations is not None or seeds is not None or settings:
+            conf.pop("name")  # not the default study any more: it gets a name of its own
     if dataset is not None:
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
