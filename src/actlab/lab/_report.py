@@ -165,12 +165,22 @@ def _layers(study: Any, runs: list[dict[str, Any]]) -> dict[str, list[list[dict[
     return out
 
 
+VANISHING = 1e-2  # first-to-last hidden layer gradient ratio worth a note in a report
+
+
 def _final_by_layer(stats: list[list[dict[str, Any]]], key: str) -> tuple[np.ndarray, np.ndarray]:
+    return _by_layer(stats, key, max)
+
+
+def _by_layer(
+    stats: list[list[dict[str, Any]]], key: str, pick: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per layer, the mean over seeds of ``key`` at the first (pick=min) or last (max) step."""
     per_seed = []
     for s in stats:
         if not s:
             continue
-        last = max(x["step"] for x in s)
+        last = pick(x["step"] for x in s)
         per_seed.append({x["layer"]: x[key] for x in s if x["step"] == last})
     if not per_seed:
         return np.array([]), np.array([])
@@ -274,21 +284,25 @@ def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any
     notes = []
     depth = runs[0]["config"]["depth"]
     for label, stats in layers.items():
-        x, g = _final_by_layer(stats, "grad_norm")
-        if len(g) >= 2 and g[-1] > 0 and np.isfinite(g).all():
+        for when, pick in (("at the start of training", min), ("at the end", max)):
+            x, g = _by_layer(stats, "grad_norm", pick)
+            if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
+                continue
             ratio = g[0] / g[-1]
-            if ratio < 1e-4:
+            if ratio < VANISHING:
                 notes.append(
-                    f"{label} at depth {depth}: gradients at layer 1 are {ratio:.1g} of "
-                    f"layer {int(x[-1])}'s — vanishing gradients. Try: "
+                    f"{label} at depth {depth}: {when}, gradients at layer 1 are "
+                    f"{ratio:.1g} of layer {int(x[-1])}'s — vanishing gradients. Try: "
                     f"{_fixes('vanishing_gradients')}."
                 )
-            elif ratio > 1e4:
+                break
+            if ratio > 1 / VANISHING:
                 notes.append(
-                    f"{label} at depth {depth}: gradients at layer 1 are {ratio:.1g} "
-                    f"times layer {int(x[-1])}'s — exploding. Try: "
+                    f"{label} at depth {depth}: {when}, gradients at layer 1 are "
+                    f"{ratio:.1g} times layer {int(x[-1])}'s — exploding. Try: "
                     f"{_fixes('exploding_gradients')}."
                 )
+                break
         _, dead = _final_by_layer(stats, "dead")
         if len(dead) and np.nanmax(dead) >= 0.4:
             notes.append(
