@@ -20,6 +20,7 @@ SCHEMES = {  # scheme: (default mode, default gain) — std = gain / sqrt(fan)
 ALIASES = {"kaiming": "he", "glorot": "xavier"}
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("normal", "uniform")
+_EXACT: dict[Activation, float] = {}  # exact gains measured so far
 
 
 def gain(act: str | Activation, convention: str = "exact", **params: Any) -> float:
@@ -41,12 +42,15 @@ def gain(act: str | Activation, convention: str = "exact", **params: Any) -> flo
                 f"gain: {a.name} is a {a.kind} activation; gains are for "
                 "elementwise hidden activations"
             )
+        if a in _EXACT:  # a quadrature per call is wasteful: the value never changes
+            return _EXACT[a]
         m2 = moment(a, 1.0, "f", 2)
         if m2 <= 0:
             raise ValueError(
                 f"gain: {a.name} is identically 0 under N(0, 1); no gain preserves variance"
             )
-        return 1.0 / math.sqrt(m2)
+        _EXACT[a] = 1.0 / math.sqrt(m2)
+        return _EXACT[a]
     if convention == "pytorch":
         if a.spec.torch_gain is None:
             raise ValueError(

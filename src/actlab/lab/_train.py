@@ -313,9 +313,9 @@ def train(
     net = BatchedNet(cfg, data, seeds, dtype)
     S = len(seeds)
     if cfg.optimizer == "adam":
-        opt: torch.optim.Optimizer = torch.optim.Adam(_seeded(net), lr=cfg.lr)
+        opt: torch.optim.Optimizer = torch.optim.Adam(_seeded(net), lr=cfg.lr, foreach=True)
     else:
-        opt = torch.optim.SGD(_seeded(net), lr=cfg.lr, momentum=cfg.momentum)
+        opt = torch.optim.SGD(_seeded(net), lr=cfg.lr, momentum=cfg.momentum, foreach=True)
     Xtr = torch.as_tensor(data.X_train, dtype=dtype)
     ytr = _tensor_y(data.y_train, data.task)
     Xva = torch.as_tensor(data.X_val, dtype=dtype)
