@@ -5,38 +5,33 @@ src/actlab/_catalog/_elementwise.py). Near a root, f' = a − b with a ≈ b; it
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import mpmath as mp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.oracle.formulas import FORMULAS
 
 mp.mp.dps = 80
 
 
-def sig(t):
-    return 1 / (1 + mp.exp(-t))
-
-
-C = mp.mpf("0.044715")
-S = mp.sqrt(2 / mp.pi)
-
-
-def dgelu_tanh(x):
-    u2 = 2 * S * (x + C * x**3)
-    return sig(u2) + x * sig(u2) * sig(-u2) * 2 * S * (1 + 3 * C * x**2)
+def derivative(name: str, **params: object):
+    """f' from the test oracle's independent mpmath formulas (one definition for both)."""
+    d = FORMULAS[name][1]
+    return lambda x: d(x, **params)
 
 
 def dsinc(x):
-    return (x * mp.cos(x) - mp.sin(x)) / x**2
+    return FORMULAS["sinc"][1](x)
 
 
 # name: (f', guess, terms); the radius each series is used within is _ROOT_RADIUS in actlab
 SERIES = {
-    "gelu": (lambda x: mp.ncdf(x) + x * mp.npdf(x), -0.75, 30),
-    "gelu_tanh": (dgelu_tanh, -0.75, 30),
-    "silu": (lambda t: sig(t) * (1 + t * sig(-t)), -1.28, 48),
-    "mish": (
-        lambda x: mp.tanh(mp.log1p(mp.exp(x))) + x * mp.sech(mp.log1p(mp.exp(x))) ** 2 * sig(x),
-        -1.19,
-        30,
-    ),
+    "gelu": (derivative("gelu"), -0.75, 30),
+    "gelu_tanh": (derivative("gelu", approximate="tanh"), -0.75, 30),
+    "silu": (derivative("silu"), -1.28, 48),  # β = 1: the series is in t = βx
+    "mish": (derivative("mish"), -1.19, 30),
 }
 # sinc' has a root near every (k + 1/2)π; the ones below 31 (f' is odd: the negatives mirror)
 for k in range(1, 10):
