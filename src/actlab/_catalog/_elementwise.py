@@ -1775,9 +1775,25 @@ def _inside(xp: ModuleType, x: Array, lo: float, hi: float, value: float) -> Arr
     return keep_nan(xp, x, y)
 
 
+def _interval(lo: Any, hi: Any, value: float) -> dict[str, Any]:
+    """f' = value on the open interval (lo, hi) and 0 elsewhere, declared once: the spec's
+    derivative and its lean backward (a boolean mask). lo/hi: numbers or functions of p."""
+
+    def bound(v: Any, p: Params) -> float:
+        return float(v(p) if callable(v) else v)
+
+    return {
+        "derivative": lambda xp, x, p: _inside(xp, x, bound(lo, p), bound(hi, p), value),
+        "lean": (
+            "mask",
+            lambda xp, x, p: (x > bound(lo, p)) & (x < bound(hi, p)),
+            lambda xp, m, p: xp.astype(m, xp.float64) * value,
+        ),
+    }
+
+
 elementwise(
     name="relu6",
-    lean=("mask", lambda xp, x, p: (x > 0) & (x < 6), lambda xp, m, p: xp.astype(m, xp.float64)),
     example=(
         ">>> import actlab\n"
         ">>> actlab.relu6([-2.0, 0.0, 1.5])\n"
@@ -1787,7 +1803,7 @@ elementwise(
     ),
     summary="ReLU capped at 6: min(max(x, 0), 6) (mobile networks, quantisation-friendly).",
     forward=lambda xp, x, p: _clip(xp, x, 0.0, 6.0),
-    derivative=lambda xp, x, p: _inside(xp, x, 0.0, 6.0, 1.0),
+    **_interval(0.0, 6.0, 1.0),
     latex=r"f(x) = \min(\max(x, 0), 6)",
     derivative_latex=r"f'(x) = \begin{cases} 1 & 0 < x < 6 \\ 0 & \text{otherwise} \end{cases}",
     text="f(x) = min(max(x, 0), 6)",
@@ -1823,11 +1839,6 @@ def _hardtanh_validate(p: Params) -> None:
 
 elementwise(
     name="hardtanh",
-    lean=(
-        "mask",
-        lambda xp, x, p: (x > p["min_val"]) & (x < p["max_val"]),
-        lambda xp, m, p: xp.astype(m, xp.float64),
-    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.hardtanh([-2.0, 0.0, 1.5])\n"
@@ -1843,7 +1854,7 @@ elementwise(
     ),
     validate=_hardtanh_validate,
     forward=lambda xp, x, p: _clip(xp, x, p["min_val"], p["max_val"]),
-    derivative=lambda xp, x, p: _inside(xp, x, p["min_val"], p["max_val"], 1.0),
+    **_interval(lambda p: p["min_val"], lambda p: p["max_val"], 1.0),
     latex=r"f(x) = \min(\max(x, a), b)",
     derivative_latex=r"f'(x) = \begin{cases} 1 & a < x < b \\ 0 & \text{otherwise} \end{cases}",
     text="f(x) = min(max(x, min_val), max_val)",
@@ -1887,11 +1898,6 @@ def _hsig(xp: ModuleType, x: Array) -> Array:
 
 elementwise(
     name="hard_sigmoid",
-    lean=(
-        "mask",
-        lambda xp, x, p: (x > -3) & (x < 3),
-        lambda xp, m, p: xp.astype(m, xp.float64) / 6.0,
-    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.hard_sigmoid([-2.0, 0.0, 1.5])\n"
@@ -1902,7 +1908,7 @@ elementwise(
     aliases=("hardsigmoid",),
     summary="relu6(x + 3)/6: a piecewise-linear sigmoid (MobileNetV3).",
     forward=lambda xp, x, p: _hsig(xp, x),
-    derivative=lambda xp, x, p: _inside(xp, x, -3.0, 3.0, 1.0 / 6.0),
+    **_interval(-3.0, 3.0, 1.0 / 6.0),
     latex=r"f(x) = \frac{\operatorname{relu6}(x + 3)}{6}",
     derivative_latex=r"f'(x) = \begin{cases} 1/6 & -3 < x < 3 \\ 0 & \text{otherwise} "
     r"\end{cases}",
@@ -2000,11 +2006,6 @@ def _sparse_sigmoid_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="sparse_sigmoid",
-    lean=(
-        "mask",
-        lambda xp, x, p: (x > -1) & (x < 1),
-        lambda xp, m, p: xp.astype(m, xp.float64) / 2.0,
-    ),
     example=(
         ">>> import actlab\n"
         ">>> actlab.sparse_sigmoid([-2.0, 0.0, 1.5])\n"
@@ -2014,7 +2015,7 @@ elementwise(
     ),
     summary="clip((x + 1)/2, 0, 1): the sparsemax of [x, 0]; exactly 0 or 1 outside (−1, 1).",
     forward=_sparse_sigmoid_f,
-    derivative=lambda xp, x, p: _inside(xp, x, -1.0, 1.0, 0.5),
+    **_interval(-1.0, 1.0, 0.5),
     latex=r"f(x) = \begin{cases} 0 & x \le -1 \\ (x + 1)/2 & -1 < x < 1 \\ 1 & x \ge 1 "
     r"\end{cases}",
     derivative_latex=r"f'(x) = \begin{cases} 1/2 & -1 < x < 1 \\ 0 & \text{otherwise} "
