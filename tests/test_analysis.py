@@ -64,6 +64,7 @@ def test_expectations_against_closed_forms() -> None:
         assert math.isclose(e.mean, math.sqrt(q / (2 * math.pi)), rel_tol=1e-10)
         assert math.isclose(e.second_moment, q / 2, rel_tol=1e-10)
         assert math.isclose(e.mean_derivative, 0.5, rel_tol=1e-10)
+        assert math.isclose(analysis("relu").expectations_at(q).second_moment, q / 2, rel_tol=1e-10)
     with mp.workdps(30):
         want = mp.quad(lambda z: mp.tanh(z) ** 2 * mp.npdf(z), [-mp.inf, 0, mp.inf])
     assert math.isclose(analysis("tanh").expectations.second_moment, float(want), rel_tol=1e-9)

@@ -92,6 +92,9 @@ def test_initialize_errors() -> None:
 def test_recommended_init() -> None:
     assert actlab.recommended_init("relu").scheme == "he"
     assert math.isclose(actlab.recommended_init("relu").gain, math.sqrt(2), rel_tol=1e-10)
+    assert math.isclose(
+        actlab.recommended_init("relu").std((64, 32)), math.sqrt(2 / 32), rel_tol=1e-10
+    )
     selu = actlab.recommended_init("selu")
     assert selu.scheme == "lecun" and math.isclose(selu.gain, 1.0, abs_tol=1e-6)
 

@@ -191,10 +191,6 @@ def draw(xp: ModuleType, x: Array, p: Mapping[str, Any], dist: str) -> Array:
 # ----------------------------------------------------------------------------- small helpers
 
 
-def full_like(xp: ModuleType, x: Array, value: float) -> Array:
-    return xp.full(x.shape, value, dtype=x.dtype, device=aac.device(x))
-
-
 def const(xp: ModuleType, x: Array, value: float) -> Array:
     """A 0-d constant in x's dtype and device, for ``where`` branches."""
     return xp.asarray(value, dtype=x.dtype, device=aac.device(x))
