@@ -2169,20 +2169,28 @@ def _softshrink_f(xp: ModuleType, x: Array, p: Params) -> Array:
     return keep_nan(xp, x, y)
 
 
+def _outside(xp: ModuleType, x: Array, p: Params) -> Array:
+    """|x| > λ: where a shrinkage function passes x through (slope 1)."""
+    return xp.abs(x) > p["lambd"]
+
+
 def _shrink_d(xp: ModuleType, x: Array, p: Params) -> Array:
-    y = xp.where(xp.abs(x) > p["lambd"], const(xp, x, 1.0), const(xp, x, 0.0))
+    y = xp.where(_outside(xp, x, p), const(xp, x, 1.0), const(xp, x, 0.0))
     return keep_nan(xp, x, y)
+
+
+# softshrink and hardshrink share f' (1 outside [−λ, λ], 0 inside) and its lean mask
+_SHRINK_GRAD: dict[str, Any] = {
+    "derivative": _shrink_d,
+    "lean": ("mask", _outside, lambda xp, m, p: xp.astype(m, xp.float64)),
+}
 
 
 _LAMBD = Param("lambd", 0.5, "half-width λ of the dead zone [−λ, λ]", allowed=">= 0", check=_nonneg)
 
 elementwise(
     name="softshrink",
-    lean=(
-        "mask",
-        lambda xp, x, p: xp.abs(x) > p["lambd"],
-        lambda xp, m, p: xp.astype(m, xp.float64),
-    ),
+    **_SHRINK_GRAD,
     example=(
         ">>> import actlab\n"
         ">>> actlab.softshrink([-2.0, 0.0, 1.5])\n"
@@ -2194,7 +2202,6 @@ elementwise(
     summary="Soft thresholding: moves x towards 0 by λ, zero inside [−λ, λ].",
     params=(_LAMBD,),
     forward=_softshrink_f,
-    derivative=_shrink_d,
     latex=r"f(x) = \begin{cases} x - \lambda & x > \lambda \\ x + \lambda & x < -\lambda \\ 0 & "
     r"\text{otherwise} \end{cases}",
     derivative_latex=r"f'(x) = \begin{cases} 1 & |x| > \lambda \\ 0 & |x| \le \lambda "
@@ -2233,11 +2240,7 @@ def _hardshrink_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 elementwise(
     name="hardshrink",
-    lean=(
-        "mask",
-        lambda xp, x, p: xp.abs(x) > p["lambd"],
-        lambda xp, m, p: xp.astype(m, xp.float64),
-    ),
+    **_SHRINK_GRAD,
     example=(
         ">>> import actlab\n"
         ">>> actlab.hardshrink([-2.0, 0.0, 1.5])\n"
@@ -2249,7 +2252,6 @@ elementwise(
     summary="Hard thresholding: x where |x| > λ, else 0.",
     params=(_LAMBD,),
     forward=_hardshrink_f,
-    derivative=_shrink_d,
     latex=r"f(x) = \begin{cases} x & |x| > \lambda \\ 0 & |x| \le \lambda \end{cases}",
     derivative_latex=r"f'(x) = \begin{cases} 1 & |x| > \lambda \\ 0 & |x| \le \lambda "
     r"\end{cases}",
