@@ -220,5 +220,71 @@ def test_native_precision_is_close_to_exact_and_keeps_dtype() -> None:
         gn = torch.autograd.grad(yn.sum(), x)[0]
         torch.testing.assert_close(gn, ge, rtol=2e-5, atol=1e-6)
     assert repr(at.module("gelu", precision="native")) == "ActlabModule('gelu', precision='native')"
-    with pytest.raises(ValueError, match="gelu: precision must be 'exact' or 'native'"):
-        at.module("gelu", precision="fast")
+    with pytest.raises(ValueError, match="gelu: precision must be one of 'exact', 'native'"):
+        at.module("gelu", precision="fastest")
+
+
+# precision="fast": PyTorch's own kernel where it computes the catalog's function
+FAST_GRID = torch.cat(
+    [
+        torch.linspace(-1e4, 1e4, 4001),
+        torch.linspace(-30, 30, 6001),
+        torch.tensor([0.0, 1.0, -1.0, 3.0, -3.0, 6.0, 1e-30, -1e-30, 1e-42]),
+    ]
+)
+FAST = [
+    (s, p)
+    for s in SPECS
+    for p in [{k: v for k, v in s.example_params.items() if k != "seed"}]
+    if at.peer_kernel(make(s.name, **p)) is not None
+]
+
+
+@pytest.mark.parametrize(("spec", "params"), FAST, ids=[s.name for s, _ in FAST])
+def test_fast_kernels_agree_with_the_catalog_in_float32(spec: Spec, params: dict[str, Any]) -> None:
+    act = make(spec.name, **params)
+    x = FAST_GRID if spec.kind == "elementwise" else FAST_GRID[:10000].reshape(-1, 8)
+    xr = x.clone().requires_grad_(True)
+    m = at.module(spec.name, precision="fast", **params).requires_grad_(False)  # frozen silu β
+    y = m(xr)
+    assert y.grad_fn is not None and "Actlab" not in type(y.grad_fn).__name__  # torch's own
+    torch.testing.assert_close(y.detach(), act(x), rtol=1e-5, atol=1e-6)
+    g = torch.randn(y.shape, generator=torch.Generator().manual_seed(0))
+    y.backward(g)
+    theirs, ours = xr.grad, act.vjp(x, g)
+    differ = torch.tensor(spec.peers.torch.grad_differs_at)  # their declared kink convention
+    away = ~torch.isin(x, differ.float()) if len(differ) else torch.ones_like(x, dtype=torch.bool)
+    torch.testing.assert_close(theirs[away], ours[away], rtol=1e-5, atol=1e-5)
+
+
+def test_fast_means_torch_where_torch_has_the_function_and_native_elsewhere() -> None:
+    x = torch.linspace(-5, 5, 101, requires_grad=True)
+    assert torch.equal(at.module("gelu", precision="fast")(x), torch.nn.functional.gelu(x))
+    y = at.GELU(approximate="tanh", precision="fast")(x)
+    assert torch.equal(y, torch.nn.functional.gelu(x, approximate="tanh"))
+    assert torch.equal(
+        at.module("leaky_relu", negative_slope=0.3, precision="fast")(x),
+        torch.nn.functional.leaky_relu(x, 0.3),
+    )
+    # not the same function in torch: softplus without a threshold, silu with beta != 1, and
+    # activations torch lacks; stochastic ones draw their noise in the catalog
+    assert at.peer_kernel(make("softplus")) is None
+    assert at.peer_kernel(make("softplus", threshold=20)) is not None
+    assert at.peer_kernel(make("silu", beta=2.0)) is None
+    assert at.peer_kernel(make("snake")) is None
+    assert at.peer_kernel(make("rrelu")) is None
+    snake = at.module("snake", precision="fast")(x)
+    assert type(snake.grad_fn).__name__ == "ActlabFunctionBackward"
+    # a learnable parameter that trains keeps actlab's backward (its gradient flows) ...
+    silu = at.module("silu", precision="fast")
+    silu(x).sum().backward()
+    assert silu.beta.grad is not None
+    # ... a frozen one at torch's value uses torch's kernel, at another value actlab's
+    silu.requires_grad_(False)
+    assert torch.equal(silu(x), torch.nn.functional.silu(x))
+    with torch.no_grad():
+        silu.beta.fill_(2.0)
+    torch.testing.assert_close(silu(x), x * torch.sigmoid(2 * x), rtol=2e-6, atol=1e-7)
+    # memory="lean" and a where= mask keep actlab's function (its saved mask)
+    lean = at.module("relu", memory="lean", precision="fast")(x)
+    assert type(lean.grad_fn).__name__ == "ActlabFunctionBackward"

@@ -11,7 +11,7 @@ except ImportError:  # pragma: no cover - exercised without torch
     raise ImportError("actlab.torch needs PyTorch: pip install 'actlab[torch]'") from None
 
 from . import functional
-from ._function import ActlabFunction, apply
+from ._function import ActlabFunction, apply, peer_kernel
 from ._modules import ActlabModule, PReLU, dropin_classes, module
 from ._monitor import Finding, Monitor, watch
 
@@ -26,6 +26,7 @@ __all__ = [
     "apply",
     "functional",
     "module",
+    "peer_kernel",
     "watch",
     *sorted(dropin_classes()),
 ]

@@ -7,10 +7,18 @@ input; "lean" keeps what the spec's ``lean`` strategy needs (a boolean mask, or 
 otherwise recomputes from the input. Backward is once differentiable: asking for a second
 derivative raises a clear error (the catalog gives f', not f''). Under torch.compile the
 function runs eagerly between compiled regions.
+
+``precision="fast"`` hands the work to PyTorch's own kernel where the catalog's torch peer
+computes the same function for the given parameters (``peer_kernel``); its values agree with
+the catalog to float rounding (the parity tests, and a float32 test over |x| <= 1e4), its
+gradient at a kink is the peer's (``spec.peers.torch.grad_differs_at``). Elsewhere "fast" is
+"native".
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -19,7 +27,7 @@ from .._catalog import Activation
 from .._catalog._xp import prepare
 
 MEMORY = ("default", "lean")
-PRECISION = ("exact", "native")
+PRECISION = ("exact", "native", "fast")
 
 
 def _value(t: torch.Tensor, like: torch.Tensor) -> Any:
@@ -92,6 +100,42 @@ class ActlabFunction(torch.autograd.Function):
         return (gx, None, *grads)
 
 
+def peer_kernel(act: Activation) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """PyTorch's own function for ``act``, or None where torch has no kernel for exactly this
+    function: no torch peer; a stochastic activation (its noise is drawn by the catalog); a
+    parameter the peer does not take, unless it has the catalog's default (silu with beta = 1);
+    a value the peer can only emulate (``peer.values``: softplus without a threshold — with
+    ``threshold=20`` it is torch's softplus); a
+    parameter the peer wants as a tensor (prelu's learnable weight)."""
+    spec = act.spec
+    peer = spec.peers.torch
+    if peer is None or spec.stochastic or peer.tensors:
+        return None
+    kwargs = dict(peer.fixed)
+    for name, value in act.params.items():
+        if name not in peer.params:
+            if not _same(value, spec.param(name).default):
+                return None
+            continue
+        if _same_any(value, peer.values.get(name, {})):  # a value they can only emulate
+            return None
+        kwargs[peer.params[name]] = value
+    module, _, attr = peer.name.rpartition(".")
+    fn = getattr(importlib.import_module(module), attr)
+    return lambda x: fn(x, **kwargs)
+
+
+def _same_any(value: Any, values: Any) -> bool:
+    return any(_same(value, v) for v in values)
+
+
+def _same(value: Any, default: Any) -> bool:
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):  # an array value: never a default scalar
+        return False
+
+
 @torch.compiler.disable  # compiled models call it eagerly (a graph break), not traced inside
 def apply(
     act: Activation,
@@ -103,12 +147,35 @@ def apply(
 ) -> torch.Tensor:
     """f(x) with the catalog's backward; ``learn`` maps learnable parameter names to tensors
     that receive gradients. ``precision="exact"`` computes in float64 and rounds once;
-    ``"native"`` computes in the input's dtype (float32 for half types): faster, a few ULP."""
+    ``"native"`` computes in the input's dtype (float32 for half types): faster, a few ULP;
+    ``"fast"`` runs PyTorch's own kernel where it computes the same function (``peer_kernel``;
+    not with ``memory="lean"``, a ``where`` mask, or learnable parameters that need gradients),
+    else "native"."""
     if memory not in MEMORY:
         raise ValueError(f"{act.name}: memory must be 'default' or 'lean', got {memory!r}")
     if precision not in PRECISION:
-        raise ValueError(f"{act.name}: precision must be 'exact' or 'native', got {precision!r}")
+        raise ValueError(
+            f"{act.name}: precision must be one of {', '.join(map(repr, PRECISION))}, "
+            f"got {precision!r}"
+        )
     learn = learn or {}
+    frozen = not any(t.requires_grad for t in learn.values())
+    if precision == "fast" and memory == "default" and where is None and frozen:
+        kernel = peer_kernel(_with_values(act, learn))
+        if kernel is not None:
+            return kernel(x)
     names = tuple(learn)
     mode = memory if precision == "exact" else f"{memory}-native"
     return ActlabFunction.apply(x, (act, names, mode, where), *learn.values())
+
+
+def _with_values(act: Activation, learn: dict[str, torch.Tensor]) -> Activation:
+    """``act`` with its frozen learnable parameters' current values (single numbers only)."""
+    if not learn:
+        return act
+    values = {}
+    for k, t in learn.items():
+        if t.numel() != 1:
+            return Activation(act.spec, {**act.params, k: t.detach().cpu().numpy()})
+        values[k] = float(t.detach().reshape(()))
+    return Activation(act.spec, {**act.params, **values})

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._catalog import Activation, Spec, resolve, specs
-from ._function import MEMORY, PRECISION, apply
+from ._function import MEMORY, PRECISION, apply, peer_kernel
 
 
 class ActlabModule(nn.Module):
@@ -39,7 +39,8 @@ class ActlabModule(nn.Module):
             raise ValueError(f"{spec.name}: memory must be 'default' or 'lean', got {memory!r}")
         if precision not in PRECISION:
             raise ValueError(
-                f"{spec.name}: precision must be 'exact' or 'native', got {precision!r}"
+                f"{spec.name}: precision must be one of {', '.join(map(repr, PRECISION))}, "
+                f"got {precision!r}"
             )
         self.precision = precision
         self.spec: Spec = spec
@@ -55,6 +56,8 @@ class ActlabModule(nn.Module):
         self._fixed = {k: v for k, v in check.params.items() if k not in spec.learnable}
         self._user = params
         self._cache: dict[bool, Activation] = {}
+        # precision="fast": torch's own kernel (or None) per training mode and frozen values
+        self._kernel: dict[tuple[bool, tuple[float, ...]], Any] = {}
 
     def _activation(self) -> Activation:
         key = bool(self.training)
@@ -68,11 +71,34 @@ class ActlabModule(nn.Module):
 
     @torch.compiler.disable  # under torch.compile: a graph break, run eagerly
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
+        if self.precision == "fast" and self.memory == "default" and where is None:
+            kernel = self._fast_kernel()
+            if kernel is not None:
+                return kernel(x)
         learn = {k: getattr(self, k) for k in self.spec.learnable}
         return apply(self._activation(), x, learn, self.memory, where, self.precision)
 
+    def _fast_kernel(self) -> Any:
+        """PyTorch's kernel for this module now (peer_kernel), or None: learnable parameters
+        must be frozen single numbers, and are part of the cache key."""
+        values = []
+        for k in self.spec.learnable:
+            t = getattr(self, k)
+            if t.requires_grad or t.numel() != 1:
+                return None
+            values.append(float(t.detach().reshape(())))
+        key = (bool(self.training), tuple(values))
+        if key not in self._kernel:
+            act = self._activation()
+            if values:
+                frozen = dict(zip(self.spec.learnable, values, strict=True))
+                act = Activation(self.spec, {**act.params, **frozen})
+            self._kernel[key] = peer_kernel(act)
+        return self._kernel[key]
+
     def train(self, mode: bool = True) -> ActlabModule:
         self._cache.clear()
+        self._kernel.clear()
         return super().train(mode)
 
     def extra_repr(self) -> str:
@@ -124,7 +150,9 @@ def module(
     **params: Any,
 ) -> ActlabModule:
     """The activation ``name`` as an nn.Module (``actlab.torch.module("snake", a=0.5)``).
-    ``precision="native"`` computes in the input's dtype instead of float64: faster."""
+    ``precision="native"`` computes in the input's dtype instead of float64: faster;
+    ``precision="fast"`` runs PyTorch's own kernel where torch computes the same function
+    (``actlab.torch.peer_kernel``), else "native"."""
     return ActlabModule(name, memory=memory, generator=generator, precision=precision, **params)
 
 
@@ -143,6 +171,7 @@ def _dropin(spec: Spec) -> type[ActlabModule]:
         *args: Any,
         memory: str = "default",
         generator: Any = None,
+        precision: str = "exact",
         **kwargs: Any,
     ) -> None:
         try:
@@ -156,7 +185,9 @@ def _dropin(spec: Spec) -> type[ActlabModule]:
                 if k == "dim" and v is None:
                     v = -1  # torch's implicit dim is legacy; actlab's default axis is the last
                 params[inverse[k]] = v
-        ActlabModule.__init__(self, spec.name, memory=memory, generator=generator, **params)
+        ActlabModule.__init__(
+            self, spec.name, memory=memory, generator=generator, precision=precision, **params
+        )
         self.__dict__["inplace"] = bool(bound.arguments.get("inplace", False))  # a plain flag
 
     def extra_repr(self: ActlabModule) -> str:
@@ -208,7 +239,7 @@ class PReLU(ActlabModule):
         self.weight = nn.Parameter(
             torch.full((num_parameters,), float(init), device=device, dtype=dtype)
         )
-        self._fixed, self._user, self._cache = {}, {}, {}
+        self._fixed, self._user, self._cache, self._kernel = {}, {}, {}, {}
 
     @torch.compiler.disable
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
