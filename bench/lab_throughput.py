@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ from actlab.lab import DEFAULT_STUDY, RunConfig, load, train
 
 
 def plain_loop(cfg: RunConfig, data, seed: int) -> float:  # type: ignore[no-untyped-def]
-    """The textbook loop: one nn.Sequential, one seed, the same steps."""
+    """The textbook loop (PyTorch's tutorials): one nn.Sequential, one seed, the same steps;
+    the running training loss, and validation loss and accuracy at each evaluation."""
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
     din = data.n_features
@@ -34,30 +36,42 @@ def plain_loop(cfg: RunConfig, data, seed: int) -> float:  # type: ignore[no-unt
         lin = nn.Linear(din, cfg.width)
         nn.init.normal_(lin.weight, 0, gain / math.sqrt(din))
         nn.init.zeros_(lin.bias)
-        layers += [lin, at.module(cfg.activation, precision="native")]  # as the trainer
+        act = at.module(cfg.activation, precision=cfg.precision)  # as the trainer:
+        act.requires_grad_(False)  # its own parameters (silu's beta) held fixed
+        layers += [lin, act]
         din = cfg.width
     layers.append(nn.Linear(din, data.n_outputs))
     model = nn.Sequential(*layers)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     X = torch.as_tensor(data.X_train, dtype=torch.float32)
     y = torch.as_tensor(data.y_train)
+    Xv = torch.as_tensor(data.X_val, dtype=torch.float32)
+    yv = torch.as_tensor(data.y_val)
+
+    def loss_fn(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if data.task == "binary":
+            return nn.functional.binary_cross_entropy_with_logits(out[:, 0], target.float())
+        return nn.functional.cross_entropy(out, target)
+
     rng = np.random.default_rng(seed)
     n = len(X)
+    running = 0.0
     t0 = time.perf_counter()
     for step in range(cfg.steps):
         idx = torch.as_tensor(rng.integers(0, n, cfg.batch_size))
         opt.zero_grad()
-        out = model(X[idx])
-        if data.task == "binary":
-            loss = nn.functional.binary_cross_entropy_with_logits(out[:, 0], y[idx].float())
-        else:
-            loss = nn.functional.cross_entropy(out, y[idx])
+        loss = loss_fn(model(X[idx]), y[idx])
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), cfg.clip or math.inf)
         opt.step()
-        if step % cfg.eval_every == 0:  # evaluate on the validation set like the trainer
+        running += loss.item()
+        if step % cfg.eval_every == 0:  # the tutorial's evaluation: validation loss, accuracy
             with torch.no_grad():
-                model(torch.as_tensor(data.X_val, dtype=torch.float32))
+                out = model(Xv)
+                loss_fn(out, yv).item()
+                pred = (out[:, 0] > 0).long() if data.task == "binary" else out.argmax(1)
+                (pred == yv).double().mean().item()
+            running = 0.0
     return time.perf_counter() - t0
 
 
@@ -75,6 +89,9 @@ def main() -> None:
         data = load(ds, seed=0)
         for act in DEFAULT_STUDY["activations"]:
             cfg = RunConfig(dataset=ds, activation=act, depth=4, width=32, steps=steps)
+            warm = replace(cfg, steps=5)  # first calls (imports, kernel lookups) untimed
+            train(warm, data, seeds)
+            plain_loop(warm, data, 0)
             t0 = time.perf_counter()
             train(cfg, data, seeds)
             tb = time.perf_counter() - t0

@@ -242,6 +242,49 @@ def test_batched_training_equals_each_seed_alone(
         assert abs(res.final["test_metric"] - alone.final["test_metric"]) < 1e-6
 
 
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_flat_optimiser_and_clipping_equal_torch_optim(optimizer: str, fused: bool) -> None:
+    from actlab.lab._train import _Flat
+
+    S, gen = 3, torch.Generator().manual_seed(0)
+    shapes = [(S, 4, 5), (S, 1, 5), (S, 5, 2)]
+    ours = [torch.nn.Parameter(torch.randn(sh, generator=gen)) for sh in shapes]
+    ref = [[torch.nn.Parameter(p.detach()[s].clone()) for p in ours] for s in range(S)]
+    flat = _Flat(ours, S, fused=fused)
+    kind = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+    kw: dict[str, Any] = {"lr": 0.05} if optimizer == "adam" else {"lr": 0.05, "momentum": 0.9}
+    if optimizer == "adam":
+        kw["fused"] = fused
+    opts = [kind(r, **kw) for r in ref]
+    for _ in range(6):
+        grads = [torch.randn(sh, generator=gen) * 4 for sh in shapes]  # norms beyond the clip
+        torch.cat([g.reshape(S, -1) for g in grads], dim=1, out=flat.grad)
+        flat.clip(1.5)
+        flat.adam(0.05) if optimizer == "adam" else flat.sgd(0.05, 0.9)
+        for s in range(S):
+            for r, g in zip(ref[s], grads, strict=True):
+                r.grad = g[s].clone()
+            torch.nn.utils.clip_grad_norm_(ref[s], 1.5)
+            opts[s].step()
+    for s in range(S):  # to rounding: clip_grad_norm_ takes the norm of per-tensor norms
+        for p, r in zip(ours, ref[s], strict=True):
+            torch.testing.assert_close(p.detach()[s], r.detach(), rtol=1e-6, atol=1e-7)
+
+
+def test_train_loss_is_the_mean_minibatch_loss_since_the_last_evaluation() -> None:
+    d = load("spiral", seed=0)
+    base = {"dataset": "spiral", "activation": "tanh", "depth": 2, "width": 8, "steps": 12}
+    every = train(RunConfig(**base, eval_every=1), d, [0, 1])
+    once = train(RunConfig(**base, eval_every=12), d, [0, 1])
+    for a, b in zip(every, once, strict=True):  # evaluating does not change the trajectory
+        per_step = [v for _, v in a.curves["train_loss"]]  # one batch each
+        assert [st for st, _ in b.curves["train_loss"]] == [0, 12]
+        assert b.curves["train_loss"][0][1] == pytest.approx(per_step[0], rel=1e-6)
+        assert b.curves["train_loss"][1][1] == pytest.approx(np.mean(per_step[1:]), rel=1e-6)
+        assert a.final["test_metric"] == b.final["test_metric"]
+
+
 def test_divergence_is_a_result_not_a_crash() -> None:
     d = load("reg-plane", seed=0)
     cfg = RunConfig(
@@ -266,6 +309,8 @@ def test_config_errors() -> None:
         RunConfig(depth=0).validate()
     with pytest.raises(ValueError, match="softmax is a vector activation"):
         RunConfig(activation="softmax").validate()
+    with pytest.raises(ValueError, match="RunConfig: precision must be one of exact, native, fast"):
+        RunConfig(precision="fastest").validate()
 
 
 # ------------------------------------------------------------------ studies, store, report

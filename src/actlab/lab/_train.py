@@ -1,10 +1,13 @@
 """Models and the batched trainer: every seed of one configuration trains in one pass.
 
-The S seeds' weights are stacked (W: S × fan_in × fan_out) and applied with one einsum per layer
-(and one grouped convolution per layer for the CNN), so a step costs one forward and one
-backward for all seeds. Adam and SGD act elementwise and the loss is a sum of per-seed losses,
-so each seed's trajectory equals training it alone (tested to 1e-6 in float64). Activations are
-actlab.torch modules: forward and backward from the catalog.
+The S seeds' weights are stacked (W: S × fan_in × fan_out) and applied with one batched matrix
+product per layer (and one grouped convolution per layer for the CNN), so a step costs one
+forward and one backward for all seeds. Adam and SGD act elementwise and the loss is a sum of
+per-seed losses, so each seed's trajectory equals training it alone (tested to 1e-6 in
+float64). All seeded parameters live in one flat buffer (``_Flat``): the optimiser, clipping
+and zeroing are a handful of operations per step. Activations are actlab.torch modules with
+``precision=cfg.precision``: "fast" (the default) runs PyTorch's own kernel where torch has the
+same function and actlab's native float32 forms elsewhere; "exact" is the catalog in float64.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from torch import nn
 from .._analysis import recommended_init
 from .._catalog import get
 from ..torch import module as act_module
+from ..torch._function import PRECISION, peer_kernel
 from ..torch._monitor import SATURATED_SAMPLES
 from ._datasets import Data
 
@@ -29,12 +33,16 @@ OPTIMIZERS = ("adam", "sgd")
 INITS = ("auto", "he", "xavier", "lecun")
 MODELS = ("mlp", "cnn")
 DIVERGED = 1e6  # a loss this many times the first one (or non-finite) stops a seed
+# the kernel behind torch.optim.Adam(fused=True) (CPU since PyTorch 2.4): one pass for a step
+_FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """One configuration; its seeds train together. ``init="auto"``: the advisor's match
-    (recommended_init of the activation: the exact variance-preserving gain)."""
+    (recommended_init of the activation: the exact variance-preserving gain). ``precision``:
+    how the activation is computed (actlab.torch.apply) — "fast" (PyTorch's kernel where torch
+    has the same function, else actlab's native forms), "native" or "exact"."""
 
     dataset: str = "xor"
     activation: str = "relu"
@@ -57,6 +65,7 @@ class RunConfig:
     data_seed: int = 0
     path: str | None = None
     target: str | None = None
+    precision: str = "fast"
 
     def validate(self) -> None:
         get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
@@ -78,6 +87,10 @@ class RunConfig:
             (math.isfinite(self.lr) and self.lr > 0, "lr must be a finite number > 0"),
             (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
             (self.clip is None or self.clip > 0, "clip must be None or > 0"),
+            (
+                self.precision in PRECISION,
+                f"precision must be one of {', '.join(PRECISION)} (actlab.torch.apply)",
+            ),
         ]
         for ok, msg in checks:
             if not ok:
@@ -112,14 +125,14 @@ class BatchedNet(nn.Module):
     ) -> None:
         super().__init__()
         self.cfg, self.S, self.task = cfg, len(seeds), data.task
-        # the float32 training path computes the activation in float32 (its stable forms, a few
-        # ULP); float64 runs (the equivalence tests) keep the exact path
-        native = "native" if dtype == torch.float32 else "exact"
-        self.act = act_module(cfg.activation, precision=native, **cfg.params)
+        self.act = act_module(cfg.activation, precision=cfg.precision, **cfg.params)
         # An activation's own learnable parameters (silu's β, prelu's α, ...) would be shared by
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
             p.requires_grad_(False)
+        # "fast": call PyTorch's kernel directly where it has this function (no module layers)
+        kernel = peer_kernel(get(cfg.activation, **cfg.params)) if cfg.precision == "fast" else None
+        self.act_fn = kernel if kernel is not None else self.act
         gated = get(cfg.activation, **cfg.params).kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -154,7 +167,8 @@ class BatchedNet(nn.Module):
             ).to(dtype)
             self.weights.append(nn.Parameter(w))
             units = shape[0] if kind == "conv" else shape[-1]
-            self.biases.append(nn.Parameter(torch.zeros(self.S, units, dtype=dtype)))
+            # (S, 1, units): broadcast over the batch as it is (one op less per layer and step)
+            self.biases.append(nn.Parameter(torch.zeros(self.S, 1, units, dtype=dtype)))
             self.kinds.append(kind)
 
         if self.image:
@@ -181,6 +195,7 @@ class BatchedNet(nn.Module):
                 nn.Parameter(torch.zeros(self.S, self._units(i), dtype=dtype))
                 for i in range(n_norm)
             )
+        self._plan: list[tuple[nn.Parameter, nn.Parameter, str]] | None = None
         self.dropout_gens = [torch.Generator().manual_seed(10_000 + int(s)) for s in seeds]
         self.image_shape = data.image_shape
 
@@ -196,7 +211,9 @@ class BatchedNet(nn.Module):
             c, hh, ww = self.image_shape  # type: ignore[misc]
             h = x.reshape(S, B, c, hh, ww).permute(1, 0, 2, 3, 4).reshape(B, S * c, hh, ww)
         norm_i = 0
-        for i, (w, b, kind) in enumerate(zip(self.weights, self.biases, self.kinds, strict=True)):
+        if self._plan is None:  # plain lists: indexing a ParameterList costs every step
+            self._plan = list(zip(list(self.weights), list(self.biases), self.kinds, strict=True))
+        for i, (w, b, kind) in enumerate(self._plan):
             if kind == "conv":  # S groups: seed s's channels see only seed s's kernels
                 cout = w.shape[1]
                 z = torch.nn.functional.conv2d(
@@ -209,11 +226,11 @@ class BatchedNet(nn.Module):
                     norm_i += 1
                 if keep is not None:
                     keep.append(z.reshape(B, S, cout, hw).permute(1, 0, 3, 2).reshape(S, -1, cout))
-                h = self.act(z)
+                h = self.act_fn(z)
                 if self.kinds[i + 1] != "conv":
                     h = h.reshape(B, S, -1).permute(1, 0, 2)
                 continue
-            z = torch.einsum("sbi,sio->sbo", h, w) + b[:, None, :]
+            z = torch.baddbmm(b, h, w)
             if kind == "out":
                 return z
             if self.cfg.batch_norm:
@@ -221,7 +238,7 @@ class BatchedNet(nn.Module):
                 norm_i += 1
             if keep is not None:
                 keep.append(z)
-            h = self.act(z)
+            h = self.act_fn(z)
             if self.cfg.dropout > 0 and self.training:
                 masks = torch.stack(
                     [
@@ -256,13 +273,10 @@ class BatchedNet(nn.Module):
             return F.binary_cross_entropy_with_logits(
                 logits, y.to(logits.dtype), reduction="none"
             ).mean((1, 2))
-        if self.task == "multiclass":
-            S, B, C = logits.shape
-            return (
-                F.cross_entropy(logits.reshape(S * B, C), y.reshape(-1), reduction="none")
-                .reshape(S, B)
-                .mean(1)
-            )
+        if self.task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
+            # several times faster than log_softmax for few classes on CPU)
+            true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+            return (torch.logsumexp(logits, -1) - true).mean(1)
         return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
 
     def metric(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -303,6 +317,74 @@ def _tensor_y(y: np.ndarray, task: str) -> torch.Tensor:
     )
 
 
+class _Flat:
+    """Every seeded parameter as a view of one (S, P) buffer, and one (S, P) gradient buffer.
+
+    Row s holds seed s's parameters, so stopping a seed, clipping each seed's gradient norm and
+    the optimiser's update are a few tensor operations for the whole network instead of a few
+    per parameter — the small networks of a study are bound by the number of operations, not
+    by arithmetic. Adam is torch.optim.Adam's step (its fused kernel), SGD its formula with
+    momentum, clipping clip_grad_norm_'s — per seed (tested equal to torch.optim)."""
+
+    def __init__(self, params: list[nn.Parameter], S: int, fused: bool = True) -> None:
+        self.params = params
+        sizes = [q.numel() // S for q in params]
+        self.data = torch.cat([q.detach().reshape(S, -1) for q in params], dim=1)
+        self.grad = torch.zeros_like(self.data)
+        off = 0
+        for q, n in zip(params, sizes, strict=True):
+            q.data = self.data[:, off : off + n].view(q.shape)
+            off += n
+        self.S = S
+        self.m = torch.zeros_like(self.data)
+        self.v = torch.zeros_like(self.data)
+        self.steps = 0
+        self._step_t = torch.zeros((), dtype=torch.float32)
+        self._fused = fused
+
+    def backward(self, loss: torch.Tensor) -> list[torch.Tensor]:
+        """The gradient of ``loss`` into the buffer; returns each parameter's gradient."""
+        grads = torch.autograd.grad(loss, self.params)
+        torch.cat([g.reshape(self.S, -1) for g in grads], dim=1, out=self.grad)
+        return list(grads)
+
+    def stop(self, active: torch.Tensor) -> None:
+        """Zero the gradient of every stopped seed (NaN included)."""
+        self.grad.masked_fill_(~active[:, None], 0.0)
+
+    def clip(self, max_norm: float) -> None:
+        """Scale each seed's whole gradient to norm <= max_norm (clip_grad_norm_ per seed)."""
+        norm = torch.linalg.vector_norm(self.grad, dim=1, keepdim=True)
+        self.grad.mul_(norm.add_(1e-6).reciprocal_().mul_(max_norm).clamp_(max=1.0))
+
+    def adam(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        """torch.optim.Adam's step: its fused kernel (Adam(fused=True)) where this PyTorch has
+        one, else its single-tensor formulas."""
+        b1, b2 = betas
+        self.steps += 1
+        if _FUSED_ADAM is not None and self._fused:
+            self._step_t.fill_(self.steps)
+            _FUSED_ADAM(
+                [self.data], [self.grad], [self.m], [self.v], [], [self._step_t],
+                lr=lr, beta1=b1, beta2=b2, weight_decay=0.0, eps=eps,
+                amsgrad=False, maximize=False,
+            )  # fmt: skip
+            return
+        self.m.lerp_(self.grad, 1 - b1)
+        self.v.mul_(b2).addcmul_(self.grad, self.grad, value=1 - b2)
+        bc1 = 1 - b1**self.steps
+        bc2 = 1 - b2**self.steps
+        denom = (self.v.sqrt() / math.sqrt(bc2)).add_(eps)
+        self.data.addcdiv_(self.m, denom, value=-lr / bc1)
+
+    def sgd(self, lr: float, momentum: float) -> None:
+        if momentum:  # torch's buffer starts as the first gradient: 0·μ + g
+            self.m.mul_(momentum).add_(self.grad)
+            self.data.add_(self.m, alpha=-lr)
+        else:
+            self.data.add_(self.grad, alpha=-lr)
+
+
 def train(
     cfg: RunConfig, data: Data, seeds: list[int], dtype: torch.dtype = torch.float32
 ) -> list[RunResult]:
@@ -312,10 +394,7 @@ def train(
         raise ValueError(f"train: seeds must be distinct ints, got {seeds!r}")
     net = BatchedNet(cfg, data, seeds, dtype)
     S = len(seeds)
-    if cfg.optimizer == "adam":
-        opt: torch.optim.Optimizer = torch.optim.Adam(_seeded(net), lr=cfg.lr, foreach=True)
-    else:
-        opt = torch.optim.SGD(_seeded(net), lr=cfg.lr, momentum=cfg.momentum, foreach=True)
+    flat = _Flat(_seeded(net), S)
     Xtr = torch.as_tensor(data.X_train, dtype=dtype)
     ytr = _tensor_y(data.y_train, data.task)
     Xva = torch.as_tensor(data.X_val, dtype=dtype)
@@ -325,70 +404,80 @@ def train(
     n = len(Xtr)
     bs = min(cfg.batch_size, n)
     order_gens = [np.random.default_rng(int(s)) for s in seeds]
-    perms = [g.permutation(n) for g in order_gens]
-    pos = [0] * S
+
+    def shuffle() -> tuple[torch.Tensor, torch.Tensor]:
+        """An epoch: each seed's own order of the training set, and the set in that order
+        (a step's batch is then a slice, not a gather)."""
+        ix = torch.as_tensor(np.concatenate([g.permutation(n) for g in order_gens]))
+        return (
+            Xtr.index_select(0, ix).view(S, n, *Xtr.shape[1:]),
+            ytr.index_select(0, ix).view(S, n, *ytr.shape[1:]),
+        )
+
+    (Xs, ys), pos = shuffle(), 0
     curves: list[dict[str, list[tuple[int, float]]]] = [
         {"train_loss": [], "val_loss": [], "val_metric": [], "time": []} for _ in range(S)
     ]
     layers: list[list[dict[str, Any]]] = [[] for _ in range(S)]
     active = torch.ones(S, dtype=torch.bool)
     diverged: list[int | None] = [None] * S
-    first_loss: torch.Tensor | None = None
-    probe = Xtr[: min(n, 256)]
+    limit: torch.Tensor | None = None  # a seed whose loss passes this has diverged
+    # evaluation: the validation set, then a fixed probe batch of the training set's first
+    # rows, on which unit health is measured — one forward pass
+    X_eval = torch.cat([Xva, Xtr[: min(n, 256)]])
+    window: list[torch.Tensor] = []  # the minibatch losses since the last evaluation
+    everyone = True  # no seed stopped yet
     t0 = time.perf_counter()
     step = 0
+    net.train()
     for step in range(cfg.steps + 1):
-        if step % cfg.eval_every == 0 or step == cfg.steps:
-            _evaluate(
-                net,
-                step,
-                Xtr,
-                ytr,
-                Xva,
-                yva,
-                probe,
-                curves,
-                layers,
-                active,
-                time.perf_counter() - t0,
-            )
-        if step == cfg.steps or not bool(active.any()):
+        last = step == cfg.steps
+        record = step % cfg.eval_every == 0 or last
+        if record:
+            elapsed = time.perf_counter() - t0
+            evaluated = (*_evaluate(net, X_eval, yva, len(Xva)), elapsed)
+        if pos + bs > n:
+            (Xs, ys), pos = shuffle(), 0
+        per_seed = net.losses(net(Xs[:, pos : pos + bs]), ys[:, pos : pos + bs])
+        pos += bs
+        loss = per_seed.detach()
+        window.append(loss)
+        if limit is None:
+            limit = DIVERGED * (loss.abs() + 1e-12)
+        ok = loss <= limit  # False for NaN and inf too
+        if not bool(ok.all()):
+            for s in torch.nonzero(~ok & active).flatten().tolist():
+                diverged[s] = step
+            active &= ok
+            everyone = bool(active.all())
+        total = per_seed.sum() if everyone else torch.where(active, per_seed, 0.0).sum()
+        grads = flat.backward(total)
+        if record:  # train loss: the mean minibatch loss since the last evaluation (as Keras
+            # and scikit-learn report it), this batch included
+            train_loss = torch.stack(window).double().mean(0).tolist()
+            window.clear()
+            _record(step, evaluated, train_loss, grads, curves, layers, active)
+        if last or not (everyone or bool(active.any())):
             break
-        idx = []
-        for s in range(S):
-            if pos[s] + bs > n:
-                perms[s] = order_gens[s].permutation(n)
-                pos[s] = 0
-            idx.append(perms[s][pos[s] : pos[s] + bs])
-            pos[s] += bs
-        ix = torch.as_tensor(np.stack(idx))
-        xb, yb = Xtr[ix], ytr[ix]
-        net.train()
-        opt.zero_grad()
-        per_seed = net.losses(net(xb), yb)
-        if first_loss is None:
-            first_loss = per_seed.detach().clone()
-        bad = ~torch.isfinite(per_seed.detach()) | (
-            per_seed.detach() > DIVERGED * (first_loss.abs() + 1e-12)
-        )
-        for s in torch.nonzero(bad & active).flatten().tolist():
-            diverged[s] = step
-        active &= ~bad
-        total = torch.where(active, per_seed, torch.zeros_like(per_seed)).sum()
-        total.backward()
-        _mask_and_clip(net, active, cfg.clip)
-        opt.step()
+        if not everyone:
+            flat.stop(active)
+        if cfg.clip is not None:
+            flat.clip(cfg.clip)
+        if cfg.optimizer == "adam":
+            flat.adam(cfg.lr)
+        else:
+            flat.sgd(cfg.lr, cfg.momentum)
     wall = time.perf_counter() - t0
     net.eval()
     with torch.no_grad():
         logits = net(Xte.expand(S, *Xte.shape))
-        test_metric = net.metric(logits, yte.expand(S, *yte.shape))
-        test_loss = net.losses(logits, yte.expand(S, *yte.shape))
+        test_metric = net.metric(logits, yte.expand(S, *yte.shape)).tolist()
+        test_loss = net.losses(logits, yte.expand(S, *yte.shape)).tolist()
     results = []
     for s, seed in enumerate(seeds):
         final = {
-            "test_metric": float(test_metric[s]),
-            "test_loss": float(test_loss[s]),
+            "test_metric": test_metric[s],
+            "test_loss": test_loss[s],
             "val_metric": curves[s]["val_metric"][-1][1] if curves[s]["val_metric"] else math.nan,
         }
         if diverged[s] is not None:
@@ -408,78 +497,87 @@ def train(
     return results
 
 
-def _mask_and_clip(net: BatchedNet, active: torch.Tensor, clip: float | None) -> None:
-    """Zero the gradients of stopped seeds; clip each seed's own global gradient norm."""
-    grads = [p.grad for p in net.parameters() if p.grad is not None and p.ndim >= 1]
-    if not bool(active.all()):
-        for g in grads:
-            g[~active] = 0
-    if clip is None:
-        return
-    sq = sum(g.reshape(g.shape[0], -1).double().square().sum(1) for g in grads)
-    norm = torch.sqrt(sq)  # type: ignore[arg-type]
-    scale = torch.clamp(clip / (norm + 1e-12), max=1.0)
-    for g in grads:
-        g.mul_(scale.reshape(-1, *([1] * (g.ndim - 1))).to(g.dtype))
-
-
 def _evaluate(
-    net: BatchedNet,
+    net: BatchedNet, X_eval: torch.Tensor, yva: torch.Tensor, probe: int
+) -> tuple[list[float], list[float], list[tuple[list[float], list[float]]]]:
+    """One forward pass over the validation set and the probe batch (X_eval: validation rows,
+    then the probe's): per seed the validation loss and metric, and per layer the (dead,
+    saturated) fractions on the probe batch."""
+    S, n_val = net.S, len(yva)
+    net.eval()
+    keep: list[torch.Tensor] = []
+    with torch.no_grad():
+        out = net(X_eval.expand(S, *X_eval.shape), keep=keep)[:, :n_val]
+        yv = yva.expand(S, *yva.shape)
+        va, vm = net.losses(out, yv).tolist(), net.metric(out, yv).tolist()
+    health = _unit_health(net, keep, len(X_eval), n_val)
+    net.train()
+    return va, vm, health
+
+
+def _record(
     step: int,
-    Xtr: torch.Tensor,
-    ytr: torch.Tensor,
-    Xva: torch.Tensor,
-    yva: torch.Tensor,
-    probe: torch.Tensor,
+    evaluated: tuple[list[float], list[float], list[tuple[list[float], list[float]]], float],
+    train_loss: list[float],
+    grads: list[torch.Tensor],
     curves: list[dict[str, list[tuple[int, float]]]],
     layers: list[list[dict[str, Any]]],
     active: torch.Tensor,
-    elapsed: float,
 ) -> None:
-    S = net.S
-    net.eval()
-    with torch.no_grad():
-        tr = net.losses(net(Xtr.expand(S, *Xtr.shape)), ytr.expand(S, *ytr.shape))
-        lv = net(Xva.expand(S, *Xva.shape))
-        va = net.losses(lv, yva.expand(S, *yva.shape))
-        vm = net.metric(lv, yva.expand(S, *yva.shape))
-    # gradient norms per layer: of the probe batch's loss, per seed
-    keep: list[torch.Tensor] = []
-    net.zero_grad()
-    out = net(probe.expand(S, *probe.shape), keep=keep)
-    yp = ytr[: len(probe)]
-    net.losses(out, yp.expand(S, *yp.shape)).sum().backward()
-    act = get(net.cfg.activation, **net.cfg.params)
-    health = [_unit_health(act, z.detach()) for z in keep]  # one derivative per layer
+    """One evaluation step into each still-training seed's curves and layer records: losses,
+    metric, time, and per hidden layer the gradient norm of its weights (this step's batch,
+    before clipping), dead and saturated fractions."""
+    va, vm, health, elapsed = evaluated
+    S = len(curves)
+    norms = [
+        torch.linalg.vector_norm(grads[i].reshape(S, -1), dim=1).tolist()
+        for i in range(len(health))
+    ]
     for s in range(S):
         if not bool(active[s]):
             continue
         c = curves[s]
-        c["train_loss"].append((step, float(tr[s])))
-        c["val_loss"].append((step, float(va[s])))
-        c["val_metric"].append((step, float(vm[s])))
+        c["train_loss"].append((step, train_loss[s]))
+        c["val_loss"].append((step, va[s]))
+        c["val_metric"].append((step, vm[s]))
         c["time"].append((step, elapsed))
-        for i, _ in enumerate(keep):
-            w = net.weights[i]
-            gnorm = float(w.grad[s].norm()) if w.grad is not None else math.nan
-            dead, sat = float(health[i][0][s]), float(health[i][1][s])
+        for i, (dead, sat) in enumerate(health):
             layers[s].append(
-                {"step": step, "layer": i + 1, "grad_norm": gnorm, "dead": dead, "saturated": sat}
+                {
+                    "step": step,
+                    "layer": i + 1,
+                    "grad_norm": norms[i][s],
+                    "dead": dead[s],
+                    "saturated": sat[s],
+                }
             )
-    net.zero_grad()
 
 
-def _unit_health(act: Any, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per seed, the dead and saturated fractions of one layer's units on the probe batch, as
-    the monitor defines them: dead — f'(z) = 0 for every sample; saturated — |f'(z)| < 1e-3
-    for at least SATURATED_SAMPLES of them. z: (S, B, units)."""
-    if act.kind != "elementwise":
-        nan = torch.full((z.shape[0],), math.nan)
-        return nan, nan
-    d = act.derivative(z)
-    dead = (d == 0).all(1).double().mean(1)
-    sat = ((d.abs() < 1e-3).double().mean(1) >= SATURATED_SAMPLES).double().mean(1)
-    return dead, sat
+def _unit_health(
+    net: BatchedNet, keep: list[torch.Tensor], samples: int, start: int
+) -> list[tuple[list[float], list[float]]]:
+    """Per layer and seed, the dead and saturated fractions of the layer's units on the
+    samples from ``start`` on, as the monitor defines them: dead — f'(z) = 0 for every sample;
+    saturated — |f'(z)| < 1e-3 for at least SATURATED_SAMPLES of them. f' is the derivative
+    the network trains with (the activation's backward), taken once for all layers.
+    keep: pre-activations of ``samples`` samples (S, rows, units), a sample's rows consecutive
+    (one per position for a convolution)."""
+    S = net.S
+    if net.act.spec.kind != "elementwise":
+        return [([math.nan] * S, [math.nan] * S) for _ in keep]
+    parts = []
+    for z in keep:
+        parts.append(z[:, z.shape[1] // samples * start :])
+    flat = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
+    with torch.enable_grad():
+        (d,) = torch.autograd.grad(net.act_fn(flat).sum(), flat)
+    out = []
+    for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):
+        a = dz.view(z.shape).abs()
+        dead = (a.amax(1) == 0).double().mean(1).tolist()
+        low = (a < 1e-3).sum(1) >= SATURATED_SAMPLES * z.shape[1]
+        out.append((dead, low.double().mean(1).tolist()))
+    return out
 
 
 def _params_blob(net: BatchedNet, s: int) -> bytes:
