@@ -405,16 +405,18 @@ def train(
     bs = min(cfg.batch_size, n)
     order_gens = [np.random.default_rng(int(s)) for s in seeds]
 
+    Xs = torch.empty((S * n, *Xtr.shape[1:]), dtype=Xtr.dtype)
+    ys = torch.empty((S * n, *ytr.shape[1:]), dtype=ytr.dtype)
+
     def shuffle() -> tuple[torch.Tensor, torch.Tensor]:
         """An epoch: each seed's own order of the training set, and the set in that order
-        (a step's batch is then a slice, not a gather)."""
+        (a step's batch is then a slice, not a gather), written into the same buffers."""
         ix = torch.as_tensor(np.concatenate([g.permutation(n) for g in order_gens]))
-        return (
-            Xtr.index_select(0, ix).view(S, n, *Xtr.shape[1:]),
-            ytr.index_select(0, ix).view(S, n, *ytr.shape[1:]),
-        )
+        torch.index_select(Xtr, 0, ix, out=Xs)
+        torch.index_select(ytr, 0, ix, out=ys)
+        return Xs.view(S, n, *Xtr.shape[1:]), ys.view(S, n, *ytr.shape[1:])
 
-    (Xs, ys), pos = shuffle(), 0
+    (Xe, ye), pos = shuffle(), 0
     curves: list[dict[str, list[tuple[int, float]]]] = [
         {"train_loss": [], "val_loss": [], "val_metric": [], "time": []} for _ in range(S)
     ]
@@ -437,8 +439,8 @@ def train(
             elapsed = time.perf_counter() - t0
             evaluated = (*_evaluate(net, X_eval, yva, len(Xva)), elapsed)
         if pos + bs > n:
-            (Xs, ys), pos = shuffle(), 0
-        per_seed = net.losses(net(Xs[:, pos : pos + bs]), ys[:, pos : pos + bs])
+            (Xe, ye), pos = shuffle(), 0
+        per_seed = net.losses(net(Xe[:, pos : pos + bs]), ye[:, pos : pos + bs])
         pos += bs
         loss = per_seed.detach()
         window.append(loss)
