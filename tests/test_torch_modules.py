@@ -285,6 +285,13 @@ def test_fast_means_torch_where_torch_has_the_function_and_native_elsewhere() ->
     with torch.no_grad():
         silu.beta.fill_(2.0)
     torch.testing.assert_close(silu(x), x * torch.sigmoid(2 * x), rtol=2e-6, atol=1e-7)
+    y = at.functional.elu(x, alpha=0.5, precision="fast")
+    assert torch.equal(y, torch.nn.functional.elu(x, alpha=0.5))
+    assert type(at.functional.snake(x, precision="fast").grad_fn).__name__ == (
+        "ActlabFunctionBackward"
+    )
+    with pytest.raises(ValueError, match="elu: precision must be one of"):
+        at.functional.elu(x, precision="quick")
     # memory="lean" and a where= mask keep actlab's function (its saved mask)
     lean = at.module("relu", memory="lean", precision="fast")(x)
     assert type(lean.grad_fn).__name__ == "ActlabFunctionBackward"

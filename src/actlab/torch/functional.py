@@ -1,5 +1,6 @@
 """``actlab.torch.functional.<name>(x, **params)``: the functional style, generated from the
-registry. A learnable parameter passed as a tensor receives gradients (``prelu(x, alpha=w)``)."""
+registry. A learnable parameter passed as a tensor receives gradients (``prelu(x, alpha=w)``);
+``precision`` is apply's ("exact", "native" or "fast")."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from ._function import apply
 
 def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
     def fn(
-        x: torch.Tensor, /, *, memory: str = "default", where: Any = None, **params: Any
+        x: torch.Tensor,
+        /,
+        *,
+        memory: str = "default",
+        where: Any = None,
+        precision: str = "exact",
+        **params: Any,
     ) -> torch.Tensor:
         learn = {
             k: v for k, v in params.items() if k in spec.learnable and isinstance(v, torch.Tensor)
@@ -22,7 +29,7 @@ def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
         fixed = {k: v for k, v in params.items() if k not in learn}
         placeholders = {k: spec.param(k).default for k in learn}
         act = Activation(spec, {**spec.example_params, **fixed, **placeholders})
-        return apply(act, x, learn, memory, where)
+        return apply(act, x, learn, memory, where, precision)
 
     fn.__name__ = fn.__qualname__ = spec.name
     fn.__doc__ = f"{spec.summary}\n\n    {spec.text}\n    {spec.derivative_text}\n"
