@@ -133,6 +133,21 @@ class BatchedNet(nn.Module):
         # "fast": call PyTorch's kernel directly where it has this function (no module layers)
         kernel = peer_kernel(get(cfg.activation, **cfg.params)) if cfg.precision == "fast" else None
         self.act_fn = kernel if kernel is not None else self.act
+        # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
+        # so that a seed trains as it would alone
+        self.seed_acts = (
+            nn.ModuleList(
+                act_module(
+                    cfg.activation,
+                    precision=cfg.precision,
+                    generator=torch.Generator().manual_seed(20_000 + int(s)),
+                    **cfg.params,
+                )
+                for s in seeds
+            )
+            if self.act.spec.stochastic
+            else None
+        )
         gated = get(cfg.activation, **cfg.params).kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -199,6 +214,13 @@ class BatchedNet(nn.Module):
         self.dropout_gens = [torch.Generator().manual_seed(10_000 + int(s)) for s in seeds]
         self.image_shape = data.image_shape
 
+    def _act(self, z: torch.Tensor, dim: int) -> torch.Tensor:
+        """The activation; a stochastic one in training per seed (its block along ``dim``)."""
+        if self.seed_acts is None or not self.training:
+            return self.act_fn(z)
+        blocks = z.chunk(self.S, dim)
+        return torch.cat([m(c) for m, c in zip(self.seed_acts, blocks, strict=True)], dim)
+
     def _units(self, i: int) -> int:
         w = self.weights[i]
         return int(w.shape[1] if self.kinds[i] == "conv" else w.shape[-1])
@@ -226,7 +248,7 @@ class BatchedNet(nn.Module):
                     norm_i += 1
                 if keep is not None:
                     keep.append(z.reshape(B, S, cout, hw).permute(1, 0, 3, 2).reshape(S, -1, cout))
-                h = self.act_fn(z)
+                h = self._act(z, dim=1)  # (B, S·C, H, W): seed s's channels are block s
                 if self.kinds[i + 1] != "conv":
                     h = h.reshape(B, S, -1).permute(1, 0, 2)
                 continue
@@ -238,7 +260,7 @@ class BatchedNet(nn.Module):
                 norm_i += 1
             if keep is not None:
                 keep.append(z)
-            h = self.act_fn(z)
+            h = self._act(z, dim=0)
             if self.cfg.dropout > 0 and self.training:
                 masks = torch.stack(
                     [
@@ -602,5 +624,6 @@ def load_params(net: BatchedNet, blob: bytes) -> None:
 
 def _seeded(net: BatchedNet) -> list[nn.Parameter]:
     """The per-seed (stacked) parameters: everything but the activation's own."""
-    own = {id(p) for p in net.act.parameters()}
+    acts = [net.act, *(net.seed_acts or [])]
+    own = {id(p) for a in acts for p in a.parameters()}
     return [p for p in net.parameters() if id(p) not in own]
