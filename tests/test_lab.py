@@ -469,3 +469,5 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     r = run(app, ["compare", "--dataset", "spirl", "--store", str(db)], env=env)
     assert r.exit_code == 1 and "did you mean 'spiral'" in r.output
     assert run(app, ["report", str(tmp_path / "none.db")], env=env).exit_code == 1
+    r = run(app, ["compare", "--precision", "quick", "--store", str(db)], env=env)
+    assert r.exit_code == 1 and "precision must be one of exact, native, fast" in r.output

@@ -469,6 +469,9 @@ def compare(
     optimizer: Annotated[str | None, typer.Option(help="adam or sgd")] = None,
     init: Annotated[str | None, typer.Option(help="auto, he, xavier or lecun")] = None,
     model: Annotated[str | None, typer.Option(help="mlp or cnn")] = None,
+    precision: Annotated[
+        str | None, typer.Option(help="activation arithmetic: fast (default), native or exact")
+    ] = None,
     data: Annotated[Path | None, typer.Option(help="your own data: .csv, .npz")] = None,
     target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
     config: Annotated[Path | None, typer.Option(help="a study.toml")] = None,
@@ -493,6 +496,7 @@ def compare(
             ("optimizer", optimizer),
             ("init", init),
             ("model", model),
+            ("precision", precision),
         )
         if v is not None
     }
