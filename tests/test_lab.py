@@ -338,6 +338,8 @@ def test_short_xor_study_separates_nonlinear_from_linear(tmp_path: Path) -> None
         "mean",
         "± 95% CI",
         "Loss and metric",
+        "training loss",
+        "validation loss",
         "Gradient flow",
         "Unit health",
         "Decision boundaries",

@@ -124,7 +124,7 @@ def _curves(study: Any, runs: list[dict[str, Any]]) -> dict[str, dict[str, list[
     out: dict[str, dict[str, list[Any]]] = {}
     for r in runs:
         c = study.store.curves(r["id"])
-        d = out.setdefault(_label(r), {"val_loss": [], "val_metric": []})
+        d = out.setdefault(_label(r), {"train_loss": [], "val_loss": [], "val_metric": []})
         for k in d:
             d[k].append(c.get(k, []))
     return out
@@ -144,16 +144,19 @@ def _band(ax: Any, series: list[list[tuple[int, float]]], label: str) -> None:
 
 
 def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
-    fig, ax = _figure()
+    fig, ax = _figure(cols=3, w=4.4)
     for label, d in curves.items():
-        _band(ax[0, 0], d["val_loss"], label)
-        _band(ax[0, 1], d["val_metric"], label)
-    ax[0, 0].set_title("validation loss")
-    ax[0, 0].set_yscale("log")
-    ax[0, 1].set_title("validation metric")
+        _band(ax[0, 0], d["train_loss"], label)
+        _band(ax[0, 1], d["val_loss"], label)
+        _band(ax[0, 2], d["val_metric"], label)
+    ax[0, 0].set_title("training loss (minibatch mean)")
+    ax[0, 1].set_title("validation loss")
+    ax[0, 2].set_title("validation metric")
+    for a in ax[0, :2]:
+        a.set_yscale("log")
     for a in ax[0]:
         a.set_xlabel("step")
-    ax[0, 1].legend(fontsize=7)
+    ax[0, 2].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
