@@ -100,6 +100,16 @@ class ActlabFunction(torch.autograd.Function):
         return (gx, None, *grads)
 
 
+def check_options(name: str, memory: str, precision: str) -> None:
+    """The error for a memory or precision that does not exist, naming the activation."""
+    if memory not in MEMORY:
+        raise ValueError(f"{name}: memory must be 'default' or 'lean', got {memory!r}")
+    if precision not in PRECISION:
+        raise ValueError(
+            f"{name}: precision must be one of {', '.join(map(repr, PRECISION))}, got {precision!r}"
+        )
+
+
 def peer_kernel(act: Activation) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """PyTorch's own function for ``act``, or None where torch has no kernel for exactly this
     function: no torch peer; a stochastic activation (its noise is drawn by the catalog); a
@@ -151,13 +161,7 @@ def apply(
     ``"fast"`` runs PyTorch's own kernel where it computes the same function (``peer_kernel``;
     not with ``memory="lean"``, a ``where`` mask, or learnable parameters that need gradients),
     else "native"."""
-    if memory not in MEMORY:
-        raise ValueError(f"{act.name}: memory must be 'default' or 'lean', got {memory!r}")
-    if precision not in PRECISION:
-        raise ValueError(
-            f"{act.name}: precision must be one of {', '.join(map(repr, PRECISION))}, "
-            f"got {precision!r}"
-        )
+    check_options(act.name, memory, precision)
     learn = learn or {}
     frozen = not any(t.requires_grad for t in learn.values())
     if precision == "fast" and memory == "default" and where is None and frozen:

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._catalog import Activation, Spec, resolve, specs
-from ._function import MEMORY, PRECISION, apply, peer_kernel
+from ._function import apply, check_options, peer_kernel
 
 
 class ActlabModule(nn.Module):
@@ -35,13 +35,7 @@ class ActlabModule(nn.Module):
     ) -> None:
         super().__init__()
         spec = resolve(name)
-        if memory not in MEMORY:
-            raise ValueError(f"{spec.name}: memory must be 'default' or 'lean', got {memory!r}")
-        if precision not in PRECISION:
-            raise ValueError(
-                f"{spec.name}: precision must be one of {', '.join(map(repr, PRECISION))}, "
-                f"got {precision!r}"
-            )
+        check_options(spec.name, memory, precision)
         self.precision = precision
         self.spec: Spec = spec
         self.memory = memory
@@ -230,6 +224,7 @@ class PReLU(ActlabModule):
             )
         if not math.isfinite(init):
             raise ValueError(f"PReLU: init must be finite, got {init!r}")
+        check_options("PReLU", memory, "exact")
         nn.Module.__init__(self)
         self.spec = resolve("prelu")
         self.memory = memory
