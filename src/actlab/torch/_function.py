@@ -115,8 +115,8 @@ def peer_kernel(act: Activation) -> Callable[[torch.Tensor], torch.Tensor] | Non
     function: no torch peer; a stochastic activation (its noise is drawn by the catalog); a
     parameter the peer does not take, unless it has the catalog's default (silu with beta = 1);
     a value the peer can only emulate (``peer.values``: softplus without a threshold — with
-    ``threshold=20`` it is torch's softplus); a
-    parameter the peer wants as a tensor (prelu's learnable weight)."""
+    ``threshold=20`` it is torch's softplus); a parameter the peer wants as a tensor (prelu's
+    learnable weight)."""
     spec = act.spec
     peer = spec.peers.torch
     if peer is None or spec.stochastic or peer.tensors:
@@ -165,7 +165,7 @@ def apply(
     learn = learn or {}
     frozen = not any(t.requires_grad for t in learn.values())
     if precision == "fast" and memory == "default" and where is None and frozen:
-        kernel = peer_kernel(_with_values(act, learn))
+        kernel = peer_kernel(with_values(act, learn))
         if kernel is not None:
             return kernel(x)
     names = tuple(learn)
@@ -173,7 +173,7 @@ def apply(
     return ActlabFunction.apply(x, (act, names, mode, where), *learn.values())
 
 
-def _with_values(act: Activation, learn: dict[str, torch.Tensor]) -> Activation:
+def with_values(act: Activation, learn: dict[str, torch.Tensor]) -> Activation:
     """``act`` with its frozen learnable parameters' current values (single numbers only)."""
     if not learn:
         return act

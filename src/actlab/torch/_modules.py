@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._catalog import Activation, Spec, resolve, specs
-from ._function import apply, check_options, peer_kernel
+from ._function import apply, check_options, peer_kernel, with_values
 
 
 class ActlabModule(nn.Module):
@@ -75,19 +75,12 @@ class ActlabModule(nn.Module):
     def _fast_kernel(self) -> Any:
         """PyTorch's kernel for this module now (peer_kernel), or None: learnable parameters
         must be frozen single numbers, and are part of the cache key."""
-        values = []
-        for k in self.spec.learnable:
-            t = getattr(self, k)
-            if t.requires_grad or t.numel() != 1:
-                return None
-            values.append(float(t.detach().reshape(())))
-        key = (bool(self.training), tuple(values))
+        learn = {k: getattr(self, k) for k in self.spec.learnable}
+        if any(t.requires_grad or t.numel() != 1 for t in learn.values()):
+            return None
+        key = (bool(self.training), tuple(float(t.detach().reshape(())) for t in learn.values()))
         if key not in self._kernel:
-            act = self._activation()
-            if values:
-                frozen = dict(zip(self.spec.learnable, values, strict=True))
-                act = Activation(self.spec, {**act.params, **frozen})
-            self._kernel[key] = peer_kernel(act)
+            self._kernel[key] = peer_kernel(with_values(self._activation(), learn))
         return self._kernel[key]
 
     def train(self, mode: bool = True) -> ActlabModule:
