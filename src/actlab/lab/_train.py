@@ -459,7 +459,7 @@ def train(
         record = step % cfg.eval_every == 0 or last
         if record:
             elapsed = time.perf_counter() - t0
-            evaluated = (*_evaluate(net, X_eval, yva, len(Xva)), elapsed)
+            evaluated = (*_evaluate(net, X_eval, yva), elapsed)
         if pos + bs > n:
             (Xe, ye), pos = shuffle(), 0
         per_seed = net.losses(net(Xe[:, pos : pos + bs]), ye[:, pos : pos + bs])
@@ -522,7 +522,7 @@ def train(
 
 
 def _evaluate(
-    net: BatchedNet, X_eval: torch.Tensor, yva: torch.Tensor, probe: int
+    net: BatchedNet, X_eval: torch.Tensor, yva: torch.Tensor
 ) -> tuple[list[float], list[float], list[tuple[list[float], list[float]]]]:
     """One forward pass over the validation set and the probe batch (X_eval: validation rows,
     then the probe's): per seed the validation loss and metric, and per layer the (dead,
