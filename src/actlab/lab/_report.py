@@ -20,7 +20,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px soli
 padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child,td:nth-child(2){
 text-align:left}.noise{color:#777}.best{font-weight:bold}.note{background:#fff8e5;
 border-left:4px solid #f0b400;padding:6px 10px;margin:6px 0}figure{margin:1em 0}
-code{background:#f4f4f4;padding:1px 4px}
+code{background:#f4f4f4;padding:1px 4px}.sources td{text-align:left}
 """
 
 
@@ -64,6 +64,7 @@ def render(study: Any) -> str:
         ds_runs = [r for r in runs if r["config"]["dataset"] == ds]
         parts.append(f"<h2>{html.escape(ds)}</h2>")
         parts.append(_table([r for r in rows if r.dataset == ds]))
+        parts.append(_sources(study, ds_runs))
         curves = _curves(study, ds_runs)
         parts.append("<h3>Loss and metric during training (mean, band: min–max over seeds)</h3>")
         parts.append(f"<figure>{_svg(_curve_figure(curves))}</figure>")
@@ -114,6 +115,47 @@ def _table(rows: list[Any]) -> str:
             f"<td>{r.diverged}</td><td>{vs}</td></tr>"
         )
     return head + "".join(body) + "</table>"
+
+
+SOURCE_NAMES = {  # the recorded numbers, in the report's words
+    "test_metric": "test metric (the table)",
+    "test_loss": "test loss",
+    "val_metric": "validation metric",
+    "val_loss": "validation loss",
+    "train_loss": "training loss",
+    "grad_norm": "gradient norm per layer",
+    "dead": "dead units",
+    "saturated": "saturated units",
+}
+
+
+def _sources(study: Any, runs: list[dict[str, Any]]) -> str:
+    """Which split, rows and batch-norm statistics each number was measured with."""
+    seen: dict[str, dict[str, list[str]]] = {}  # number → its descriptions → their runs
+    for r in runs:
+        for name, d in study.store.sources(r["id"]).items():
+            labels = seen.setdefault(name, {}).setdefault(d["detail"], [])
+            if _label(r) not in labels:
+                labels.append(_label(r))
+    if not seen:
+        return "<p>What each number was measured on was not recorded for these runs.</p>"
+
+    def cell(details: dict[str, list[str]]) -> str:
+        if len(details) == 1:  # the same for every run
+            return html.escape(next(iter(details)))
+        return "<br>".join(html.escape(f"{', '.join(lab)}: {t}") for t, lab in details.items())
+
+    body = "".join(
+        f"<tr><td>{html.escape(SOURCE_NAMES.get(name, name))}</td><td>{cell(seen[name])}</td></tr>"
+        for name in [
+            *(k for k in SOURCE_NAMES if k in seen),
+            *(k for k in seen if k not in SOURCE_NAMES),
+        ]
+    )
+    return (
+        "<h3>What each number measures</h3><table class='sources'><tr><th>number</th>"
+        f"<th>measured on</th></tr>{body}</table>"
+    )
 
 
 def _label(r: dict[str, Any]) -> str:

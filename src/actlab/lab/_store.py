@@ -35,8 +35,13 @@ CREATE TABLE IF NOT EXISTS layers (
     run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL, layer INTEGER NOT NULL,
     grad_norm REAL, dead REAL, saturated REAL
 );
+CREATE TABLE IF NOT EXISTS sources (
+    run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, split TEXT NOT NULL,
+    rows INTEGER NOT NULL, mode TEXT NOT NULL, statistics TEXT NOT NULL, detail TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id);
 CREATE INDEX IF NOT EXISTS layers_run ON layers(run_id);
+CREATE INDEX IF NOT EXISTS sources_run ON sources(run_id);
 """
 
 
@@ -58,8 +63,8 @@ def _num(v: float) -> float | None:
 
 
 class Store:
-    """``Store("runs/actlab.db")``: studies, runs (config, environment, status, timings) and
-    per-step metrics and layer statistics."""
+    """``Store("runs/actlab.db")``: studies, runs (config, environment, status, timings),
+    per-step metrics and layer statistics, and what each was measured on (``sources``)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -146,6 +151,14 @@ class Store:
                     for r in result.layers
                 ],
             )
+            self.db.executemany(
+                "INSERT INTO sources (run_id, name, split, rows, mode, statistics, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (run_id, name, d["split"], d["rows"], d["mode"], d["statistics"], d["detail"])
+                    for name, d in result.sources.items()
+                ],
+            )
 
     def runs(self, study_id: int | None = None) -> list[dict[str, Any]]:
         q = (
@@ -196,6 +209,18 @@ class Store:
             dict(zip(("step", "layer", "grad_norm", "dead", "saturated"), r, strict=True))
             for r in rows
         ]
+
+    def sources(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """Per recorded number (curve, final metric, layer statistic) of a run: the split and
+        rows it was measured on, the network's mode ("train" or "eval") and the batch-norm
+        statistics ("batch", "running" or "none"), and a sentence saying so. Empty for runs
+        stored before actlab recorded them."""
+        rows = self.db.execute(
+            "SELECT name, split, rows, mode, statistics, detail FROM sources WHERE run_id = ?",
+            (run_id,),
+        )
+        keys = ("split", "rows", "mode", "statistics", "detail")
+        return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
 
     def params(self, run_id: int) -> bytes:
         row = self.db.execute("SELECT params FROM runs WHERE id = ?", (run_id,)).fetchone()

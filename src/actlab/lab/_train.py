@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from .._analysis import recommended_init
+from .._analysis._init import SCHEMES, _fan
 from .._catalog import get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
@@ -33,6 +35,11 @@ OPTIMIZERS = ("adam", "sgd")
 INITS = ("auto", "he", "xavier", "lecun")
 MODELS = ("mlp", "cnn")
 DIVERGED = 1e6  # a loss this many times the first one (or non-finite) stops a seed
+# batch-norm as torch.nn.BatchNorm1d/2d's defaults: running statistics move by this much per
+# training step (the running variance unbiased), and eps stabilises the division
+BN_MOMENTUM = 0.1
+BN_EPS = 1e-5
+PROBE_ROWS = 256  # unit health is measured on this many of the training set's first rows
 # the kernel behind torch.optim.Adam(fused=True) (CPU since PyTorch 2.4): one pass for a step
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -88,6 +95,10 @@ class RunConfig:
             (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
             (self.clip is None or self.clip > 0, "clip must be None or > 0"),
             (
+                not (self.batch_norm and self.model == "mlp" and self.batch_size < 2),
+                "batch_norm needs batch_size >= 2 (a batch's variance, as torch.nn.BatchNorm1d)",
+            ),
+            (
                 self.precision in PRECISION,
                 f"precision must be one of {', '.join(PRECISION)} (actlab.torch.apply)",
             ),
@@ -115,6 +126,52 @@ class RunConfig:
 
 
 # ---------------------------------------------------------------------- the batched model
+
+
+def dropout_mask(gen: torch.Generator, shape: tuple[int, ...], p: float) -> torch.Tensor:
+    """One layer's dropout mask drawn from ``gen``: True (keep) where U[0, 1) >= p, drawn in
+    float64 so the mask is the same whatever dtype the network trains in."""
+    return torch.rand(shape, generator=gen, dtype=torch.float64) >= p
+
+
+class SeedDropout(nn.Module):
+    """torch.nn.Dropout(p) whose masks come from ``generator`` (``dropout_mask``): in training
+    zero each element with probability p and scale the rest by 1/(1 − p); identity in eval."""
+
+    def __init__(self, p: float, generator: torch.Generator) -> None:
+        super().__init__()
+        self.p, self.generator = p, generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        return x * dropout_mask(self.generator, tuple(x.shape), self.p).to(x.dtype) / (1 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def _clone(gen: torch.Generator) -> torch.Generator:
+    """A generator that continues from ``gen``'s state on its own."""
+    out = torch.Generator(device=gen.device)
+    out.set_state(gen.get_state())
+    return out
+
+
+def batch_order(seed: int, n: int, batch_size: int) -> Iterator[np.ndarray]:
+    """The training rows of seed ``seed``'s steps, one index array per step: epoch after epoch
+    a permutation of the n rows (NumPy's default_rng(seed)), cut into batches of
+    min(batch_size, n) rows; an epoch's last, incomplete batch is skipped."""
+    bs = min(batch_size, n)
+    for perm in _epochs(seed, n):
+        for pos in range(0, n - bs + 1, bs):
+            yield perm[pos : pos + bs]
+
+
+def _epochs(seed: int, n: int) -> Iterator[np.ndarray]:
+    rng = np.random.default_rng(int(seed))
+    while True:
+        yield rng.permutation(n)
 
 
 class BatchedNet(nn.Module):
@@ -151,16 +208,11 @@ class BatchedNet(nn.Module):
         gated = get(cfg.activation, **cfg.params).kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
-        init = (
-            recommended_init(cfg.activation, **cfg.params)
-            if cfg.init == "auto" and not gated
-            else None
-        )
-        gain = (
-            init.gain
-            if init is not None
-            else {"he": math.sqrt(2), "xavier": 1.0, "lecun": 1.0, "auto": 1.0}[cfg.init]
-        )
+        if cfg.init == "auto":  # the advisor's match, gated activations included
+            rec = recommended_init(cfg.activation, **cfg.params)
+            fan_mode, gain = rec.mode, rec.gain
+        else:
+            fan_mode, gain = SCHEMES[cfg.init]
         self.image = cfg.model == "cnn"
         if self.image and data.image_shape is None:
             raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
@@ -172,11 +224,12 @@ class BatchedNet(nn.Module):
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         self.kinds: list[str] = []
-        fan_mode = "xavier" if cfg.init == "xavier" else "fan_in"
 
-        def add(shape: tuple[int, ...], fan_in: int, fan_out: int, g: float, kind: str) -> None:
-            fan = (fan_in + fan_out) / 2 if fan_mode == "xavier" else fan_in
-            std = g / math.sqrt(fan)
+        def add(shape: tuple[int, ...], g: float, kind: str) -> None:
+            # fans as torch.nn.init takes them from the torch layout (out, in, kh, kw);
+            # a dense weight is stored (in, out) for the batched product
+            torch_shape = shape if kind == "conv" else (shape[1], shape[0])
+            std = g / math.sqrt(_fan(torch_shape, fan_mode))
             w = torch.stack(
                 [torch.randn(shape, generator=gen, dtype=torch.float64) * std for gen in gens]
             ).to(dtype)
@@ -190,7 +243,7 @@ class BatchedNet(nn.Module):
             c, h, w_ = data.image_shape  # type: ignore[misc]
             chans = [c, 8, 16]  # two 3x3 convolutions, then depth − 2 dense layers
             for cin, cout in itertools.pairwise(chans):
-                add((cout * self.mult, cin, 3, 3), cin * 9, cout * 9, gain, "conv")
+                add((cout * self.mult, cin, 3, 3), gain, "conv")
             self.flat = chans[-1] * h * w_
             din = self.flat
             hidden = max(cfg.depth - 2, 0)
@@ -198,9 +251,9 @@ class BatchedNet(nn.Module):
             din = data.n_features
             hidden = cfg.depth
         for _ in range(hidden):
-            add((din, cfg.width * self.mult), din, cfg.width, gain, "dense")
+            add((din, cfg.width * self.mult), gain, "dense")
             din = cfg.width
-        add((din, data.n_outputs), din, data.n_outputs, 1.0, "out")
+        add((din, data.n_outputs), 1.0, "out")
         if cfg.batch_norm:
             n_norm = sum(k != "out" for k in self.kinds)
             self.gammas = nn.ParameterList(
@@ -210,6 +263,17 @@ class BatchedNet(nn.Module):
                 nn.Parameter(torch.zeros(self.S, self._units(i), dtype=dtype))
                 for i in range(n_norm)
             )
+            # running statistics per seed and unit (buffers: in state_dict, not optimised)
+            self.running: list[tuple[torch.Tensor, torch.Tensor]] = []
+            for i in range(n_norm):
+                mean = torch.zeros(self.S, self._units(i), dtype=dtype)
+                var = torch.ones(self.S, self._units(i), dtype=dtype)
+                self.register_buffer(f"running_mean_{i}", mean)
+                self.register_buffer(f"running_var_{i}", var)
+                self.running.append((mean, var))
+        # False: a training-mode pass leaves the running statistics as they are (the trainer's
+        # last pass measures the final weights on a batch; it is not a training step)
+        self.update_stats = True
         self._plan: list[tuple[nn.Parameter, nn.Parameter, str]] | None = None
         self.dropout_gens = [torch.Generator().manual_seed(10_000 + int(s)) for s in seeds]
         self.image_shape = data.image_shape
@@ -262,27 +326,91 @@ class BatchedNet(nn.Module):
                 keep.append(z)
             h = self._act(z, dim=0)
             if self.cfg.dropout > 0 and self.training:
-                masks = torch.stack(
-                    [
-                        (
-                            torch.rand(h.shape[1:], generator=g, dtype=torch.float64)
-                            >= self.cfg.dropout
-                        )
-                        for g in self.dropout_gens
-                    ]
-                ).to(h.dtype)
-                h = h * masks / (1 - self.cfg.dropout)
+                p = self.cfg.dropout
+                masks = torch.stack([dropout_mask(g, h.shape[1:], p) for g in self.dropout_gens])
+                h = h * masks.to(h.dtype) / (1 - p)
         raise AssertionError("the last layer is the output layer")
 
     def _bn(self, z: torch.Tensor, i: int) -> torch.Tensor:
-        """Batch-norm per seed over the batch (and spatial) positions: z (S, B, C[, P])."""
-        dims = (1,) if z.ndim == 3 else (1, 3)
-        mean = z.mean(dim=dims, keepdim=True)
-        var = z.var(dim=dims, keepdim=True, unbiased=False)
-        zn = (z - mean) / torch.sqrt(var + 1e-5)
-        g, b = self.gammas[i], self.betas[i]
+        """Batch-norm per seed and unit over the batch (and spatial) positions, z (S, B, C[, P]),
+        as torch.nn.BatchNorm1d/2d: in training the batch's mean and biased variance, and the
+        running mean and unbiased variance move by BN_MOMENTUM; in evaluation the running ones
+        (so a row's output does not depend on the other rows)."""
         shape = (self.S, 1, -1) if z.ndim == 3 else (self.S, 1, -1, 1)
+        run_mean, run_var = self.running[i]
+        if self.training:
+            dims = (1,) if z.ndim == 3 else (1, 3)
+            mean = z.mean(dim=dims, keepdim=True)
+            var = z.var(dim=dims, keepdim=True, unbiased=False)
+            if self.update_stats:
+                with torch.no_grad():
+                    count = z.numel() // (z.shape[0] * z.shape[2])  # rows × positions
+                    run_mean.lerp_(mean.reshape(run_mean.shape), BN_MOMENTUM)
+                    unbiased = var.reshape(run_var.shape) * (count / (count - 1))
+                    run_var.lerp_(unbiased, BN_MOMENTUM)
+        else:
+            mean, var = run_mean.reshape(shape), run_var.reshape(shape)
+        zn = (z - mean) / torch.sqrt(var + BN_EPS)
+        g, b = self.gammas[i], self.betas[i]
         return zn * g.reshape(shape) + b.reshape(shape)
+
+    def seed_module(self, s: int) -> nn.Sequential:
+        """Seed ``s`` (its slot, 0 ≤ s < S) as a plain torch.nn model, on (B, features) input:
+        torch.nn.Linear / Conv2d with the seed's current weights, BatchNorm1d/2d with its
+        affine parameters and running statistics, the activation module (its own parameters
+        frozen, as the lab holds them), SeedDropout, Flatten — in this net's training mode.
+        Its dropout masks and a stochastic activation's noise continue from copies of the
+        seed's generators, so, fed the seed's batches (``batch_order``) and stepped by
+        torch.optim, it follows the seed's trajectory. Independent of this net (copies)."""
+        if not isinstance(s, int) or not 0 <= s < self.S:
+            raise ValueError(f"seed_module: s must be a slot in 0..{self.S - 1}, got {s!r}")
+        cfg, dtype = self.cfg, self.weights[0].dtype
+        noise = None if self.seed_acts is None else self.seed_acts[s].generator
+        act_gen = None if noise is None else _clone(noise)  # type: ignore[arg-type]
+        drop_gen = _clone(self.dropout_gens[s])
+
+        def act() -> nn.Module:
+            m = act_module(cfg.activation, precision=cfg.precision, generator=act_gen, **cfg.params)
+            for q in m.parameters():
+                q.requires_grad_(False)
+            return m
+
+        def put(param: Any, value: torch.Tensor) -> None:
+            with torch.no_grad():
+                param.copy_(value)
+
+        layers: list[nn.Module] = []
+        if self.image:
+            layers.append(nn.Unflatten(1, self.image_shape))  # type: ignore[arg-type]
+        norm_i = 0
+        for i, (w, b, kind) in enumerate(zip(self.weights, self.biases, self.kinds, strict=True)):
+            layer: nn.Module
+            if kind == "conv":
+                cout, cin = int(w.shape[1]), int(w.shape[2])
+                layer = nn.utils.skip_init(nn.Conv2d, cin, cout, 3, padding=1, dtype=dtype)
+                put(layer.weight, w[s])
+            else:
+                layer = nn.utils.skip_init(nn.Linear, int(w.shape[1]), int(w.shape[2]), dtype=dtype)
+                put(layer.weight, w[s].T)
+            put(layer.bias, b[s, 0])
+            layers.append(layer)
+            if kind == "out":
+                break
+            if cfg.batch_norm:
+                kind_bn = nn.BatchNorm2d if kind == "conv" else nn.BatchNorm1d
+                bn = kind_bn(self._units(i), eps=BN_EPS, momentum=BN_MOMENTUM, dtype=dtype)
+                put(bn.weight, self.gammas[norm_i][s])
+                put(bn.bias, self.betas[norm_i][s])
+                put(bn.running_mean, self.running[norm_i][0][s])
+                put(bn.running_var, self.running[norm_i][1][s])
+                layers.append(bn)
+                norm_i += 1
+            layers.append(act())
+            if kind == "conv" and self.kinds[i + 1] != "conv":
+                layers.append(nn.Flatten())
+            if kind == "dense" and cfg.dropout > 0:
+                layers.append(SeedDropout(cfg.dropout, drop_gen))
+        return nn.Sequential(*layers).train(self.training)
 
     def losses(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Per-seed mean loss on logits: BCE (binary, multilabel), CE, or MSE."""
@@ -327,6 +455,8 @@ class RunResult:
     wall: float
     steps_done: int
     params: bytes = b""
+    # per recorded number: the split, rows, mode and statistics it was measured with
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -408,12 +538,20 @@ class _Flat:
 
 
 def train(
-    cfg: RunConfig, data: Data, seeds: list[int], dtype: torch.dtype = torch.float32
+    cfg: RunConfig,
+    data: Data,
+    seeds: list[int],
+    dtype: torch.dtype = torch.float32,
+    *,
+    probe: int = PROBE_ROWS,
 ) -> list[RunResult]:
-    """Train ``len(seeds)`` networks of one configuration together; one RunResult per seed."""
+    """Train ``len(seeds)`` networks of one configuration together; one RunResult per seed.
+    ``probe``: how many of the training set's first rows unit health is measured on."""
     cfg.validate()
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"train: seeds must be distinct ints, got {seeds!r}")
+    if isinstance(probe, bool) or not isinstance(probe, int) or probe < 1:
+        raise ValueError(f"train: probe must be an int >= 1 (rows), got {probe!r}")
     net = BatchedNet(cfg, data, seeds, dtype)
     S = len(seeds)
     flat = _Flat(_seeded(net), S)
@@ -425,7 +563,7 @@ def train(
     yte = _tensor_y(data.y_test, data.task)
     n = len(Xtr)
     bs = min(cfg.batch_size, n)
-    order_gens = [np.random.default_rng(int(s)) for s in seeds]
+    epochs = [_epochs(s, n) for s in seeds]  # batch_order's epochs, cut into batches below
 
     Xs = torch.empty((S * n, *Xtr.shape[1:]), dtype=Xtr.dtype)
     ys = torch.empty((S * n, *ytr.shape[1:]), dtype=ytr.dtype)
@@ -433,12 +571,13 @@ def train(
     def shuffle() -> tuple[torch.Tensor, torch.Tensor]:
         """An epoch: each seed's own order of the training set, and the set in that order
         (a step's batch is then a slice, not a gather), written into the same buffers."""
-        ix = torch.as_tensor(np.concatenate([g.permutation(n) for g in order_gens]))
+        ix = torch.as_tensor(np.concatenate([next(e) for e in epochs]))
         torch.index_select(Xtr, 0, ix, out=Xs)
         torch.index_select(ytr, 0, ix, out=ys)
         return Xs.view(S, n, *Xtr.shape[1:]), ys.view(S, n, *ytr.shape[1:])
 
     (Xe, ye), pos = shuffle(), 0
+    sources = metric_sources(cfg, data, probe)
     curves: list[dict[str, list[tuple[int, float]]]] = [
         {"train_loss": [], "val_loss": [], "val_metric": [], "time": []} for _ in range(S)
     ]
@@ -446,9 +585,8 @@ def train(
     active = torch.ones(S, dtype=torch.bool)
     diverged: list[int | None] = [None] * S
     limit: torch.Tensor | None = None  # a seed whose loss passes this has diverged
-    # evaluation: the validation set, then a fixed probe batch of the training set's first
-    # rows, on which unit health is measured — one forward pass
-    X_eval = torch.cat([Xva, Xtr[: min(n, 256)]])
+    # unit health is measured on a fixed probe batch: the training set's first rows
+    X_probe = Xtr[: min(n, probe)]
     window: list[torch.Tensor] = []  # the minibatch losses since the last evaluation
     everyone = True  # no seed stopped yet
     t0 = time.perf_counter()
@@ -459,9 +597,10 @@ def train(
         record = step % cfg.eval_every == 0 or last
         if record:
             elapsed = time.perf_counter() - t0
-            evaluated = (*_evaluate(net, X_eval, yva), elapsed)
+            evaluated = (*_evaluate(net, Xva, yva, X_probe), elapsed)
         if pos + bs > n:
             (Xe, ye), pos = shuffle(), 0
+        net.update_stats = not last  # the last pass measures; it does not train
         per_seed = net.losses(net(Xe[:, pos : pos + bs]), ye[:, pos : pos + bs])
         pos += bs
         loss = per_seed.detach()
@@ -516,25 +655,78 @@ def train(
                 wall,
                 step,
                 _params_blob(net, s),
+                sources,
             )
         )
     return results
 
 
+def metric_sources(
+    cfg: RunConfig, data: Data, probe: int = PROBE_ROWS
+) -> dict[str, dict[str, Any]]:
+    """What each recorded number of a run was measured on: per curve, final metric and layer
+    statistic its split, rows, the network's mode and the batch-norm statistics it used
+    ("batch": the rows' own mean and variance; "running": the running mean and variance;
+    "none": no batch-norm), and a sentence saying so (stored with the run; the report
+    prints it)."""
+    n = len(data.X_train)
+    rows = {
+        "train": min(cfg.batch_size, n),
+        "validation": len(data.X_val),
+        "test": len(data.X_test),
+        "probe": min(n, probe),
+    }
+    batches = "the mean loss of the minibatches ({} rows each) since the previous evaluation"
+    what = {
+        "train_loss": ("train", "train", batches),
+        "val_loss": ("validation", "eval", "the whole validation split ({} rows)"),
+        "val_metric": ("validation", "eval", "the whole validation split ({} rows)"),
+        "test_loss": ("test", "eval", "the whole test split ({} rows), after the last step"),
+        "test_metric": ("test", "eval", "the whole test split ({} rows), after the last step"),
+        "grad_norm": ("train", "train", "that step's minibatch ({} rows), before clipping"),
+        "dead": ("probe", "eval", "the training split's first {} rows (the probe)"),
+        "saturated": ("probe", "eval", "the training split's first {} rows (the probe)"),
+    }
+    noisy = get(cfg.activation, **cfg.params).spec.stochastic
+    in_mode = {
+        "train": "training mode"
+        + (", dropout on" if cfg.dropout > 0 else "")
+        + (", the activation's noise drawn" if noisy else ""),
+        "eval": "evaluation mode",
+    }
+    norm = {
+        "batch": "; batch-norm with each batch's own mean and variance",
+        "running": "; batch-norm with the running mean and variance",
+        "none": "",
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for name, (split, mode, text) in what.items():
+        stats = ("batch" if mode == "train" else "running") if cfg.batch_norm else "none"
+        out[name] = {
+            "split": split,
+            "rows": rows[split],
+            "mode": mode,
+            "statistics": stats,
+            "detail": f"{text.format(rows[split])}, {in_mode[mode]}{norm[stats]}",
+        }
+    return out
+
+
 def _evaluate(
-    net: BatchedNet, X_eval: torch.Tensor, yva: torch.Tensor
+    net: BatchedNet, Xva: torch.Tensor, yva: torch.Tensor, X_probe: torch.Tensor
 ) -> tuple[list[float], list[float], list[tuple[list[float], list[float]]]]:
-    """One forward pass over the validation set and the probe batch (X_eval: validation rows,
-    then the probe's): per seed the validation loss and metric, and per layer the (dead,
-    saturated) fractions on the probe batch."""
-    S, n_val = net.S, len(yva)
+    """In evaluation mode, one pass over the validation set and one over the probe batch (so
+    neither depends on the other's rows): per seed the validation loss and metric, and per
+    layer the (dead, saturated) fractions on the probe batch."""
+    S = net.S
     net.eval()
     keep: list[torch.Tensor] = []
     with torch.no_grad():
-        out = net(X_eval.expand(S, *X_eval.shape), keep=keep)[:, :n_val]
+        out = net(Xva.expand(S, *Xva.shape))
         yv = yva.expand(S, *yva.shape)
         va, vm = net.losses(out, yv).tolist(), net.metric(out, yv).tolist()
-    health = _unit_health(net, keep, len(X_eval), n_val)
+        net(X_probe.expand(S, *X_probe.shape), keep=keep)
+    health = _unit_health(net, keep, len(X_probe), 0)
     net.train()
     return va, vm, health
 
@@ -609,17 +801,27 @@ def _params_blob(net: BatchedNet, s: int) -> bytes:
 
     buf = io.BytesIO()
     arrays = {f"p{i}": p.detach()[s].cpu().numpy() for i, p in enumerate(_seeded(net))}
+    arrays.update({f"b{i}": b[s].cpu().numpy() for i, b in enumerate(_running(net))})
     np.savez_compressed(buf, **arrays)  # type: ignore[arg-type]
     return buf.getvalue()
 
 
 def load_params(net: BatchedNet, blob: bytes) -> None:
-    """Put one stored seed's parameters into slot 0 of a single-seed BatchedNet."""
+    """Put one stored seed's parameters (and batch-norm running statistics) into slot 0 of
+    a single-seed BatchedNet."""
     import io
 
     with np.load(io.BytesIO(blob)) as z:
         for i, p in enumerate(_seeded(net)):
             p.data[0] = torch.as_tensor(z[f"p{i}"], dtype=p.dtype)
+        for i, b in enumerate(_running(net)):
+            if f"b{i}" in z:  # stores from before running statistics have none
+                b[0] = torch.as_tensor(z[f"b{i}"], dtype=b.dtype)
+
+
+def _running(net: BatchedNet) -> list[torch.Tensor]:
+    """The batch-norm running statistics (S, units each): mean and variance per layer."""
+    return [t for pair in getattr(net, "running", []) for t in pair]
 
 
 def _seeded(net: BatchedNet) -> list[nn.Parameter]:
