@@ -24,12 +24,11 @@ torch = pytest.importorskip("torch")
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
 
 import actlab  # noqa: E402
-from actlab.lab import RunConfig, Store, compare, load, train  # noqa: E402
+from actlab.lab import RunConfig, Store, batch_order, compare, load, train  # noqa: E402
 from actlab.lab._train import (  # noqa: E402
     INITS,
     BatchedNet,
     SeedDropout,
-    batch_order,
     load_params,
 )
 

@@ -10,7 +10,7 @@ many seeds at once; store, compare and report.
 from ._datasets import Data, DatasetSpec, dataset_names, load, resolve_dataset
 from ._store import Store
 from ._study import DEFAULT_STUDY, LocalExecutor, Study, compare, grid, read_config
-from ._train import BatchedNet, RunConfig, RunResult, train
+from ._train import BatchedNet, RunConfig, RunResult, batch_order, train
 
 __all__ = [
     "DEFAULT_STUDY",
@@ -22,6 +22,7 @@ __all__ = [
     "RunResult",
     "Store",
     "Study",
+    "batch_order",
     "compare",
     "dataset_names",
     "grid",

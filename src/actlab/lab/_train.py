@@ -306,9 +306,8 @@ class BatchedNet(nn.Module):
                     h, w.reshape(S * cout, *w.shape[2:]), b.reshape(-1), padding=1, groups=S
                 )
                 hw = z.shape[2] * z.shape[3]
-                if self.cfg.batch_norm:
-                    zs = self._bn(z.reshape(B, S, cout, hw).permute(1, 0, 2, 3), norm_i)
-                    z = zs.permute(1, 0, 2, 3).reshape(z.shape)
+                if self.cfg.batch_norm:  # (B, S·C, H, W): BatchNorm2d's layout as it is
+                    z = self._bn(z, norm_i)
                     norm_i += 1
                 if keep is not None:
                     keep.append(z.reshape(B, S, cout, hw).permute(1, 0, 3, 2).reshape(S, -1, cout))
@@ -319,8 +318,9 @@ class BatchedNet(nn.Module):
             z = torch.baddbmm(b, h, w)
             if kind == "out":
                 return z
-            if self.cfg.batch_norm:
-                z = self._bn(z, norm_i)
+            if self.cfg.batch_norm:  # (S, B, U) → (B, S·U): BatchNorm1d's layout
+                zt = self._bn(z.transpose(0, 1).reshape(B, -1), norm_i)
+                z = zt.view(B, S, -1).transpose(0, 1)
                 norm_i += 1
             if keep is not None:
                 keep.append(z)
@@ -332,27 +332,22 @@ class BatchedNet(nn.Module):
         raise AssertionError("the last layer is the output layer")
 
     def _bn(self, z: torch.Tensor, i: int) -> torch.Tensor:
-        """Batch-norm per seed and unit over the batch (and spatial) positions, z (S, B, C[, P]),
-        as torch.nn.BatchNorm1d/2d: in training the batch's mean and biased variance, and the
-        running mean and unbiased variance move by BN_MOMENTUM; in evaluation the running ones
-        (so a row's output does not depend on the other rows)."""
-        shape = (self.S, 1, -1) if z.ndim == 3 else (self.S, 1, -1, 1)
+        """Batch-norm per seed and unit: torch.nn.functional.batch_norm with each seed's units
+        as channels, z (B, S·units[, H, W]) — in training the batch's mean and biased variance
+        over the rows (and positions), the running mean and unbiased variance moved by
+        BN_MOMENTUM; in evaluation the running ones, so no row's output depends on another."""
         run_mean, run_var = self.running[i]
-        if self.training:
-            dims = (1,) if z.ndim == 3 else (1, 3)
-            mean = z.mean(dim=dims, keepdim=True)
-            var = z.var(dim=dims, keepdim=True, unbiased=False)
-            if self.update_stats:
-                with torch.no_grad():
-                    count = z.numel() // (z.shape[0] * z.shape[2])  # rows × positions
-                    run_mean.lerp_(mean.reshape(run_mean.shape), BN_MOMENTUM)
-                    unbiased = var.reshape(run_var.shape) * (count / (count - 1))
-                    run_var.lerp_(unbiased, BN_MOMENTUM)
-        else:
-            mean, var = run_mean.reshape(shape), run_var.reshape(shape)
-        zn = (z - mean) / torch.sqrt(var + BN_EPS)
-        g, b = self.gammas[i], self.betas[i]
-        return zn * g.reshape(shape) + b.reshape(shape)
+        update = self.training and self.update_stats
+        return torch.nn.functional.batch_norm(
+            z,
+            run_mean.view(-1) if update or not self.training else None,
+            run_var.view(-1) if update or not self.training else None,
+            self.gammas[i].reshape(-1),
+            self.betas[i].reshape(-1),
+            training=self.training,
+            momentum=BN_MOMENTUM,
+            eps=BN_EPS,
+        )
 
     def seed_module(self, s: int) -> nn.Sequential:
         """Seed ``s`` (its slot, 0 ≤ s < S) as a plain torch.nn model, on (B, features) input:
