@@ -1,4 +1,4 @@
-"""Regenerate the committed oracle tables: ``make oracle`` (or ``python tests/oracle/regen.py
+"""Regenerate the committed oracle tables: ``make oracle`` (or ``python -m actlab_oracle.regen
 [NAME ...]``). Each table holds, for one activation and parameter set, the sample points of every
 dtype and the exact f and f' there as float64 (hi, lo) pairs, from the mpmath formulas.
 
@@ -15,11 +15,9 @@ from pathlib import Path
 import mpmath as mp
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import actlab
-from tests.oracle.formulas import CASES, FORMULAS, case_id, evaluate
-from tests.oracle.grid import DTYPES, points
+from actlab_oracle.formulas import CASES, FORMULAS, case_id, evaluate
+from actlab_oracle.grid import DTYPES, points
 
 TABLES = Path(__file__).with_name("tables")
 
@@ -65,7 +63,7 @@ def table(name: str, params: dict) -> dict[str, np.ndarray]:
 def one(case: tuple[str, dict]) -> str:
     name, params = case
     check_derivative(name, params)
-    np.savez_compressed(TABLES / f"{case_id(name, params)}.npz", **table(name, params))
+    np.savez_compressed(TABLES / f"{case_id(name, params)}.npz", **table(name, params))  # type: ignore[arg-type]
     return f"{case_id(name, params):40} written"
 
 

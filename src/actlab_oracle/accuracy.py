@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from tests.oracle.formulas import FORMULAS, case_id, evaluate
-from tests.oracle.grid import DTYPES, points
+from actlab_oracle.formulas import FORMULAS, case_id, evaluate
+from actlab_oracle.grid import DTYPES, points
 
 TABLES = Path(__file__).with_name("tables")
 
