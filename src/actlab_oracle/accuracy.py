@@ -70,9 +70,10 @@ def underflow_ok(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray, dt: Any) 
     fi = np.finfo(dt)
     with np.errstate(invalid="ignore"):
         tiny = np.abs(hi) < float(fi.smallest_normal)
-        return tiny & (
+        ok: np.ndarray = tiny & (
             np.abs((computed.astype(np.float64) - hi) - lo) <= float(fi.smallest_subnormal)
         )
+    return ok
 
 
 def relative(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from pathlib import Path
+from typing import Any
 
 import mpmath as mp
 import numpy as np
@@ -22,12 +23,12 @@ from actlab_oracle.grid import DTYPES, points
 TABLES = Path(__file__).with_name("tables")
 
 
-def kinks_of(name: str, params: dict) -> list[float]:
+def kinks_of(name: str, params: dict[str, Any]) -> list[float]:
     act = actlab.get(name, **params)
     return [x for x, _ in act.kinks]
 
 
-def check_derivative(name: str, params: dict) -> None:
+def check_derivative(name: str, params: dict[str, Any]) -> None:
     f, d = FORMULAS[name]
     kinks = kinks_of(name, params)
     for x in (-7.3, -2.1, -0.6, 0.3, 1.7, 4.9, 12.5):
@@ -43,7 +44,7 @@ def check_derivative(name: str, params: dict) -> None:
                 )
 
 
-def table(name: str, params: dict) -> dict[str, np.ndarray]:
+def table(name: str, params: dict[str, Any]) -> dict[str, np.ndarray]:
     f, d = FORMULAS[name]
     kinks = kinks_of(name, params)
     xs, codes = [], []
@@ -60,7 +61,7 @@ def table(name: str, params: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def one(case: tuple[str, dict]) -> str:
+def one(case: tuple[str, dict[str, Any]]) -> str:
     name, params = case
     check_derivative(name, params)
     np.savez_compressed(TABLES / f"{case_id(name, params)}.npz", **table(name, params))  # type: ignore[arg-type]
