@@ -39,7 +39,7 @@ bench: setup
 
 # Regenerate the committed mpmath oracle tables (minutes; only when a spec or the sample grid changes).
 oracle: setup
-	$(PY) tests/oracle/regen.py
+	$(PY) -m actlab_oracle.regen
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

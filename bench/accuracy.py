@@ -10,24 +10,17 @@ Run: make bench  (or python bench/accuracy.py)
 from __future__ import annotations
 
 import importlib
-import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _textbook import TEXTBOOK  # bench/ is the script's directory: first on sys.path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from _textbook import TEXTBOOK  # noqa: E402
-
-import actlab  # noqa: E402
-from actlab._catalog import specs  # noqa: E402
-from tests.oracle.accuracy import errors, load  # noqa: E402
-from tests.oracle.formulas import CASES  # noqa: E402
-from tests.oracle.grid import DTYPES  # noqa: E402
+import actlab
+from actlab._catalog import specs
+from actlab_oracle.accuracy import errors, load
+from actlab_oracle.formulas import CASES
+from actlab_oracle.grid import DTYPES
 
 warnings.simplefilter("ignore")
 

@@ -9,8 +9,8 @@ import pytest
 
 import actlab
 from actlab._catalog import Spec
+from actlab_oracle.formulas import CASES
 from tests.conftest import ELEMENTWISE, make, rng
-from tests.oracle.formulas import CASES
 
 ELEMENTWISE_CASES = [
     (s.name, p) for s in ELEMENTWISE for p in CASES.get(s.name, [{}]) if not s.stochastic
@@ -79,7 +79,7 @@ def test_identity_sparse_plus_derivative_is_sparse_sigmoid() -> None:
 def test_identity_mish_and_hard_swish_and_selu() -> None:
     np.testing.assert_allclose(actlab.mish(X), X * np.tanh(actlab.softplus(X)), rtol=1e-15)
     np.testing.assert_allclose(actlab.hard_swish(X), X * actlab.hard_sigmoid(X), rtol=1e-15)
-    from actlab._catalog._elementwise import SELU_ALPHA, SELU_SCALE
+    from actlab._catalog._exponential import SELU_ALPHA, SELU_SCALE
 
     np.testing.assert_allclose(
         actlab.selu(X), float(SELU_SCALE) * actlab.elu(X, alpha=float(SELU_ALPHA)), rtol=1e-15

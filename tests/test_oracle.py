@@ -14,9 +14,9 @@ import pytest
 
 import actlab
 from actlab._catalog import specs
-from tests.oracle.accuracy import errors, load, relative, underflow_ok
-from tests.oracle.formulas import CASES, FORMULAS, case_id
-from tests.oracle.grid import DTYPES
+from actlab_oracle.accuracy import errors, load, relative, underflow_ok
+from actlab_oracle.formulas import CASES, FORMULAS, case_id
+from actlab_oracle.grid import DTYPES
 
 ELEMENTWISE = [s.name for s in specs() if s.kind == "elementwise"]
 

@@ -11,8 +11,8 @@ import pytest
 
 import actlab
 from actlab._catalog import Spec
+from actlab_oracle.formulas import CASES
 from tests.conftest import SPECS, make
-from tests.oracle.formulas import CASES
 
 torch = pytest.importorskip("torch")
 

@@ -12,7 +12,7 @@ array([0., 0., 2.])
 first use, torch only when you pass a tensor.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._analysis import (
     Analysis,
@@ -28,6 +28,9 @@ from ._catalog import Activation, Facts, Range, Spec, aliases, get, names, resol
 from ._functions import functions as _functions
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # the module-level functions, typed (generated: python -m actlab._stubs)
+    from ._generated import *  # noqa: F403
 
 _fns = _functions()
 globals().update(_fns)

@@ -416,7 +416,8 @@ def demo(
 ) -> None:
     """The catalog at a glance, the advisor on typical cases, and a cheat-sheet figure."""
     con = _console()
-    table = Table(title="actlab: 48 activations — f(−2), f(0), f(2), f'(0), declared range")
+    title = f"actlab: {len(specs())} activations — f(−2), f(0), f(2), f'(0), declared range"
+    table = Table(title=title)
     for col in ("name", "kind", "f(-2)", "f(0)", "f(2)", "f'(0)", "range"):
         table.add_column(col)
     xs = np.array([-2.0, 0.0, 2.0])

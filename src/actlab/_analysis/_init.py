@@ -76,7 +76,7 @@ class Init:
     def __call__(
         self, shape: tuple[int, ...], *, seed: int | None = None, generator: Any = None
     ) -> np.ndarray:
-        return initialize(
+        out: np.ndarray = initialize(
             shape,
             self.scheme,
             distribution=self.distribution,
@@ -85,6 +85,7 @@ class Init:
             seed=seed,
             generator=generator,
         )
+        return out
 
 
 def recommended_init(act: str | Activation, **params: Any) -> Init:

@@ -52,7 +52,7 @@ def _none(p: Params) -> dict[str, Any]:
     return {}
 
 
-gated(
+GLU = gated(
     "glu",
     "sigmoid",
     _none,
@@ -77,7 +77,7 @@ gated(
     ),
 )
 
-gated(
+SWIGLU = gated(
     "swiglu",
     "silu",
     lambda p: {"beta": 1.0},
@@ -95,7 +95,7 @@ gated(
     ),
 )
 
-gated(
+GEGLU = gated(
     "geglu",
     "gelu",
     lambda p: {"approximate": p["approximate"]},
@@ -123,7 +123,7 @@ gated(
     ),
 )
 
-gated(
+REGLU = gated(
     "reglu",
     "relu",
     _none,

@@ -27,19 +27,16 @@ def register(spec: Spec) -> Spec:
 
 def names() -> list[str]:
     """All canonical activation names, sorted."""
-    _load()
     return sorted(_SPECS)
 
 
 def aliases() -> dict[str, str]:
     """Every alias, mapped to its canonical name."""
-    _load()
     return {a: s.name for s in _SPECS.values() for a in s.aliases}
 
 
 def resolve(name: str) -> Spec:
     """The spec for a name or alias, case-insensitive; an unknown name lists the closest ones."""
-    _load()
     if not isinstance(name, str):
         raise TypeError(f"get: name must be a str, got {type(name).__name__} {name!r}")
     k = _key(name)
@@ -55,10 +52,4 @@ def resolve(name: str) -> Spec:
 
 def specs() -> list[Spec]:
     """Every spec, in name order."""
-    _load()
     return [_SPECS[n] for n in sorted(_SPECS)]
-
-
-def _load() -> None:
-    if not _SPECS:
-        from . import _elementwise, _gated, _vector  # noqa: F401  (registering is importing)

@@ -120,7 +120,7 @@ def _softmax_f(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> Array
     return _Rows(xp, x, mask).softmax()
 
 
-vector(
+SOFTMAX = vector(
     name="softmax",
     example=(
         ">>> import actlab\n"
@@ -154,7 +154,7 @@ def _softmin_f(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> Array
     return _Rows(xp, -x, mask).softmax()
 
 
-vector(
+SOFTMIN = vector(
     name="softmin",
     example=(
         ">>> import actlab\n"
@@ -209,7 +209,7 @@ def _log_softmax_jac(xp: ModuleType, x: Array, p: Params, mask: Array | None) ->
     return inc[..., :, None] * (eye * inc[..., None, :] - y[..., None, :])
 
 
-vector(
+LOG_SOFTMAX = vector(
     name="log_softmax",
     example=(
         ">>> import actlab\n"
@@ -291,7 +291,7 @@ def _sparsemax_jac(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> A
     )
 
 
-vector(
+SPARSEMAX = vector(
     name="sparsemax",
     example=(">>> import actlab\n>>> actlab.sparsemax([[1.0, 2.0, 3.0]])\narray([[0., 0., 1.]])"),
     summary="Euclidean projection onto the probability simplex: a softmax with exact zeros.",
@@ -358,7 +358,7 @@ def _gumbel_vjp(xp: ModuleType, x: Array, g: Array, p: Params, mask: Array | Non
     return _softmax_vjp(xp, _gumbel_soft(xp, x, p, mask), g) / p["tau"]
 
 
-vector(
+GUMBEL_SOFTMAX = vector(
     name="gumbel_softmax",
     example_params={"seed": 0},
     example=(

@@ -145,16 +145,19 @@ def special(xp: ModuleType, name: str) -> Callable[[Array], Array]:
     if _is_numpy(xp):
         import scipy.special as sps
 
-        return getattr(sps, name)
+        fn: Callable[[Array], Array] = getattr(sps, name)
+        return fn
     if aac.is_torch_namespace(xp):
         import torch
 
-        return getattr(torch.special, name)
+        fn = getattr(torch.special, name)
+        return fn
     if aac.is_jax_namespace(xp):
         import jax.scipy.special as jsp
 
         if hasattr(jsp, name):
-            return getattr(jsp, name)
+            fn = getattr(jsp, name)
+            return fn
     raise TypeError(
         f"actlab: {name} is not in the array API standard and has no shim for "
         f"{getattr(xp, '__name__', xp)}; use NumPy, torch or JAX arrays for this activation"

@@ -5,6 +5,8 @@
 tensor([-0.6321,  2.0000])
 """
 
+from typing import TYPE_CHECKING
+
 try:
     import torch as _torch  # noqa: F401
 except ImportError:  # pragma: no cover - exercised without torch
@@ -14,6 +16,9 @@ from . import functional
 from ._function import ActlabFunction, apply, peer_kernel
 from ._modules import ActlabModule, PReLU, dropin_classes, module
 from ._monitor import Finding, Monitor, watch
+
+if TYPE_CHECKING:  # the drop-in classes, typed (generated: python -m actlab._stubs)
+    from ._generated import *  # noqa: F403
 
 globals().update(dropin_classes())
 

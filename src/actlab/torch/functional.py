@@ -5,7 +5,7 @@ registry. A learnable parameter passed as a tensor receives gradients (``prelu(x
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -29,12 +29,16 @@ def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
         fixed = {k: v for k, v in params.items() if k not in learn}
         placeholders = {k: spec.param(k).default for k in learn}
         act = Activation(spec, {**spec.example_params, **fixed, **placeholders})
-        return apply(act, x, learn, memory, where, precision)
+        out: torch.Tensor = apply(act, x, learn, memory, where, precision)
+        return out
 
     fn.__name__ = fn.__qualname__ = spec.name
     fn.__doc__ = f"{spec.summary}\n\n    {spec.text}\n    {spec.derivative_text}\n"
     return fn
 
+
+if TYPE_CHECKING:  # the functions, typed (generated: python -m actlab._stubs)
+    from ._generated_functional import *  # noqa: F403
 
 globals().update({s.name: _functional(s) for s in specs()})
 __all__ = [s.name for s in specs()]

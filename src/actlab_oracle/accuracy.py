@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from tests.oracle.formulas import FORMULAS, case_id, evaluate
-from tests.oracle.grid import DTYPES, points
+from actlab_oracle.formulas import FORMULAS, case_id, evaluate
+from actlab_oracle.grid import DTYPES, points
 
 TABLES = Path(__file__).with_name("tables")
 
@@ -70,9 +70,10 @@ def underflow_ok(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray, dt: Any) 
     fi = np.finfo(dt)
     with np.errstate(invalid="ignore"):
         tiny = np.abs(hi) < float(fi.smallest_normal)
-        return tiny & (
+        ok: np.ndarray = tiny & (
             np.abs((computed.astype(np.float64) - hi) - lo) <= float(fi.smallest_subnormal)
         )
+    return ok
 
 
 def relative(computed: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:

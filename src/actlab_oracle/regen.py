@@ -1,4 +1,4 @@
-"""Regenerate the committed oracle tables: ``make oracle`` (or ``python tests/oracle/regen.py
+"""Regenerate the committed oracle tables: ``make oracle`` (or ``python -m actlab_oracle.regen
 [NAME ...]``). Each table holds, for one activation and parameter set, the sample points of every
 dtype and the exact f and f' there as float64 (hi, lo) pairs, from the mpmath formulas.
 
@@ -11,25 +11,24 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from pathlib import Path
+from typing import Any
 
 import mpmath as mp
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import actlab
-from tests.oracle.formulas import CASES, FORMULAS, case_id, evaluate
-from tests.oracle.grid import DTYPES, points
+from actlab_oracle.formulas import CASES, FORMULAS, case_id, evaluate
+from actlab_oracle.grid import DTYPES, points
 
 TABLES = Path(__file__).with_name("tables")
 
 
-def kinks_of(name: str, params: dict) -> list[float]:
+def kinks_of(name: str, params: dict[str, Any]) -> list[float]:
     act = actlab.get(name, **params)
     return [x for x, _ in act.kinks]
 
 
-def check_derivative(name: str, params: dict) -> None:
+def check_derivative(name: str, params: dict[str, Any]) -> None:
     f, d = FORMULAS[name]
     kinks = kinks_of(name, params)
     for x in (-7.3, -2.1, -0.6, 0.3, 1.7, 4.9, 12.5):
@@ -45,7 +44,7 @@ def check_derivative(name: str, params: dict) -> None:
                 )
 
 
-def table(name: str, params: dict) -> dict[str, np.ndarray]:
+def table(name: str, params: dict[str, Any]) -> dict[str, np.ndarray]:
     f, d = FORMULAS[name]
     kinks = kinks_of(name, params)
     xs, codes = [], []
@@ -62,10 +61,10 @@ def table(name: str, params: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def one(case: tuple[str, dict]) -> str:
+def one(case: tuple[str, dict[str, Any]]) -> str:
     name, params = case
     check_derivative(name, params)
-    np.savez_compressed(TABLES / f"{case_id(name, params)}.npz", **table(name, params))
+    np.savez_compressed(TABLES / f"{case_id(name, params)}.npz", **table(name, params))  # type: ignore[arg-type]
     return f"{case_id(name, params):40} written"
 
 

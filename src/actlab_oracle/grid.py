@@ -4,9 +4,15 @@ zeros, subnormals, ±inf, and each kink with its neighbours."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+DTYPES: dict[str, type[np.floating[Any]]] = {
+    "float16": np.float16,
+    "float32": np.float32,
+    "float64": np.float64,
+}
 _SIZES = {"float16": (201, 300, 30), "float32": (401, 400, 60), "float64": (801, 400, 120)}
 
 
@@ -16,7 +22,10 @@ def points(dtype: str, kinks: list[float]) -> np.ndarray:
     n_lin, n_rand, n_log = _SIZES[dtype]
     rng = np.random.default_rng(20261122 + n_lin)
     tiny_exp = np.log10(float(fi.smallest_subnormal))
-    mags = 10.0 ** np.linspace(tiny_exp, np.log10(float(fi.max)), n_log)
+    # 10 ** log10(max) rounds above float64's max: the top magnitude is the dtype's max itself
+    with np.errstate(over="ignore"):
+        mags = 10.0 ** np.linspace(tiny_exp, np.log10(float(fi.max)), n_log)
+    mags[-1] = float(fi.max)
     special = [
         0.0,
         -0.0,
