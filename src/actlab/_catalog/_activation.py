@@ -33,11 +33,13 @@ def get(name: str | Activation, **params: Any) -> Activation:
 
 
 @contextlib.contextmanager
-def _numpy_errstate(xp: ModuleType) -> Iterator[None]:
+def _numpy_errstate(xp: ModuleType, invalid: bool = False) -> Iterator[None]:
     # An overflowing result is IEEE's ±inf, the correctly rounded value; NumPy would also warn.
-    # Invalid operations and divisions by zero are *not* silenced: the forms never make them.
+    # Invalid operations and divisions by zero are *not* silenced: the forms never make them
+    # (``invalid=True`` only for vjp/jvp, where the caller's cotangent may hold ±inf).
     if aac.is_numpy_namespace(xp):
-        with np.errstate(over="ignore", under="ignore"):
+        quiet = {"over": "ignore", "under": "ignore"} | ({"invalid": "ignore"} if invalid else {})
+        with np.errstate(**quiet):
             yield
     else:
         yield
@@ -192,7 +194,8 @@ class Activation:
 
     def _product(self, x: Any, t: Any, tname: str, where: Any, transpose: bool) -> Array:
         prep = prepare(x, self.name)
-        with _numpy_errstate(prep.xp):
+        # an infinite cotangent entry makes inf − inf or 0·inf there: NaN, as IEEE says, quietly
+        with _numpy_errstate(prep.xp, invalid=True):
             p = self._call_params(prep)
             tw = self._cotangent(prep, t, tname, transpose and self.kind == "gated")
             return prep.finish(self._pullback(prep, p, tw, where, transpose))
@@ -219,6 +222,8 @@ class Activation:
             ptype = self.spec.param(k).type
             if ptype == "real" and not is_real_number(v):
                 p[k] = as_like(xp, v, x, self.name, k)
+                if self.spec.param(k).layout == "broadcast":
+                    _broadcasts(self.name, k, tuple(p[k].shape), tuple(x.shape))
             elif ptype in ("real", "real?") and v is not None:
                 p[k] = float(v)
             else:
@@ -253,6 +258,11 @@ class Activation:
             mask = _mask(xp, where, x, self.name)
             mask = xp.moveaxis(mask, ax, -1)
         em = None if extra is None else xp.moveaxis(extra, ax, -1)
+        if self.kind == "vector" and xm.shape[-1] == 0:  # an empty axis: an empty result (torch)
+            dev = aac.device(xm)
+            if keep_last_two:
+                return xp.zeros((*xm.shape[:-1], 0, 0), dtype=xm.dtype, device=dev)
+            return xp.moveaxis(xp.zeros(tuple(xm.shape), dtype=xm.dtype, device=dev), -1, ax)
         if p.get("_noise") is not None:  # noise was drawn in x's layout
             p = {**p, "_noise": xp.moveaxis(p["_noise"], ax, -1)}
         if self.kind == "gated":
@@ -381,7 +391,12 @@ def _axis(act: Activation, ndim: int) -> int:
 
 
 def _mask(xp: ModuleType, where: Any, x: Array, fname: str) -> Array:
-    if aac.is_array_api_obj(where):
+    if aac.is_array_api_obj(where) and not isinstance(where, np.generic):
+        if aac.array_namespace(where) is not xp:
+            raise TypeError(
+                f"{fname}: where is a {type(where).__module__.split('.')[0]} array but x is a "
+                f"{type(x).__module__.split('.')[0]} array; pass both from the same library"
+            )
         m = where
     else:
         m = xp.asarray(np.asarray(where), device=aac.device(x))
@@ -419,10 +434,14 @@ def _bind(spec: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check(fname: str, p: Param, v: Any) -> Any:
-    bad = f"{fname}: {p.name} must be {{}}, got {v!r}"
+    shown = repr(v) if len(repr(v)) <= 40 else f"{repr(v)[:20]}...({len(repr(v))} characters)"
+    bad = f"{fname}: {p.name} must be {{}}, got {shown}"
     if p.type == "real":
         if is_real_number(v):
-            fv = float(v)
+            try:
+                fv = float(v)
+            except OverflowError:  # an int or Fraction beyond the float range
+                fv = math.inf
             if not math.isfinite(fv):
                 raise ValueError(bad.format(f"finite ({p.allowed})"))
             if p.check is not None and not p.check(fv):
@@ -464,6 +483,19 @@ def _check(fname: str, p: Param, v: Any) -> Any:
             return v
         raise TypeError(bad.format("None, a numpy.random.Generator or a torch.Generator"))
     raise AssertionError(f"unknown parameter type {p.type!r}")  # a spec bug, not user input
+
+
+def _broadcasts(fname: str, pname: str, shape: tuple[int, ...], xshape: tuple[int, ...]) -> None:
+    """An array parameter must broadcast against x without changing x's shape."""
+    try:
+        ok = np.broadcast_shapes(shape, xshape) == xshape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{fname}: {pname} has shape {shape}, which does not broadcast to x's shape {xshape} "
+            f"(allowed: a scalar, or an array that broadcasts to x like shape {xshape[-1:]})"
+        )
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

@@ -82,9 +82,15 @@ SOFTSIGN = elementwise(
 )
 
 
+def _far(a: float) -> float:
+    """|x| above which 1 + a·x² is not formed exactly (x² or a·x² beyond 1e200): there the
+    callers use the far forms in r = 1/|x|, where the 1 is negligible or r² is exact enough."""
+    return min(1e100, 1e100 / math.sqrt(a))
+
+
 def _one_plus_ax2(xp: ModuleType, x: Array, a: float) -> tuple[Array, Array]:
-    """1 + a·x² as a double-double, for |x| ≤ 1e100 (the caller handles larger |x|)."""
-    xc = clamp_abs(xp, finite(xp, x), 1e100)
+    """1 + a·x² as a double-double, for |x| ≤ _far(a) (the caller handles larger |x|)."""
+    xc = clamp_abs(xp, finite(xp, x), _far(a))
     h, lo = two_prod(xc, xc)
     if a != 1.0:
         h2, lo2 = two_prod(h, a)
@@ -139,17 +145,20 @@ ARCTAN = elementwise(
 def _isru(xp: ModuleType, x: Array, a: float) -> Array:
     qh, ql = _one_plus_ax2(xp, x, a)
     ax = xp.abs(x)
-    big = ax > 1e100
-    y = xp.where(big, xp.sign(x) / math.sqrt(a), finite(xp, x) * _pow_dd(xp, qh, ql, -0.5))
+    big = ax > _far(a)
+    r = 1.0 / xp.where(big, ax, const(xp, x, 1.0))  # x/√(1 + ax²) = sign(x)/√(r² + a)
+    far = xp.sign(x) / xp.sqrt(r * r + a)
+    y = xp.where(big, far, finite(xp, x) * _pow_dd(xp, qh, ql, -0.5))
     return keep_nan(xp, x, y)
 
 
 def _isru_d(xp: ModuleType, x: Array, a: float) -> Array:
     qh, ql = _one_plus_ax2(xp, x, a)
     ax = xp.abs(x)
-    big = ax > 1e100
-    r = 1.0 / (math.sqrt(a) * xp.where(big, ax, const(xp, x, 1.0)))
-    return keep_nan(xp, x, xp.where(big, r * r * r, _pow_dd(xp, qh, ql, -1.5)))
+    big = ax > _far(a)
+    r = 1.0 / xp.where(big, ax, const(xp, x, 1.0))  # (1 + ax²)^-1.5 = (r/√(r² + a))³
+    q = r / xp.sqrt(r * r + a)
+    return keep_nan(xp, x, xp.where(big, q * q * q, _pow_dd(xp, qh, ql, -1.5)))
 
 
 _ALPHA_ISRU = Param("alpha", 1.0, "the saturation level is ±1/√alpha", allowed="> 0", check=_pos)
@@ -210,7 +219,7 @@ ISRLU = elementwise(
         range=lambda p: R(-1 / math.sqrt(p["alpha"]), INF, False, False),
         monotonic=True,
         smoothness=2,
-        zero_centred=True,
+        zero_centred=False,
         saturates=("negative",),
         uses=("ELU replacement in CNNs",),
         pros=("ELU-like with no exp", "C2"),
@@ -255,7 +264,7 @@ BENT_IDENTITY = elementwise(
         range=ALL_REAL,
         monotonic=True,
         smoothness=INF,
-        zero_centred=True,
+        zero_centred=False,
         saturates=(),
         uses=("regression MLPs",),
         pros=("never saturates (1/2 < f' < 3/2)", "smooth"),

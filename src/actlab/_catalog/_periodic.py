@@ -69,7 +69,7 @@ SINE = elementwise(
         range=lambda p: R(-1.0, 1.0, True, True) if p["w0"] != 0 else R(0.0, 0.0, True, True),
         monotonic=lambda p: p["w0"] == 0,
         smoothness=INF,
-        zero_centred=False,
+        zero_centred=True,
         saturates=(),
         uses=("implicit neural representations (SIREN)", "signals, audio, images as functions"),
         pros=("represents fine detail and derivatives of signals",),

@@ -38,6 +38,9 @@ class Param:
     check: Callable[[float], bool] | None = None
     choices: tuple[Any, ...] = ()
     learnable: bool = False
+    #: how an array value lines up with x: "broadcast" (NumPy broadcasting, x's shape kept) or
+    #: "channel" (one value per channel, dim 1: PReLU's weight; the spec checks it)
+    layout: str = "broadcast"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class Facts:
 
     ``range`` and ``monotonic`` may depend on parameters: then they are functions of the bound
     parameters. ``smoothness`` is the largest k with f ∈ Cᵏ (−1: discontinuous, math.inf: C∞).
-    ``zero_centred``: f(x) has the sign of x (it takes both signs, like tanh, unlike relu).
+    ``zero_centred``: |E[f(z)]| / √E[f(z)²] < 0.1 under z ~ N(0, 1) (``analyze(...).centring``
+    measures it): the mean output is small next to its spread, like tanh, unlike relu or gelu.
     ``saturates`` names the sides ("negative", "positive") where f' → 0.
     For a vector or gated activation the range is that of each output entry.
     """
