@@ -38,8 +38,7 @@ def _numpy_errstate(xp: ModuleType, invalid: bool = False) -> Iterator[None]:
     # Invalid operations and divisions by zero are *not* silenced: the forms never make them
     # (``invalid=True`` only for vjp/jvp, where the caller's cotangent may hold ±inf).
     if aac.is_numpy_namespace(xp):
-        quiet = {"over": "ignore", "under": "ignore"} | ({"invalid": "ignore"} if invalid else {})
-        with np.errstate(**quiet):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore" if invalid else None):
             yield
     else:
         yield
