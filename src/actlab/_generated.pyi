@@ -11,9 +11,11 @@ __all__ = [
     "bent_identity",
     "binary_step",
     "celu",
+    "elliott",
     "elu",
     "exponential",
     "gaussian",
+    "gcu",
     "geglu",
     "gelu",
     "glu",
@@ -26,8 +28,10 @@ __all__ = [
     "isru",
     "leaky_relu",
     "linear",
+    "lisht",
     "log_sigmoid",
     "log_softmax",
+    "logish",
     "mish",
     "prelu",
     "reglu",
@@ -50,11 +54,13 @@ __all__ = [
     "sparsemax",
     "squared_relu",
     "squareplus",
+    "srelu",
     "star_relu",
     "swiglu",
     "tanh",
     "tanhshrink",
     "threshold",
+    "tlu",
 ]
 
 @overload
@@ -82,6 +88,12 @@ def celu(x: NDArray[Any], /, *, alpha: float = 1.0) -> NDArray[np.floating[Any]]
 @overload
 def celu(x: ArrayLike, /, *, alpha: float = 1.0) -> Any: ...
 @overload
+def elliott(x: Tensor, /) -> Tensor: ...
+@overload
+def elliott(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def elliott(x: ArrayLike, /) -> Any: ...
+@overload
 def elu(x: Tensor, /, *, alpha: float = 1.0) -> Tensor: ...
 @overload
 def elu(x: NDArray[Any], /, *, alpha: float = 1.0) -> NDArray[np.floating[Any]]: ...
@@ -99,6 +111,12 @@ def gaussian(x: Tensor, /) -> Tensor: ...
 def gaussian(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
 @overload
 def gaussian(x: ArrayLike, /) -> Any: ...
+@overload
+def gcu(x: Tensor, /) -> Tensor: ...
+@overload
+def gcu(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def gcu(x: ArrayLike, /) -> Any: ...
 @overload
 def geglu(
     x: Tensor,
@@ -236,6 +254,12 @@ def linear(x: NDArray[Any], /, *, slope: float = 1.0) -> NDArray[np.floating[Any
 @overload
 def linear(x: ArrayLike, /, *, slope: float = 1.0) -> Any: ...
 @overload
+def lisht(x: Tensor, /) -> Tensor: ...
+@overload
+def lisht(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def lisht(x: ArrayLike, /) -> Any: ...
+@overload
 def log_sigmoid(x: Tensor, /) -> Tensor: ...
 @overload
 def log_sigmoid(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
@@ -265,6 +289,12 @@ def log_softmax(
     axis: int = -1,
     where: ArrayLike | Tensor | None = None,
 ) -> Any: ...
+@overload
+def logish(x: Tensor, /) -> Tensor: ...
+@overload
+def logish(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def logish(x: ArrayLike, /) -> Any: ...
 @overload
 def mish(x: Tensor, /) -> Tensor: ...
 @overload
@@ -443,6 +473,36 @@ def squareplus(x: NDArray[Any], /, *, b: float = 4.0) -> NDArray[np.floating[Any
 @overload
 def squareplus(x: ArrayLike, /, *, b: float = 4.0) -> Any: ...
 @overload
+def srelu(
+    x: Tensor,
+    /,
+    *,
+    t_l: float | ArrayLike = 0.0,
+    a_l: float | ArrayLike = 0.2,
+    t_r: float | ArrayLike = 1.0,
+    a_r: float | ArrayLike = 1.0,
+) -> Tensor: ...
+@overload
+def srelu(
+    x: NDArray[Any],
+    /,
+    *,
+    t_l: float | ArrayLike = 0.0,
+    a_l: float | ArrayLike = 0.2,
+    t_r: float | ArrayLike = 1.0,
+    a_r: float | ArrayLike = 1.0,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def srelu(
+    x: ArrayLike,
+    /,
+    *,
+    t_l: float | ArrayLike = 0.0,
+    a_l: float | ArrayLike = 0.2,
+    t_r: float | ArrayLike = 1.0,
+    a_r: float | ArrayLike = 1.0,
+) -> Any: ...
+@overload
 def star_relu(
     x: Tensor,
     /,
@@ -496,3 +556,9 @@ def threshold(
 ) -> NDArray[np.floating[Any]]: ...
 @overload
 def threshold(x: ArrayLike, /, *, threshold: float, value: float) -> Any: ...
+@overload
+def tlu(x: Tensor, /, *, tau: float | ArrayLike = 0.0) -> Tensor: ...
+@overload
+def tlu(x: NDArray[Any], /, *, tau: float | ArrayLike = 0.0) -> NDArray[np.floating[Any]]: ...
+@overload
+def tlu(x: ArrayLike, /, *, tau: float | ArrayLike = 0.0) -> Any: ...

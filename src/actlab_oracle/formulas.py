@@ -181,6 +181,27 @@ FORMULAS: dict[str, tuple[Fn, Fn]] = {
         lambda x, a=1.0: x + mp.sin(a * x) ** 2 / a,
         lambda x, a=1.0: 1 + mp.sin(2 * a * x),
     ),
+    "lisht": (lambda x: x * mp.tanh(x), lambda x: mp.tanh(x) + x * mp.sech(x) ** 2),
+    "logish": (
+        lambda x: x * mp.log(1 + sig(x)),
+        lambda x: mp.log(1 + sig(x)) + x * sig(x) * sig(-x) / (1 + sig(x)),
+    ),
+    "elliott": (
+        lambda x: x / (2 * (1 + abs(x))) + mpf(1) / 2,
+        lambda x: 1 / (2 * (1 + abs(x)) ** 2),
+    ),
+    "gcu": (lambda x: x * mp.cos(x), lambda x: mp.cos(x) - x * mp.sin(x)),
+    "tlu": (lambda x, tau=0.0: max(x, mpf(tau)), lambda x, tau=0.0: step(x > tau)),
+    "srelu": (
+        lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
+            t_l + mpf(a_l) * (x - t_l)
+            if x <= t_l
+            else (x if x < t_r else t_r + mpf(a_r) * (x - t_r))
+        ),
+        lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
+            mpf(a_l) if x <= t_l else (mpf(1) if x < t_r else mpf(a_r))
+        ),
+    ),
 }
 
 #: Parameter sets covered by the tables; the first is the spec's defaults (or, for a spec with
@@ -207,11 +228,13 @@ CASES.update(
         "sine": [{}, {"w0": 30.0}],
         "snake": [{}, {"a": 0.5}],
         "star_relu": [{}, {"scale": -1.5, "bias": 0.25}],
+        "tlu": [{}, {"tau": -0.75}],
+        "srelu": [{}, {"t_l": -1.0, "a_l": 0.25, "t_r": 2.0, "a_r": 0.5}],
     }
 )
 
 #: (name, "f" | "d") with no limit at ±inf: the expected value there is NaN.
-NO_LIMIT = {("sine", "f"), ("sine", "d"), ("snake", "d")}
+NO_LIMIT = {("sine", "f"), ("sine", "d"), ("snake", "d"), ("gcu", "f"), ("gcu", "d")}
 
 #: Documented choices where a finite x has no float answer actlab can compute: sine when w0·x
 #: is beyond the float range returns NaN (the argument itself is not representable).

@@ -114,6 +114,16 @@ def analyze(
     layers)) and bias variance ``sigma_b2``, and (``cost=True``) the time of forward +
     derivative relative to relu.
 
+    Args:
+        name_or_act: an elementwise activation's name or an Activation.
+        q: the variance of the Gaussian input for ``expectations``.
+        init, sigma_w2, sigma_b2: the deep stack ``flow`` is computed for (one of init/sigma_w2).
+        cost: also time it (``relative_cost``).
+        **params: the activation's parameters.
+
+    Returns:
+        An Analysis (range, monotonic, zero_centred and its measured ``centring``, ...).
+
     >>> import actlab
     >>> a = actlab.analyze("relu")
     >>> round(a.expectations.second_moment, 12), round(a.gain ** 2, 12)
@@ -191,6 +201,12 @@ def _range(act: Activation, y: np.ndarray, lim: np.ndarray) -> Range:
             )
             best = float(sign * min(sign * best, res.fun))
         finite_best = best
+        if np.isnan(lim).any():  # no limit at ±∞ (sine, gcu): does f grow without bound?
+            far = np.logspace(1, 300, 600)
+            with np.errstate(invalid="ignore"):
+                probe = np.asarray(act(np.concatenate([-far, far])), dtype=np.float64)
+            if np.nanmax(sign * -probe) > 1e100:
+                return -sign * math.inf, False
         limit = float(np.min(sign * lim) * sign)
         if sign * limit < sign * finite_best:
             return limit, False

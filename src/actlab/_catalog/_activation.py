@@ -20,6 +20,15 @@ from ._xp import Array, Prepared, as_like, const, mul_nan_safe, prepare
 def get(name: str | Activation, **params: Any) -> Activation:
     """The activation called ``name`` (case-insensitive; aliases resolve), bound to ``params``.
 
+    Args:
+        name: a canonical name or alias (``actlab.names()``, ``actlab.aliases()``), or an
+            Activation (then ``params`` override its parameters).
+        **params: the spec's parameters; unknown names, bad values and missing required ones
+            are errors that say what is allowed.
+
+    Returns:
+        The Activation: call it, ``.derivative``, ``.vjp``, ``.jvp``, ``.jacobian``, ``.facts``.
+
     >>> import actlab
     >>> act = actlab.get("Swish")
     >>> act

@@ -272,3 +272,53 @@ BENT_IDENTITY = elementwise(
         init="xavier",
     ),
 )
+
+
+def _elliott_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    # 0.5·x/(1 + |x|) + 0.5 without cancellation: 0.5/(1 − x) for x < 0, 1 − 0.5/(1 + x) else
+    ax = xp.abs(x)
+    half = 0.5 / (1.0 + ax)
+    return keep_nan(xp, x, xp.where(x < 0, half, 1.0 - half))
+
+
+def _elliott_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    r = 1.0 / (1.0 + xp.abs(x))
+    return 0.5 * r * r
+
+
+ELLIOTT = elementwise(
+    name="elliott",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.elliott([-2.0, 0.0, 1.5])\n"
+        "array([0.16666667, 0.5       , 0.8       ])\n"
+        ">>> actlab.get('elliott').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.05555556, 0.5       , 0.08      ])"
+    ),
+    summary="The Elliott sigmoid 0.5·x/(1 + |x|) + 0.5: a sigmoid without exp (softsign rescaled).",
+    forward=_elliott_f,
+    derivative=_elliott_d,
+    latex=r"f(x) = \frac{x}{2(1 + |x|)} + \frac{1}{2}",
+    derivative_latex=r"f'(x) = \frac{1}{2(1 + |x|)^2}",
+    text="f(x) = 0.5 * x / (1 + |x|) + 0.5",
+    derivative_text="f'(x) = 0.5 / (1 + |x|)^2",
+    facts=Facts(
+        range=R(0.0, 1.0, False, False),
+        monotonic=True,
+        smoothness=1,
+        zero_centred=False,
+        saturates=("negative", "positive"),
+        uses=("a cheap sigmoid for gates and outputs on hardware without exp",),
+        pros=("no exp: cheap", "polynomial-rate saturation (slower than the logistic)"),
+        cons=("not zero-centred", "saturates"),
+        init="xavier",
+    ),
+    references=(
+        Reference(
+            "A better activation function for artificial neural networks",
+            "Elliott",
+            1993,
+            "ISR Technical Report TR 93-8, University of Maryland",
+        ),
+    ),
+)

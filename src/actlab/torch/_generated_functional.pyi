@@ -9,9 +9,11 @@ __all__ = [
     "bent_identity",
     "binary_step",
     "celu",
+    "elliott",
     "elu",
     "exponential",
     "gaussian",
+    "gcu",
     "geglu",
     "gelu",
     "glu",
@@ -24,8 +26,10 @@ __all__ = [
     "isru",
     "leaky_relu",
     "linear",
+    "lisht",
     "log_sigmoid",
     "log_softmax",
+    "logish",
     "mish",
     "prelu",
     "reglu",
@@ -48,11 +52,13 @@ __all__ = [
     "sparsemax",
     "squared_relu",
     "squareplus",
+    "srelu",
     "star_relu",
     "swiglu",
     "tanh",
     "tanhshrink",
     "threshold",
+    "tlu",
 ]
 
 def arctan(
@@ -89,6 +95,14 @@ def celu(
     precision: str = "exact",
     alpha: float = 1.0,
 ) -> Tensor: ...
+def elliott(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def elu(
     x: Tensor,
     /,
@@ -107,6 +121,14 @@ def exponential(
     precision: str = "exact",
 ) -> Tensor: ...
 def gaussian(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
+def gcu(
     x: Tensor,
     /,
     *,
@@ -226,6 +248,14 @@ def linear(
     precision: str = "exact",
     slope: float = 1.0,
 ) -> Tensor: ...
+def lisht(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def log_sigmoid(
     x: Tensor,
     /,
@@ -242,6 +272,14 @@ def log_softmax(
     where: Any = None,
     precision: str = "exact",
     axis: int = -1,
+) -> Tensor: ...
+def logish(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
 ) -> Tensor: ...
 def mish(
     x: Tensor,
@@ -436,6 +474,18 @@ def squareplus(
     precision: str = "exact",
     b: float = 4.0,
 ) -> Tensor: ...
+def srelu(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    t_l: float | Tensor = 0.0,
+    a_l: float | Tensor = 0.2,
+    t_r: float | Tensor = 1.0,
+    a_r: float | Tensor = 1.0,
+) -> Tensor: ...
 def star_relu(
     x: Tensor,
     /,
@@ -480,4 +530,13 @@ def threshold(
     precision: str = "exact",
     threshold: float,
     value: float,
+) -> Tensor: ...
+def tlu(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    tau: float | Tensor = 0.0,
 ) -> Tensor: ...
