@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     _logexp,
     _periodic,
     _rectifiers,
+    _reducing,
     _self_gated,
     _shrink,
     _sigmoidal,

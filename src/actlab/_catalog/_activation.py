@@ -205,16 +205,18 @@ class Activation:
         # an infinite cotangent entry makes inf − inf or 0·inf there: NaN, as IEEE says, quietly
         with _numpy_errstate(prep.xp, invalid=True):
             p = self._call_params(prep)
-            tw = self._cotangent(prep, t, tname, transpose and self.kind == "gated")
+            shorter = self.kind == "gated" or self.spec.out_size is not None
+            tw = self._cotangent(prep, t, tname, transpose and shorter)
             return prep.finish(self._pullback(prep, p, tw, where, transpose))
 
     def _cotangent(self, prep: Prepared, t: Any, tname: str, halved: bool = False) -> Array:
         xp, x = prep.xp, prep.x
         tw = as_like(xp, t, x, self.name, tname)
         want = tuple(x.shape)
-        if halved:  # a gated activation's output is half as long along its axis
+        if halved:  # a gated (reducing) activation's output is shorter along its axis
             ax = _axis(self, x.ndim)
-            want = (*want[:ax], want[ax] // 2, *want[ax + 1 :])
+            n = want[ax] // 2 if self.kind == "gated" else self.spec.out_size(self.params, want[ax])  # type: ignore[misc]
+            want = (*want[:ax], n, *want[ax + 1 :])
         if tuple(tw.shape) != want:
             raise ValueError(
                 f"{self.name}: {tname} must have the shape of the "
@@ -468,6 +470,12 @@ def _check(fname: str, p: Param, v: Any) -> Any:
         if v is None:
             return None
         return _check(fname, Param(p.name, p.default, p.doc, allowed="None or a finite real"), v)
+    if p.type == "int":
+        if not isinstance(v, int | np.integer) or isinstance(v, bool):
+            raise TypeError(bad.format(f"an int ({p.allowed})"))
+        if p.check is not None and not p.check(int(v)):
+            raise ValueError(bad.format(p.allowed))
+        return int(v)
     if p.type == "bool":
         if not isinstance(v, bool | np.bool_):
             raise TypeError(bad.format("True or False"))

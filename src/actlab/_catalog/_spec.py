@@ -24,7 +24,7 @@ REQUIRED: Any = _Required()
 class Param:
     """One parameter: its default, what values are allowed, and what it means.
 
-    ``type`` is "real" (a finite real number; an array too when ``learnable``), "bool",
+    ``type`` is "real" (a finite real number; an array too when ``learnable``), "int", "bool",
     "choice" (one of ``choices``), "axis" (an int), "seed" (int or None) or "generator".
     ``allowed`` is the rule in words (it is what an error message says) and ``check`` the rule
     as code, applied to real numbers.
@@ -205,6 +205,9 @@ class Spec:
     peers: Peers = Peers()
     stochastic: bool = False
     masked: bool = False  # accepts a boolean ``where`` mask (the softmax family)
+    #: a reducing vector activation (maxout): the output's length along the axis for an input
+    #: of length n (None: the same length)
+    out_size: Callable[[Params, int], int] | None = None
     validate: Callable[[Params], None] | None = None  # checks that involve several parameters
     #: What a memory-lean backward keeps instead of x (an internal optimisation; the API's
     #: derivative is always taken at x): ("mask", mask(xp, x, p), d_from_mask(xp, m, p)) keeps

@@ -30,6 +30,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logish",
+    "maxout",
     "mish",
     "prelu",
     "reglu",
@@ -280,6 +281,16 @@ def logish(
     memory: str = "default",
     where: Any = None,
     precision: str = "exact",
+) -> Tensor: ...
+def maxout(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    k: int = 2,
+    axis: int = -1,
 ) -> Tensor: ...
 def mish(
     x: Tensor,
