@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 __all__ = [
+    "acon_c",
     "arctan",
     "bent_identity",
     "binary_step",
@@ -59,11 +60,39 @@ __all__ = [
     "star_relu",
     "swiglu",
     "tanh",
+    "tanhexp",
     "tanhshrink",
     "threshold",
     "tlu",
 ]
 
+@overload
+def acon_c(
+    x: Tensor,
+    /,
+    *,
+    p1: float | ArrayLike = 1.0,
+    p2: float | ArrayLike = 0.0,
+    beta: float | ArrayLike = 1.0,
+) -> Tensor: ...
+@overload
+def acon_c(
+    x: NDArray[Any],
+    /,
+    *,
+    p1: float | ArrayLike = 1.0,
+    p2: float | ArrayLike = 0.0,
+    beta: float | ArrayLike = 1.0,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def acon_c(
+    x: ArrayLike,
+    /,
+    *,
+    p1: float | ArrayLike = 1.0,
+    p2: float | ArrayLike = 0.0,
+    beta: float | ArrayLike = 1.0,
+) -> Any: ...
 @overload
 def arctan(x: Tensor, /) -> Tensor: ...
 @overload
@@ -545,6 +574,12 @@ def tanh(x: Tensor, /) -> Tensor: ...
 def tanh(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
 @overload
 def tanh(x: ArrayLike, /) -> Any: ...
+@overload
+def tanhexp(x: Tensor, /) -> Tensor: ...
+@overload
+def tanhexp(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def tanhexp(x: ArrayLike, /) -> Any: ...
 @overload
 def tanhshrink(x: Tensor, /) -> Tensor: ...
 @overload

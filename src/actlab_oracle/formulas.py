@@ -67,6 +67,18 @@ def _hsig(x: Any) -> Any:
     return min(max(x + 3, mpf(0)), mpf(6)) / 6
 
 
+def _tanh_exp(x: Any) -> Any:
+    # for x > 50, 1 − tanh(eˣ) < 10^(−10^21): 1 at any precision used (mpmath overflows there)
+    return mpf(1) if x > 50 else mp.tanh(mp.exp(x))
+
+
+def _dtanhexp(x: Any) -> Any:
+    if x > 50:
+        return mpf(1)  # x·eˣ·sech²(eˣ) < 10^(−10^21)
+    u = mp.exp(x)
+    return mp.tanh(u) + x * u * mp.sech(u) ** 2
+
+
 Fn = Callable[..., Any]
 
 FORMULAS: dict[str, tuple[Fn, Fn]] = {
@@ -191,6 +203,24 @@ FORMULAS: dict[str, tuple[Fn, Fn]] = {
         lambda x: 1 / (2 * (1 + abs(x)) ** 2),
     ),
     "gcu": (lambda x: x * mp.cos(x), lambda x: mp.cos(x) - x * mp.sin(x)),
+    "tanhexp": (lambda x: x * _tanh_exp(x), _dtanhexp),
+    "acon_c": (
+        lambda x, p1=1.0, p2=0.0, beta=1.0: (
+            (mpf(p1) - p2) * x * sig(beta * (mpf(p1) - p2) * x) + p2 * x
+        ),
+        lambda x, p1=1.0, p2=0.0, beta=1.0: (
+            (mpf(p1) - p2)
+            * (
+                sig(beta * (mpf(p1) - p2) * x)
+                + beta
+                * (mpf(p1) - p2)
+                * x
+                * sig(beta * (mpf(p1) - p2) * x)
+                * sig(-beta * (mpf(p1) - p2) * x)
+            )
+            + p2
+        ),
+    ),
     "tlu": (lambda x, tau=0.0: max(x, mpf(tau)), lambda x, tau=0.0: step(x > tau)),
     "srelu": (
         lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
@@ -229,6 +259,7 @@ CASES.update(
         "snake": [{}, {"a": 0.5}],
         "star_relu": [{}, {"scale": -1.5, "bias": 0.25}],
         "tlu": [{}, {"tau": -0.75}],
+        "acon_c": [{}, {"p1": 1.5, "p2": 0.25, "beta": 0.5}],
         "srelu": [{}, {"t_l": -1.0, "a_l": 0.25, "t_r": 2.0, "a_r": 0.5}],
     }
 )

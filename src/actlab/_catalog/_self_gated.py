@@ -1,16 +1,19 @@
 """Self-gated activations x·g(x) from the literature (no peer in torch, Keras or JAX): lisht,
-logish. Each is non-monotonic or even, so its derivative's roots get a Taylor series
+logish, tanhexp. Each is non-monotonic or even, so its derivative's roots get a Taylor series
 (tools/root_series.py) where f' = a − b would cancel."""
 
 from __future__ import annotations
 
 import math
 from types import ModuleType
+from typing import Any
 
-from ._common import INF, R, elementwise
+from ._common import INF, R, _as_floats, elementwise, sum_to
 from ._roots import near_root
-from ._spec import Facts, Params, Reference
-from ._xp import Array, at_inf, const, dsigmoid, finite, sigmoid
+from ._shrink import _tanhshrink_coeffs
+from ._smooth import _SILU_MIN, _silu_d, _silu_f
+from ._spec import Facts, Param, Params, Range, Reference
+from ._xp import Array, at_inf, const, dsigmoid, finite, mul_zero_safe, sigmoid
 
 
 def _tanh_sech2(xp: ModuleType, x: Array) -> tuple[Array, Array]:
@@ -100,6 +103,7 @@ def _logish_d(xp: ModuleType, x: Array, p: Params) -> Array:
     return at_inf(xp, x, near_root(xp, xf, 0.0, "logish", general), 0.0, math.log(2.0))
 
 
+_TANHEXP_MIN = -0.35328577784821125  # at x ≈ −1.078860, the root of f'
 _LOGISH_MIN = -0.25276881678944035  # at x ≈ −1.372454, the root of f'
 
 LOGISH = elementwise(
@@ -136,6 +140,173 @@ LOGISH = elementwise(
             "Zhu, Zeng, Zhou, Chen, Wang, Wu",
             2021,
             "https://doi.org/10.1016/j.neucom.2021.06.067",
+        ),
+    ),
+)
+
+
+_TANH_OVER_U = tuple(-c for c in _tanhshrink_coeffs(16))  # tanh(u)/u − 1 = Σₖ cₖ u^(2k)
+
+
+def _tanhexp_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    return at_inf(xp, x, xf * xp.tanh(xp.exp(xf)), 0.0, INF)
+
+
+def _tanhexp_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    xc = xp.minimum(xf, const(xp, xf, 700.0))  # beyond, tanh(eˣ) = 1 and the rest is 0
+    u = xp.exp(xc)
+    t = xp.tanh(u)
+    e = xp.exp(-2.0 * u)
+    r = 1.0 / (1.0 + e)
+    general = t + xc * u * (4.0 * e * r * r)  # tanh(u) + x·u·sech²(u), u = eˣ
+    # x < −1.5: both terms ~ u with opposite signs: f' = u·((1 + x) + (tanh(u)/u − 1) − x·tanh²u)
+    us = xp.where(xf < -1.5, u, const(xp, xf, 0.0))
+    u2 = us * us
+    series = const(xp, xf, 0.0)
+    for c in reversed(_TANH_OVER_U):
+        series = (series + c) * u2
+    far = u * ((xf + 1.0) + (series - xf * (t * t)))
+    general = xp.where(xf < -1.5, far, general)
+    return at_inf(xp, x, near_root(xp, xf, 0.0, "tanhexp", general), 0.0, 1.0)
+
+
+TANHEXP = elementwise(
+    name="tanhexp",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.tanhexp([-2.0, 0.0, 1.5])\n"
+        "array([-0.26903008,  0.        ,  1.49961601])\n"
+        ">>> actlab.get('tanhexp').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.13125793,  0.76159416,  1.00318541])"
+    ),
+    summary="x·tanh(eˣ): a smooth, non-monotonic unit that is x for large x (lightweight nets).",
+    forward=_tanhexp_f,
+    derivative=_tanhexp_d,
+    latex=r"f(x) = x \tanh(e^x)",
+    derivative_latex=r"f'(x) = \tanh(e^x) + x e^x \operatorname{sech}^2(e^x)",
+    text="f(x) = x * tanh(exp(x))",
+    derivative_text="f'(x) = tanh(exp(x)) + x * exp(x) * sech(exp(x))^2",
+    facts=Facts(
+        range=lambda p: R(_TANHEXP_MIN, INF, True, False),
+        monotonic=False,
+        smoothness=math.inf,
+        zero_centred=False,
+        saturates=("negative",),
+        uses=("lightweight CNNs in the paper (MobileNet-like, CIFAR and detection)",),
+        pros=("converges fast in the paper", "near-identity for x > 1"),
+        cons=("costlier than relu (exp, tanh)", "non-monotonic dip below 0"),
+        init="he",
+    ),
+    references=(
+        Reference(
+            "TanhExp: a smooth activation function with high convergence speed for lightweight "
+            "neural networks",
+            "Liu, Di",
+            2020,
+            "https://arxiv.org/abs/2003.09855",
+        ),
+    ),
+)
+
+
+def _acon_parts(p: Params) -> tuple[Any, Any]:
+    """d = p1 − p2 and the silu slope β·d of ACON-C = d·silu_{βd}(x) + p2·x."""
+    d = p["p1"] - p["p2"]
+    return d, p["beta"] * d
+
+
+def _acon_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    d, bd = _acon_parts(p)
+    xf = finite(xp, x)
+    y = d * _silu_f(xp, xf, {"beta": bd}) + p["p2"] * xf
+    # x → ±∞: the larger (bd > 0) or smaller linear piece, p1·x or p2·x, wins
+    pos = (
+        xp.where(bd > 0, p["p1"] + 0.0 * y, p["p2"] + 0.0 * y)
+        if not isinstance(bd, float)
+        else (p["p1"] if bd > 0 else p["p2"])
+    )
+    neg = (
+        xp.where(bd > 0, p["p2"] + 0.0 * y, p["p1"] + 0.0 * y)
+        if not isinstance(bd, float)
+        else (p["p2"] if bd > 0 else p["p1"])
+    )
+    y = xp.where(x == INF, mul_zero_safe(xp, pos, x), y)
+    return xp.where(x == -INF, mul_zero_safe(xp, neg, x), y)
+
+
+def _acon_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    d, bd = _acon_parts(p)
+    return d * _silu_d(xp, x, {"beta": bd}) + p["p2"]
+
+
+def _acon_vjp(xp: ModuleType, x: Array, g: Array, p: Params) -> dict[str, Array]:
+    d, bd = _acon_parts(p)
+    xf = finite(xp, x)
+    t = bd * xf
+    s, sm = sigmoid(xp, t), sigmoid(xp, -t)
+    dd = xf * s + p["beta"] * d * xf * xf * s * sm  # ∂f/∂d
+    return {
+        "p1": sum_to(xp, g * dd, p["p1"]),
+        "p2": sum_to(xp, g * (xf - dd), p["p2"]),
+        "beta": sum_to(xp, g * (d * d) * xf * xf * s * sm, p["beta"]),
+    }
+
+
+def _acon_range(p: Params) -> Range:
+    p1, p2, b = (min(_as_floats(p[k])) for k in ("p1", "p2", "beta"))
+    if p2 == 0 and p1 > 0 and b > 0:
+        return R(_SILU_MIN / b, INF, True, False)  # a scaled silu: min (1/β)·min tσ(t)
+    lo = -INF if (p2 > 0 or p1 < 0) else 0.0
+    return R(lo, INF, False, False)
+
+
+ACON_C = elementwise(
+    name="acon_c",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.acon_c([-2.0, 0.0, 1.5], p1=1.5, p2=0.25, beta=0.5)\n"
+        "array([-1.05675035,  0.        ,  1.72236449])\n"
+        ">>> actlab.get('acon_c', p1=1.5, p2=0.25, beta=0.5).derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.25789894, 0.875     , 1.38521544])"
+    ),
+    summary="ACON-C (p1 − p2)·x·σ(β(p1 − p2)x) + p2·x: a learned smooth maximum of p1·x and "
+    "p2·x (silu at p1 = 1, p2 = 0, β = 1).",
+    params=(
+        Param("p1", 1.0, "the slope of the upper linear piece", learnable=True),
+        Param("p2", 0.0, "the slope of the lower linear piece", learnable=True),
+        Param("beta", 1.0, "the switching factor β: 0 gives the mean, ∞ the max", learnable=True),
+    ),
+    forward=_acon_f,
+    derivative=_acon_d,
+    param_vjp=_acon_vjp,
+    latex=r"f(x) = (p_1 - p_2)\,x\,\sigma(\beta (p_1 - p_2) x) + p_2 x",
+    derivative_latex=r"f'(x) = (p_1 - p_2)\,\sigma(t)\,(1 + t\,\sigma(-t)) + p_2,\quad "
+    r"t = \beta (p_1 - p_2) x",
+    text="f(x) = (p1 - p2) * x * sigmoid(beta * (p1 - p2) * x) + p2 * x",
+    derivative_text="f'(x) = (p1 - p2) * sigmoid(t) * (1 + t * sigmoid(-t)) + p2, "
+    "t = beta * (p1 - p2) * x",
+    facts=Facts(
+        range=_acon_range,
+        monotonic=lambda p: (
+            min(_as_floats(p["p2"]))
+            >= 0.1 * max(abs(a - b) for a in _as_floats(p["p1"]) for b in _as_floats(p["p2"]))
+        ),
+        smoothness=math.inf,
+        zero_centred=False,
+        saturates=("negative",),  # at the defaults (silu); p2 ≠ 0 gives slope p2 there
+        uses=("image classification CNNs in the paper (ShuffleNet, MobileNet, ResNet)",),
+        pros=("learns between linear (β = 0) and relu-like (β → ∞) per channel",),
+        cons=("three parameters per channel", "costlier than relu"),
+        init="he",
+    ),
+    references=(
+        Reference(
+            "Activate or not: learning customized activation",
+            "Ma, Zhang, Liu, Zhang, Sun",
+            2021,
+            "https://arxiv.org/abs/2009.04759",
         ),
     ),
 )

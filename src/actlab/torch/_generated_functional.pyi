@@ -5,6 +5,7 @@ from typing import Any, Literal
 from torch import Tensor
 
 __all__ = [
+    "acon_c",
     "arctan",
     "bent_identity",
     "binary_step",
@@ -57,11 +58,23 @@ __all__ = [
     "star_relu",
     "swiglu",
     "tanh",
+    "tanhexp",
     "tanhshrink",
     "threshold",
     "tlu",
 ]
 
+def acon_c(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    p1: float | Tensor = 1.0,
+    p2: float | Tensor = 0.0,
+    beta: float | Tensor = 1.0,
+) -> Tensor: ...
 def arctan(
     x: Tensor,
     /,
@@ -517,6 +530,14 @@ def swiglu(
     axis: int = -1,
 ) -> Tensor: ...
 def tanh(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
+def tanhexp(
     x: Tensor,
     /,
     *,
