@@ -79,6 +79,18 @@ def _dtanhexp(x: Any) -> Any:
     return mp.tanh(u) + x * u * mp.sech(u) ** 2
 
 
+def _erf_sp(x: Any) -> Any:
+    s = _sp(x) if x < 1e10 else x  # log(1 + eˣ) = x to 10^(−10^9) there; mpmath overflows
+    return mpf(1) if s > 1e5 else mp.erf(s)
+
+
+def _dserf(x: Any) -> Any:
+    s = _sp(x) if x < 1e10 else x
+    if s > 1e5:
+        return mpf(1)  # the second term is below 10^(−10^9)
+    return mp.erf(s) + x * 2 / mp.sqrt(mp.pi) * mp.exp(-(s**2)) * sig(x)
+
+
 Fn = Callable[..., Any]
 
 FORMULAS: dict[str, tuple[Fn, Fn]] = {
@@ -204,6 +216,14 @@ FORMULAS: dict[str, tuple[Fn, Fn]] = {
     ),
     "gcu": (lambda x: x * mp.cos(x), lambda x: mp.cos(x) - x * mp.sin(x)),
     "tanhexp": (lambda x: x * _tanh_exp(x), _dtanhexp),
+    "smish": (
+        lambda x: x * mp.tanh(mp.log(1 + sig(x))),
+        lambda x: (
+            mp.tanh(mp.log(1 + sig(x)))
+            + x * mp.sech(mp.log(1 + sig(x))) ** 2 * sig(x) * sig(-x) / (1 + sig(x))
+        ),
+    ),
+    "serf": (lambda x: x * _erf_sp(x), _dserf),
     "acon_c": (
         lambda x, p1=1.0, p2=0.0, beta=1.0: (
             (mpf(p1) - p2) * x * sig(beta * (mpf(p1) - p2) * x) + p2 * x

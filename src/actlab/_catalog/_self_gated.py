@@ -1,6 +1,7 @@
 """Self-gated activations x·g(x) from the literature (no peer in torch, Keras or JAX): lisht,
-logish, tanhexp. Each is non-monotonic or even, so its derivative's roots get a Taylor series
-(tools/root_series.py) where f' = a − b would cancel."""
+logish, smish, serf, tanhexp, acon_c. Each non-monotonic one's derivative gets a Taylor series
+next to its root (tools/root_series.py) where f' = a − b would cancel, and a series form for
+x ≪ 0 where both terms are ~eˣ with opposite signs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ._roots import near_root
 from ._shrink import _tanhshrink_coeffs
 from ._smooth import _SILU_MIN, _silu_d, _silu_f
 from ._spec import Facts, Param, Params, Range, Reference
-from ._xp import Array, at_inf, const, dsigmoid, finite, mul_zero_safe, sigmoid
+from ._xp import Array, at_inf, const, dsigmoid, finite, mul_zero_safe, sigmoid, special
 
 
 def _tanh_sech2(xp: ModuleType, x: Array) -> tuple[Array, Array]:
@@ -307,6 +308,166 @@ ACON_C = elementwise(
             "Ma, Zhang, Liu, Zhang, Sun",
             2021,
             "https://arxiv.org/abs/2009.04759",
+        ),
+    ),
+)
+
+
+def _log1p_over(xp: ModuleType, s: Array, n: int) -> Array:
+    """log1p(s)/s − 1 = Σₖ (−s)ᵏ/(k + 1), k = 1..n (small s)."""
+    acc = const(xp, s, 0.0)
+    for k in range(n, 0, -1):
+        acc = (acc + (-1.0) ** k / (k + 1)) * s
+    return acc
+
+
+def _smish_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    _, g = _log1p_sigmoid(xp, xf)
+    return at_inf(xp, x, xf * xp.tanh(g), 0.0, INF)
+
+
+def _smish_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    s, g = _log1p_sigmoid(xp, xf)
+    tau, s2 = _tanh_sech2(xp, g)
+    general = tau + xf * s2 * dsigmoid(xp, xf) / (1.0 + s)
+    # x < −1.5: both terms ~ σ(x) = s with opposite signs: with L = log1p(s) = s·Q, tanh L =
+    # L·T, f' = s·((1 + x) + (QT − 1) + x·(−2s − tanh²L·(1 − s))/(1 + s)), Q − 1, T − 1 series
+    far_x = xf < -1.5
+    sn = xp.where(far_x, s, const(xp, xf, 0.0))
+    q1 = _log1p_over(xp, sn, 24)
+    g2 = xp.where(far_x, g, const(xp, xf, 0.0)) ** 2
+    t1 = const(xp, xf, 0.0)
+    for c in reversed(_TANH_OVER_U):
+        t1 = (t1 + c) * g2
+    delta = (q1 + t1 + q1 * t1) + xf * (-2.0 * s - tau * tau * (1.0 - s)) / (1.0 + s)
+    general = xp.where(far_x, s * ((xf + 1.0) + delta), general)
+    return at_inf(xp, x, near_root(xp, xf, 0.0, "smish", general), 0.0, math.tanh(math.log(2.0)))
+
+
+_SMISH_MIN = -0.2499936636601295  # at x ≈ −1.394519, the root of f'
+
+SMISH = elementwise(
+    name="smish",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.smish([-2.0, 0.0, 1.5])\n"
+        "array([-0.22428614,  0.        ,  0.80290546])\n"
+        ">>> actlab.get('smish').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.07311945,  0.38461538,  0.62309108])"
+    ),
+    summary="x·tanh(log(1 + σ(x))): a smooth, non-monotonic self-gated unit (mish's cousin).",
+    forward=_smish_f,
+    derivative=_smish_d,
+    latex=r"f(x) = x \tanh(\log(1 + \sigma(x)))",
+    derivative_latex=r"f'(x) = \tanh L + \frac{x \operatorname{sech}^2 L\ \sigma(x)\sigma(-x)}"
+    r"{1 + \sigma(x)},\quad L = \log(1 + \sigma(x))",
+    text="f(x) = x * tanh(log(1 + sigmoid(x)))",
+    derivative_text="f'(x) = tanh(L) + x * sech(L)^2 * sigmoid(x) * sigmoid(-x) / (1 + sigmoid(x)),"
+    " L = log(1 + sigmoid(x))",
+    facts=Facts(
+        range=lambda p: R(_SMISH_MIN, INF, True, False),
+        monotonic=False,
+        smoothness=math.inf,
+        zero_centred=False,
+        saturates=("negative",),
+        uses=("image classification CNNs in the paper (EfficientNet, ResNet on CIFAR)",),
+        pros=("smooth, non-monotonic, bounded below", "never dead"),
+        cons=("costlier than relu (exp, log, tanh)", "slope tanh(log 2) = 0.6 for large x"),
+        init="he",
+    ),
+    references=(
+        Reference(
+            "Smish: a novel activation function for deep learning methods",
+            "Wang, Ren, Wang",
+            2022,
+            "https://doi.org/10.3390/electronics11040540",
+        ),
+    ),
+)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _erf_over(xp: ModuleType, u: Array, n: int) -> Array:
+    """(√π/2)·erf(u)/u − 1 = Σₖ (−1)ᵏ u^(2k)/(k!(2k + 1)), k = 1..n (small u)."""
+    u2 = u * u
+    acc = const(xp, u, 0.0)
+    for k in range(n, 0, -1):
+        acc = (acc + (-1.0) ** k / (math.factorial(k) * (2 * k + 1))) * u2
+    return acc
+
+
+def _serf_parts(xp: ModuleType, xf: Array) -> tuple[Array, Array]:
+    """softplus(x) = max(x, 0) + log1p(e^−|x|), and e = e^min(x, 0)."""
+    e = xp.exp(-xp.abs(xf))
+    sp = xp.maximum(xf, const(xp, xf, 0.0)) + xp.log1p(e)
+    return sp, e
+
+
+def _serf_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    sp, _ = _serf_parts(xp, xf)
+    return at_inf(xp, x, xf * special(xp, "erf")(sp), 0.0, INF)
+
+
+def _serf_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    sp, e = _serf_parts(xp, xf)
+    spc = xp.minimum(sp, const(xp, xf, 40.0))  # e^(−sp²) is 0 beyond
+    gauss = _TWO_OVER_SQRT_PI * xp.exp(-spc * spc) * sigmoid(xp, xf)  # 0 where x is huge
+    general = special(xp, "erf")(sp) + xf * gauss
+    # x < −1.5: both terms ~ (2/√π)·e with opposite signs (e = eˣ, sp = e·Q): f' = (2/√π)·e·
+    # ((1 + x) + (Q·E − 1) + x·(expm1(−sp²) − e)/(1 + e)), E = (√π/2)·erf(sp)/sp
+    far_x = xf < -1.5
+    en = xp.where(far_x, e, const(xp, xf, 0.0))
+    q1 = _log1p_over(xp, en, 30)
+    e1 = _erf_over(xp, xp.where(far_x, sp, const(xp, xf, 0.0)), 14)
+    delta = (q1 + e1 + q1 * e1) + xf * (xp.expm1(-(sp * sp)) - e) / (1.0 + e)
+    far = _TWO_OVER_SQRT_PI * e * ((xf + 1.0) + delta)
+    general = xp.where(far_x, far, general)
+    return at_inf(xp, x, near_root(xp, xf, 0.0, "serf", general), 0.0, 1.0)
+
+
+_SERF_MIN = -0.3484374587596064  # at x ≈ −1.193060, the root of f'
+
+SERF = elementwise(
+    name="serf",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.serf([-2.0, 0.0, 1.5])\n"
+        "array([-0.28491497,  0.        ,  1.47581831])\n"
+        ">>> actlab.get('serf').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-0.12225545,  0.67304129,  1.06041648])"
+    ),
+    summary="x·erf(log(1 + eˣ)): a smooth, non-monotonic self-gated unit (log-softplus error).",
+    forward=_serf_f,
+    derivative=_serf_d,
+    latex=r"f(x) = x \operatorname{erf}(\log(1 + e^x))",
+    derivative_latex=r"f'(x) = \operatorname{erf}(s) + \frac{2x}{\sqrt\pi} e^{-s^2} \sigma(x),"
+    r"\quad s = \log(1 + e^x)",
+    text="f(x) = x * erf(softplus(x))",
+    derivative_text="f'(x) = erf(s) + 2x/sqrt(pi) * exp(-s^2) * sigmoid(x), s = softplus(x)",
+    facts=Facts(
+        range=lambda p: R(_SERF_MIN, INF, True, False),
+        monotonic=False,
+        smoothness=math.inf,
+        zero_centred=False,
+        saturates=("negative",),
+        uses=("image classification and detection CNNs in the paper (CIFAR, MS-COCO)",),
+        pros=("smooth, non-monotonic, bounded below", "near-identity for large x"),
+        cons=("costlier than relu (exp, log, erf)", "non-monotonic dip below 0"),
+        init="he",
+    ),
+    references=(
+        Reference(
+            "Serf: towards better training of deep neural networks using log-softplus error "
+            "activation function",
+            "Nag, Bhattacharyya",
+            2023,
+            "https://arxiv.org/abs/2108.09598",
         ),
     ),
 )

@@ -39,10 +39,12 @@ __all__ = [
     "relu6",
     "rrelu",
     "selu",
+    "serf",
     "sigmoid",
     "silu",
     "sinc",
     "sine",
+    "smish",
     "snake",
     "softmax",
     "softmin",
@@ -368,6 +370,14 @@ def selu(
     where: Any = None,
     precision: str = "exact",
 ) -> Tensor: ...
+def serf(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def sigmoid(
     x: Tensor,
     /,
@@ -401,6 +411,14 @@ def sine(
     where: Any = None,
     precision: str = "exact",
     w0: float = 1.0,
+) -> Tensor: ...
+def smish(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
 ) -> Tensor: ...
 def snake(
     x: Tensor,
