@@ -8,6 +8,7 @@ from torch import Tensor
 
 __all__ = [
     "acon_c",
+    "apl",
     "arctan",
     "bent_identity",
     "binary_step",
@@ -95,6 +96,18 @@ def acon_c(
     p2: float | ArrayLike = 0.0,
     beta: float | ArrayLike = 1.0,
 ) -> Any: ...
+@overload
+def apl(x: Tensor, /, *, a: float | ArrayLike = -0.2, b: float | ArrayLike = 0.0) -> Tensor: ...
+@overload
+def apl(
+    x: NDArray[Any],
+    /,
+    *,
+    a: float | ArrayLike = -0.2,
+    b: float | ArrayLike = 0.0,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def apl(x: ArrayLike, /, *, a: float | ArrayLike = -0.2, b: float | ArrayLike = 0.0) -> Any: ...
 @overload
 def arctan(x: Tensor, /) -> Tensor: ...
 @overload

@@ -242,6 +242,10 @@ FORMULAS: dict[str, tuple[Fn, Fn]] = {
         ),
     ),
     "tlu": (lambda x, tau=0.0: max(x, mpf(tau)), lambda x, tau=0.0: step(x > tau)),
+    "apl": (
+        lambda x, a=-0.2, b=0.0: relu(x) + a * max(mpf(0), -x + b),
+        lambda x, a=-0.2, b=0.0: step(x > 0) - a * step(x < b),
+    ),
     "srelu": (
         lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
             t_l + mpf(a_l) * (x - t_l)
@@ -279,6 +283,7 @@ CASES.update(
         "snake": [{}, {"a": 0.5}],
         "star_relu": [{}, {"scale": -1.5, "bias": 0.25}],
         "tlu": [{}, {"tau": -0.75}],
+        "apl": [{}, {"a": 0.5, "b": -1.0}],
         "acon_c": [{}, {"p1": 1.5, "p2": 0.25, "beta": 0.5}],
         "srelu": [{}, {"t_l": -1.0, "a_l": 0.25, "t_r": 2.0, "a_r": 0.5}],
     }

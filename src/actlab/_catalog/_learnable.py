@@ -4,14 +4,16 @@ per channel along the last axis, say); ``param_vjp`` gives their gradients."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from ._common import INF, R, _as_floats, elementwise, sum_to
+from ._common import ALL_REAL, INF, R, _as_floats, elementwise, sum_to
 from ._spec import Facts, Kink, Param, Params, Range, Reference
-from ._xp import Array, const, keep_nan
+from ._xp import Array, const, finite, keep_nan
 
 
 def _tlu_f(xp: ModuleType, x: Array, p: Params) -> Array:
@@ -186,6 +188,182 @@ SRELU = elementwise(
             "Jin, Xu, Feng, Wei, Xiong, Yan",
             2016,
             "https://arxiv.org/abs/1512.07030",
+        ),
+    ),
+)
+
+
+def _hinges(xp: ModuleType, v: Any, x: Array) -> Array:
+    """An APL parameter (one value per hinge s, or an array (S, ...) whose trailing axes
+    broadcast to x) shaped (S, 1, ..., 1, *rest) against x[None]."""
+    if isinstance(v, float):
+        return xp.reshape(const(xp, x, v), (1,) + (1,) * x.ndim)
+    if v.ndim == 0:
+        v = xp.reshape(v, (1,))
+    rest = tuple(v.shape[1:])
+    tail = tuple(x.shape[x.ndim - len(rest) :])
+    if len(rest) > x.ndim or np.broadcast_shapes(rest, tail) != tail:
+        raise ValueError(
+            f"apl: a hinge parameter of shape {tuple(v.shape)} (hinges first) does not broadcast "
+            f"to x's shape {tuple(x.shape)} after its first axis"
+        )
+    return xp.reshape(v, (v.shape[0],) + (1,) * (x.ndim - len(rest)) + rest)
+
+
+def _apl_ab(xp: ModuleType, x: Array, p: Params) -> tuple[Array, Array]:
+    a, b = _hinges(xp, p["a"], x), _hinges(xp, p["b"], x)
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"apl: a and b must have one value per hinge each, got {a.shape[0]} and {b.shape[0]}"
+        )
+    return a, b
+
+
+def _apl_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    a, b = _apl_ab(xp, x, p)
+    zero = const(xp, x, 0.0)
+    xf = finite(xp, x)
+    hinge = xp.maximum(b - xf[None, ...], zero)  # max(0, −x + b_s)
+    y = xp.maximum(xf, zero) + xp.sum(a * hinge, axis=0)
+    # x → −∞: −Σa·x, so +∞ for Σa > 0, −∞ for Σa < 0, Σ a_s·b_s for Σa = 0
+    sa, sab = xp.sum(a, axis=0) + 0.0 * y, xp.sum(a * b, axis=0) + 0.0 * y
+    neg = xp.where(sa > 0, const(xp, x, INF), xp.where(sa < 0, const(xp, x, -INF), sab))
+    y = xp.where(x == -INF, neg, xp.where(x == INF, const(xp, x, INF), y))
+    return keep_nan(xp, x, y)
+
+
+def _apl_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    a, b = _apl_ab(xp, x, p)
+    zero = const(xp, x, 0.0)
+    active = xp.where(b - x[None, ...] > 0, a + 0.0 * b, zero)  # hinges at x = b_s: inactive
+    y = xp.where(x > 0, const(xp, x, 1.0), zero) - xp.sum(active, axis=0)
+    return keep_nan(xp, x, y)
+
+
+def _reduce_hinges(xp: ModuleType, t: Array, like: Any) -> Array:
+    """Σ of t (S, *x.shape) down to the parameter's shape (S, *rest) or a scalar."""
+    if isinstance(like, float):
+        return xp.sum(t)
+    shape = (1,) if like.ndim == 0 else tuple(like.shape)
+    out = xp.stack([sum_to(xp, t[s], like[s] if like.ndim > 1 else 0.0) for s in range(t.shape[0])])
+    out = xp.reshape(out, shape)
+    return xp.reshape(out, ()) if like.ndim == 0 else out
+
+
+def _apl_vjp(xp: ModuleType, x: Array, g: Array, p: Params) -> dict[str, Array]:
+    a, b = _apl_ab(xp, x, p)
+    zero = const(xp, x, 0.0)
+    d = b - x[None, ...]
+    da = xp.where(d > 0, d, zero) * g[None, ...]
+    db = xp.where(d > 0, a + 0.0 * d, zero) * g[None, ...]
+    return {"a": _reduce_hinges(xp, da, p["a"]), "b": _reduce_hinges(xp, db, p["b"])}
+
+
+def _apl_points(p: Params) -> tuple[np.ndarray, np.ndarray]:
+    return np.atleast_1d(np.asarray(_as_floats(p["a"]))), np.atleast_1d(
+        np.asarray(_as_floats(p["b"]))
+    )
+
+
+def _apl_value(p: Params, x: float) -> float:
+    a, b = _apl_points(p)
+    return max(x, 0.0) + float(np.sum(a * np.maximum(b - x, 0.0)))
+
+
+def _apl_range(p: Params) -> Range:
+    # piecewise linear: slope 1 beyond the hinges, −Σa below all of them; min at a kink
+    a, b = _apl_points(p)
+    kinks = [0.0, *b.tolist()]
+    low_slope = 0.0 - float(np.sum(a)) if a.size == b.size else 0.0
+    if low_slope > 0:
+        return ALL_REAL
+    lo = min(_apl_value(p, k) for k in kinks)
+    if low_slope == 0:
+        lo = min(lo, _apl_value(p, min(kinks) - 1.0))
+    return R(lo, INF, True, False)
+
+
+def _apl_monotonic(p: Params) -> bool:
+    pts = sorted({0.0, *_apl_points(p)[1].tolist()})
+    probes = [pts[0] - 1.0, *[(u + v) / 2 for u, v in itertools.pairwise(pts)], pts[-1] + 1.0]
+    return all(_apl_value(p, t + 1e-9) >= _apl_value(p, t) for t in probes)
+
+
+APL = elementwise(
+    name="apl",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.apl([-2.0, 0.0, 1.5])\n"
+        "array([-0.4,  0. ,  1.5])\n"
+        ">>> import numpy as np\n"
+        ">>> apl2 = actlab.get('apl', a=np.array([-0.2, 0.5]), b=np.array([0.0, -1.0]))\n"
+        ">>> apl2.derivative([-2.0, -0.5, 1.5])\n"
+        "array([-0.3,  0.2,  1. ])"
+    ),
+    summary="Adaptive piecewise linear unit: relu plus S learned hinges a_s·max(0, b_s − x).",
+    params=(
+        Param(
+            "a",
+            -0.2,
+            "the hinges' slopes a_s: a scalar (one hinge) or an array, hinges first",
+            learnable=True,
+            layout="hinges",
+        ),
+        Param(
+            "b",
+            0.0,
+            "the hinges' locations b_s, shaped like a",
+            learnable=True,
+            layout="hinges",
+        ),
+    ),
+    forward=_apl_f,
+    derivative=_apl_d,
+    param_vjp=_apl_vjp,
+    latex=r"f(x) = \max(0, x) + \sum_{s=1}^{S} a_s \max(0, -x + b_s)",
+    derivative_latex=r"f'(x) = [x > 0] - \sum_s a_s [x < b_s],\quad "
+    r"\frac{\partial f}{\partial a_s} = \max(0, b_s - x),\ \frac{\partial f}{\partial b_s} = "
+    r"a_s [x < b_s]",
+    text="f(x) = max(0, x) + sum_s a_s * max(0, -x + b_s)",
+    derivative_text="f'(x) = [x > 0] - sum_s a_s [x < b_s]",
+    kinks=(
+        Kink(
+            0.0,
+            lambda p: (
+                1.0 * 0 - float(np.sum(np.where(_apl_points(p)[1] > 0, _apl_points(p)[0], 0.0)))
+            ),
+            "relu's kink: its left value, hinges at b_s > 0 active",
+        ),
+        Kink(
+            lambda p: float(_apl_points(p)[1][0]),
+            lambda p: (
+                (1.0 if _apl_points(p)[1][0] > 0 else 0.0)
+                - float(
+                    np.sum(
+                        np.where(_apl_points(p)[1] > _apl_points(p)[1][0], _apl_points(p)[0], 0.0)
+                    )
+                )
+            ),
+            "the first hinge's kink: the hinge is off at x = b_s (its right side)",
+        ),
+    ),
+    facts=Facts(
+        range=_apl_range,
+        monotonic=_apl_monotonic,
+        smoothness=0,
+        zero_centred=False,
+        saturates=(),
+        uses=("CIFAR and high-energy-physics networks in the paper",),
+        pros=("learns a piecewise-linear shape per unit", "convex or not, as the data asks"),
+        cons=("2S parameters per unit", "S is a hyperparameter"),
+        init="he",
+    ),
+    references=(
+        Reference(
+            "Learning activation functions to improve deep neural networks",
+            "Agostinelli, Hoffman, Sadowski, Baldi",
+            2015,
+            "https://arxiv.org/abs/1412.6830",
         ),
     ),
 )

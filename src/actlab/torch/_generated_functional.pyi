@@ -6,6 +6,7 @@ from torch import Tensor
 
 __all__ = [
     "acon_c",
+    "apl",
     "arctan",
     "bent_identity",
     "binary_step",
@@ -76,6 +77,16 @@ def acon_c(
     p1: float | Tensor = 1.0,
     p2: float | Tensor = 0.0,
     beta: float | Tensor = 1.0,
+) -> Tensor: ...
+def apl(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    a: float | Tensor = -0.2,
+    b: float | Tensor = 0.0,
 ) -> Tensor: ...
 def arctan(
     x: Tensor,
