@@ -53,7 +53,9 @@ def test_declared_kinks_are_where_the_formula_decides() -> None:
             h = 1e-7
             left = (act(x0) - act(x0 - h)) / h
             right = (act(x0 + h) - act(x0)) / h
-            assert abs(left - right) > 1e-3 or spec.name in ("elu", "binary_step"), spec.name
+            # elu (alpha = 1) and srelu (a_r = 1, the paper's start) are kinks for other values
+            smooth_here = ("elu", "binary_step", "srelu")
+            assert abs(left - right) > 1e-3 or spec.name in smooth_here, spec.name
 
 
 X = np.linspace(-40, 40, 2001)

@@ -160,3 +160,22 @@ def test_repr_eq_hash() -> None:
         actlab.get("gelu", approximate="tanh")
     )
     assert a != actlab.get("gelu")
+
+
+def test_no_activation_count_is_written_anywhere() -> None:
+    """Adding a spec is one family-file edit: no test, doc or CLI title states the count."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    n = len(actlab.names())
+    pattern = re.compile(
+        rf"(?<![\d.]){n}(?![\d.])\s+(activations|canonical|names|specs)|lists all {n}\b"
+    )
+    files = [root / "README.md", *root.glob("src/**/*.py"), *root.glob("tests/**/*.py")]
+    hits = [
+        f"{p.relative_to(root)}:{i + 1}"
+        for p in files
+        for i, line in enumerate(p.read_text().splitlines())
+        if pattern.search(line)
+    ]
+    assert hits == [], f"the activation count is written out (use len(actlab.names())): {hits}"

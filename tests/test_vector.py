@@ -230,3 +230,33 @@ def test_rrelu_training_draws_slopes_in_range_and_derivative_uses_them() -> None
     np.testing.assert_allclose(act.derivative(x), slopes, rtol=1e-15)
     np.testing.assert_array_equal(act(x), actlab.get("rrelu", training=True, seed=5)(x))
     np.testing.assert_array_equal(actlab.get("rrelu")(x), x * (1 / 8 + 1 / 3) / 2)
+
+
+def test_maxout_groups_reduce_the_axis() -> None:
+    x = rng(4).normal(0, 2, (5, 12))
+    for k in (1, 2, 3, 4):
+        act = actlab.get("maxout", k=k)
+        np.testing.assert_array_equal(act(x), x.reshape(5, 12 // k, k).max(axis=-1))
+    np.testing.assert_array_equal(
+        actlab.get("maxout", k=3, axis=0)(x.T), x.reshape(5, 4, 3).max(axis=-1).T
+    )
+    tie = actlab.get("maxout")  # a tie: the first maximum takes the gradient (index-returning max)
+    np.testing.assert_array_equal(tie.vjp(np.array([2.0, 2.0]), np.array([5.0])), [5.0, 0.0])
+    with pytest.raises(ValueError, match="maxout: axis -1 has size 5, which k = 2 does not divide"):
+        tie(np.ones(5))
+    with pytest.raises(ValueError, match=r"maxout: g must have the shape of the output \(2,\)"):
+        tie.vjp(np.ones(4), np.ones(4))
+    with pytest.raises(ValueError, match="maxout: k must be an int >= 1, got 0"):
+        actlab.get("maxout", k=0)
+
+
+def test_maxout_matches_torch_max_over_groups() -> None:
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(rng(5).normal(0, 1, (4, 6)), requires_grad=True)
+    ref = x.reshape(4, 3, 2).max(dim=-1).values
+    g = torch.tensor(rng(6).normal(0, 1, (4, 3)))
+    (ref * g).sum().backward()
+    act = actlab.get("maxout")
+    xd = x.detach()
+    assert torch.equal(act(xd), ref.detach())
+    np.testing.assert_array_equal(act.vjp(xd.numpy(), g.numpy()), x.grad.numpy())

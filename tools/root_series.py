@@ -36,6 +36,15 @@ SERIES: dict[str, dict[str, tuple[Callable[[Any], Any], Any, int, float]]] = {
     },
     "silu": {"": (derivative("silu"), -1.28, 48, 1.25)},  # the series is in t = βx
     "mish": {"": (derivative("mish"), -1.19, 30, 0.5)},
+    "logish": {"": (derivative("logish"), -1.37, 30, 0.5)},
+    "tanhexp": {"": (derivative("tanhexp"), -1.08, 30, 0.5)},
+    "smish": {"": (derivative("smish"), -1.39, 30, 0.5)},
+    "serf": {"": (derivative("serf"), -1.19, 30, 0.5)},
+    # gcu' = cos x − x sin x has a root in (kπ, kπ + π/2) for every k (f' is even)
+    "gcu": {
+        f"k={k}": (derivative("gcu"), 0.86 if k == 0 else k * mp.pi + 1 / (k * mp.pi), 40, 1.0)
+        for k in range(10)
+    },
     # sinc' has a root near every (k + 1/2)π; the ones below 31 (f' is odd: the negatives mirror)
     "sinc": {
         f"k={k}": (

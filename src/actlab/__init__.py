@@ -40,14 +40,29 @@ del _fns
 
 
 def plot(*args: Any, **kwargs: Any) -> Any:
-    """Figure of f and f' (see ``actlab._plot.plot``); needs the ``plot`` extra (matplotlib)."""
+    """Figure of f and f' (see ``actlab._plot.plot``); needs the ``plot`` extra (matplotlib).
+
+    Args:
+        *args, **kwargs: activation names (or Activations) and the figure options of
+            ``actlab._plot.plot`` (range, derivative, kinks, ...).
+
+    Returns:
+        A matplotlib Figure.
+    """
     from ._plot import plot as _plot
 
     return _plot(*args, **kwargs)
 
 
 def plot_catalog(*args: Any, **kwargs: Any) -> Any:
-    """Cheat-sheet figure of every elementwise activation; needs the ``plot`` extra."""
+    """Cheat-sheet figure of every elementwise activation; needs the ``plot`` extra.
+
+    Args:
+        *args, **kwargs: the options of ``actlab._plot.plot_catalog``.
+
+    Returns:
+        A matplotlib Figure.
+    """
     from ._plot import plot_catalog as _plot_catalog
 
     return _plot_catalog(*args, **kwargs)

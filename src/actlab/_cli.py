@@ -426,7 +426,8 @@ def demo(
         if spec.kind == "elementwise":
             y, d0 = act(xs), _fmt(float(act.derivative(0.0)))
         else:  # vector: f of [-2, 0, 2]; gated: f of [-2, 0, 2, 4] (3 of its outputs shown)
-            row = np.array([-2.0, 0.0, 2.0, 4.0, 1.0, -1.0]) if spec.kind == "gated" else xs
+            shorter = spec.kind == "gated" or spec.out_size is not None  # glu, maxout: 6 entries
+            row = np.array([-2.0, 0.0, 2.0, 4.0, 1.0, -1.0]) if shorter else xs
             y, d0 = np.asarray(act(row))[:3], "Jacobian"
         table.add_row(spec.name, spec.kind, *(_fmt(float(v)) for v in y), d0, str(act.facts.range))
     con.print(table)

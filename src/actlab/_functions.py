@@ -10,8 +10,38 @@ from typing import Any
 from ._catalog import REQUIRED, Spec, get, specs
 
 
+def _family(spec: Spec) -> str:
+    """The family file that declares the spec (its functions' module; gated specs: one family)."""
+    for fn in (spec.forward, spec.derivative, spec.vjp, spec.param_vjp):
+        if fn is not None:
+            return str(fn.__module__)
+    return spec.kind
+
+
+def _relatives(spec: Spec) -> list[str]:
+    fam = _family(spec)
+    return [s.name for s in specs() if s.name != spec.name and _family(s) == fam]
+
+
+def _returns(spec: Spec) -> list[str]:
+    what = {
+        "elementwise": "f(x) elementwise, x's shape",
+        "vector": "f(x) along ``axis``, x's shape",
+        "gated": "a·g(b) for the halves (a, b) of x along ``axis``, half x's size there",
+    }[spec.kind]
+    return [
+        "Returns",
+        "-------",
+        "array",
+        f"    {what}, in x's floating dtype (integers and bools: the default float) and",
+        "    x's library (NumPy in, NumPy out; torch in, torch out); a number gives a NumPy",
+        "    scalar.",
+    ]
+
+
 def docstring(spec: Spec) -> str:
-    """The JAX/PyTorch docstring skeleton, filled from the spec: summary, f, f', parameters."""
+    """The JAX/PyTorch docstring skeleton, filled from the spec: summary, f, f', parameters,
+    returns, range, kinks with their derivative values, references, see also, examples."""
     lines = [spec.summary, "", "    f:  " + spec.text, "    f': " + spec.derivative_text, ""]
     lines += [".. math::", "", "    " + spec.latex, "", "    " + spec.derivative_latex, ""]
     lines += [
@@ -32,11 +62,24 @@ def docstring(spec: Spec) -> str:
             "where : bool array, optional",
             "    entries to include (see the softmax policy in actlab.get('softmax').spec)",
         ]
+    lines += ["", *_returns(spec)]
+    example = spec.example_activation()
+    lines += ["", "Range", "-----", f"{example.facts.range} (with the default parameters)."]
     if spec.kinks:
         lines += ["", "Kinks", "-----"]
-        lines += [f"At x = {'θ' if callable(k.at) else k.at}: {k.why}." for k in spec.kinks]
+        shown = " (default parameters)" if spec.params else ""
+        for k, (at, d) in zip(spec.kinks, example.kinks, strict=True):
+            lines.append(f"At x = {at:g}{shown}: f'(x) = {d:g} — {k.why}.")
     if spec.references:
         lines += ["", "References", "----------"] + [str(r) for r in spec.references]
+    peers = [f"{p.name} ({lib})" for lib, p in spec.peers.items()]
+    relatives = [f"actlab.{n}" for n in _relatives(spec)]
+    if peers or relatives:
+        lines += ["", "See also", "--------"]
+        if peers:
+            lines.append("Peers: " + ", ".join(peers) + ".")
+        if relatives:
+            lines.append("Relatives: " + ", ".join(relatives) + ".")
     if spec.aliases:
         lines += ["", "Aliases: " + ", ".join(spec.aliases) + "."]
     if spec.example:

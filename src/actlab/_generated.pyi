@@ -7,13 +7,17 @@ from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 __all__ = [
+    "acon_c",
+    "apl",
     "arctan",
     "bent_identity",
     "binary_step",
     "celu",
+    "elliott",
     "elu",
     "exponential",
     "gaussian",
+    "gcu",
     "geglu",
     "gelu",
     "glu",
@@ -26,8 +30,11 @@ __all__ = [
     "isru",
     "leaky_relu",
     "linear",
+    "lisht",
     "log_sigmoid",
     "log_softmax",
+    "logish",
+    "maxout",
     "mish",
     "prelu",
     "reglu",
@@ -35,10 +42,12 @@ __all__ = [
     "relu6",
     "rrelu",
     "selu",
+    "serf",
     "sigmoid",
     "silu",
     "sinc",
     "sine",
+    "smish",
     "snake",
     "softmax",
     "softmin",
@@ -50,13 +59,55 @@ __all__ = [
     "sparsemax",
     "squared_relu",
     "squareplus",
+    "srelu",
     "star_relu",
     "swiglu",
     "tanh",
+    "tanhexp",
     "tanhshrink",
     "threshold",
+    "tlu",
 ]
 
+@overload
+def acon_c(
+    x: Tensor,
+    /,
+    *,
+    p1: float | ArrayLike = 1.0,
+    p2: float | ArrayLike = 0.0,
+    beta: float | ArrayLike = 1.0,
+) -> Tensor: ...
+@overload
+def acon_c(
+    x: NDArray[Any],
+    /,
+    *,
+    p1: float | ArrayLike = 1.0,
+    p2: float | ArrayLike = 0.0,
+    beta: float | ArrayLike = 1.0,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def acon_c(
+    x: ArrayLike,
+    /,
+    *,
+    p1: float | ArrayLike = 1.0,
+    p2: float | ArrayLike = 0.0,
+    beta: float | ArrayLike = 1.0,
+) -> Any: ...
+@overload
+def apl(x: Tensor, /, *, a: float | ArrayLike = -0.2, b: float | ArrayLike = 0.0) -> Tensor: ...
+@overload
+def apl(
+    x: NDArray[Any],
+    /,
+    *,
+    a: float | ArrayLike = -0.2,
+    b: float | ArrayLike = 0.0,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def apl(x: ArrayLike, /, *, a: float | ArrayLike = -0.2, b: float | ArrayLike = 0.0) -> Any: ...
 @overload
 def arctan(x: Tensor, /) -> Tensor: ...
 @overload
@@ -82,6 +133,12 @@ def celu(x: NDArray[Any], /, *, alpha: float = 1.0) -> NDArray[np.floating[Any]]
 @overload
 def celu(x: ArrayLike, /, *, alpha: float = 1.0) -> Any: ...
 @overload
+def elliott(x: Tensor, /) -> Tensor: ...
+@overload
+def elliott(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def elliott(x: ArrayLike, /) -> Any: ...
+@overload
 def elu(x: Tensor, /, *, alpha: float = 1.0) -> Tensor: ...
 @overload
 def elu(x: NDArray[Any], /, *, alpha: float = 1.0) -> NDArray[np.floating[Any]]: ...
@@ -99,6 +156,12 @@ def gaussian(x: Tensor, /) -> Tensor: ...
 def gaussian(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
 @overload
 def gaussian(x: ArrayLike, /) -> Any: ...
+@overload
+def gcu(x: Tensor, /) -> Tensor: ...
+@overload
+def gcu(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def gcu(x: ArrayLike, /) -> Any: ...
 @overload
 def geglu(
     x: Tensor,
@@ -236,6 +299,12 @@ def linear(x: NDArray[Any], /, *, slope: float = 1.0) -> NDArray[np.floating[Any
 @overload
 def linear(x: ArrayLike, /, *, slope: float = 1.0) -> Any: ...
 @overload
+def lisht(x: Tensor, /) -> Tensor: ...
+@overload
+def lisht(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def lisht(x: ArrayLike, /) -> Any: ...
+@overload
 def log_sigmoid(x: Tensor, /) -> Tensor: ...
 @overload
 def log_sigmoid(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
@@ -265,6 +334,18 @@ def log_softmax(
     axis: int = -1,
     where: ArrayLike | Tensor | None = None,
 ) -> Any: ...
+@overload
+def logish(x: Tensor, /) -> Tensor: ...
+@overload
+def logish(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def logish(x: ArrayLike, /) -> Any: ...
+@overload
+def maxout(x: Tensor, /, *, k: int = 2, axis: int = -1) -> Tensor: ...
+@overload
+def maxout(x: NDArray[Any], /, *, k: int = 2, axis: int = -1) -> NDArray[np.floating[Any]]: ...
+@overload
+def maxout(x: ArrayLike, /, *, k: int = 2, axis: int = -1) -> Any: ...
 @overload
 def mish(x: Tensor, /) -> Tensor: ...
 @overload
@@ -335,6 +416,12 @@ def selu(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
 @overload
 def selu(x: ArrayLike, /) -> Any: ...
 @overload
+def serf(x: Tensor, /) -> Tensor: ...
+@overload
+def serf(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def serf(x: ArrayLike, /) -> Any: ...
+@overload
 def sigmoid(x: Tensor, /) -> Tensor: ...
 @overload
 def sigmoid(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
@@ -358,6 +445,12 @@ def sine(x: Tensor, /, *, w0: float = 1.0) -> Tensor: ...
 def sine(x: NDArray[Any], /, *, w0: float = 1.0) -> NDArray[np.floating[Any]]: ...
 @overload
 def sine(x: ArrayLike, /, *, w0: float = 1.0) -> Any: ...
+@overload
+def smish(x: Tensor, /) -> Tensor: ...
+@overload
+def smish(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def smish(x: ArrayLike, /) -> Any: ...
 @overload
 def snake(x: Tensor, /, *, a: float | ArrayLike = 1.0) -> Tensor: ...
 @overload
@@ -443,6 +536,36 @@ def squareplus(x: NDArray[Any], /, *, b: float = 4.0) -> NDArray[np.floating[Any
 @overload
 def squareplus(x: ArrayLike, /, *, b: float = 4.0) -> Any: ...
 @overload
+def srelu(
+    x: Tensor,
+    /,
+    *,
+    t_l: float | ArrayLike = 0.0,
+    a_l: float | ArrayLike = 0.2,
+    t_r: float | ArrayLike = 1.0,
+    a_r: float | ArrayLike = 1.0,
+) -> Tensor: ...
+@overload
+def srelu(
+    x: NDArray[Any],
+    /,
+    *,
+    t_l: float | ArrayLike = 0.0,
+    a_l: float | ArrayLike = 0.2,
+    t_r: float | ArrayLike = 1.0,
+    a_r: float | ArrayLike = 1.0,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def srelu(
+    x: ArrayLike,
+    /,
+    *,
+    t_l: float | ArrayLike = 0.0,
+    a_l: float | ArrayLike = 0.2,
+    t_r: float | ArrayLike = 1.0,
+    a_r: float | ArrayLike = 1.0,
+) -> Any: ...
+@overload
 def star_relu(
     x: Tensor,
     /,
@@ -479,6 +602,12 @@ def tanh(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
 @overload
 def tanh(x: ArrayLike, /) -> Any: ...
 @overload
+def tanhexp(x: Tensor, /) -> Tensor: ...
+@overload
+def tanhexp(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
+@overload
+def tanhexp(x: ArrayLike, /) -> Any: ...
+@overload
 def tanhshrink(x: Tensor, /) -> Tensor: ...
 @overload
 def tanhshrink(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
@@ -496,3 +625,9 @@ def threshold(
 ) -> NDArray[np.floating[Any]]: ...
 @overload
 def threshold(x: ArrayLike, /, *, threshold: float, value: float) -> Any: ...
+@overload
+def tlu(x: Tensor, /, *, tau: float | ArrayLike = 0.0) -> Tensor: ...
+@overload
+def tlu(x: NDArray[Any], /, *, tau: float | ArrayLike = 0.0) -> NDArray[np.floating[Any]]: ...
+@overload
+def tlu(x: ArrayLike, /, *, tau: float | ArrayLike = 0.0) -> Any: ...

@@ -34,7 +34,7 @@ def _type(p: Param, *, tensor: bool) -> str:
         return "bool"
     if p.type == "choice":
         return "Literal[" + ", ".join(_default(c) for c in p.choices) + "]"
-    if p.type == "axis":
+    if p.type in ("axis", "int"):
         return "int"
     if p.type == "seed":
         return "int | None"

@@ -67,6 +67,30 @@ def _hsig(x: Any) -> Any:
     return min(max(x + 3, mpf(0)), mpf(6)) / 6
 
 
+def _tanh_exp(x: Any) -> Any:
+    # for x > 50, 1 − tanh(eˣ) < 10^(−10^21): 1 at any precision used (mpmath overflows there)
+    return mpf(1) if x > 50 else mp.tanh(mp.exp(x))
+
+
+def _dtanhexp(x: Any) -> Any:
+    if x > 50:
+        return mpf(1)  # x·eˣ·sech²(eˣ) < 10^(−10^21)
+    u = mp.exp(x)
+    return mp.tanh(u) + x * u * mp.sech(u) ** 2
+
+
+def _erf_sp(x: Any) -> Any:
+    s = _sp(x) if x < 1e10 else x  # log(1 + eˣ) = x to 10^(−10^9) there; mpmath overflows
+    return mpf(1) if s > 1e5 else mp.erf(s)
+
+
+def _dserf(x: Any) -> Any:
+    s = _sp(x) if x < 1e10 else x
+    if s > 1e5:
+        return mpf(1)  # the second term is below 10^(−10^9)
+    return mp.erf(s) + x * 2 / mp.sqrt(mp.pi) * mp.exp(-(s**2)) * sig(x)
+
+
 Fn = Callable[..., Any]
 
 FORMULAS: dict[str, tuple[Fn, Fn]] = {
@@ -181,6 +205,57 @@ FORMULAS: dict[str, tuple[Fn, Fn]] = {
         lambda x, a=1.0: x + mp.sin(a * x) ** 2 / a,
         lambda x, a=1.0: 1 + mp.sin(2 * a * x),
     ),
+    "lisht": (lambda x: x * mp.tanh(x), lambda x: mp.tanh(x) + x * mp.sech(x) ** 2),
+    "logish": (
+        lambda x: x * mp.log(1 + sig(x)),
+        lambda x: mp.log(1 + sig(x)) + x * sig(x) * sig(-x) / (1 + sig(x)),
+    ),
+    "elliott": (
+        lambda x: x / (2 * (1 + abs(x))) + mpf(1) / 2,
+        lambda x: 1 / (2 * (1 + abs(x)) ** 2),
+    ),
+    "gcu": (lambda x: x * mp.cos(x), lambda x: mp.cos(x) - x * mp.sin(x)),
+    "tanhexp": (lambda x: x * _tanh_exp(x), _dtanhexp),
+    "smish": (
+        lambda x: x * mp.tanh(mp.log(1 + sig(x))),
+        lambda x: (
+            mp.tanh(mp.log(1 + sig(x)))
+            + x * mp.sech(mp.log(1 + sig(x))) ** 2 * sig(x) * sig(-x) / (1 + sig(x))
+        ),
+    ),
+    "serf": (lambda x: x * _erf_sp(x), _dserf),
+    "acon_c": (
+        lambda x, p1=1.0, p2=0.0, beta=1.0: (
+            (mpf(p1) - p2) * x * sig(beta * (mpf(p1) - p2) * x) + p2 * x
+        ),
+        lambda x, p1=1.0, p2=0.0, beta=1.0: (
+            (mpf(p1) - p2)
+            * (
+                sig(beta * (mpf(p1) - p2) * x)
+                + beta
+                * (mpf(p1) - p2)
+                * x
+                * sig(beta * (mpf(p1) - p2) * x)
+                * sig(-beta * (mpf(p1) - p2) * x)
+            )
+            + p2
+        ),
+    ),
+    "tlu": (lambda x, tau=0.0: max(x, mpf(tau)), lambda x, tau=0.0: step(x > tau)),
+    "apl": (
+        lambda x, a=-0.2, b=0.0: relu(x) + a * max(mpf(0), -x + b),
+        lambda x, a=-0.2, b=0.0: step(x > 0) - a * step(x < b),
+    ),
+    "srelu": (
+        lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
+            t_l + mpf(a_l) * (x - t_l)
+            if x <= t_l
+            else (x if x < t_r else t_r + mpf(a_r) * (x - t_r))
+        ),
+        lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
+            mpf(a_l) if x <= t_l else (mpf(1) if x < t_r else mpf(a_r))
+        ),
+    ),
 }
 
 #: Parameter sets covered by the tables; the first is the spec's defaults (or, for a spec with
@@ -207,11 +282,15 @@ CASES.update(
         "sine": [{}, {"w0": 30.0}],
         "snake": [{}, {"a": 0.5}],
         "star_relu": [{}, {"scale": -1.5, "bias": 0.25}],
+        "tlu": [{}, {"tau": -0.75}],
+        "apl": [{}, {"a": 0.5, "b": -1.0}],
+        "acon_c": [{}, {"p1": 1.5, "p2": 0.25, "beta": 0.5}],
+        "srelu": [{}, {"t_l": -1.0, "a_l": 0.25, "t_r": 2.0, "a_r": 0.5}],
     }
 )
 
 #: (name, "f" | "d") with no limit at ±inf: the expected value there is NaN.
-NO_LIMIT = {("sine", "f"), ("sine", "d"), ("snake", "d")}
+NO_LIMIT = {("sine", "f"), ("sine", "d"), ("snake", "d"), ("gcu", "f"), ("gcu", "d")}
 
 #: Documented choices where a finite x has no float answer actlab can compute: sine when w0·x
 #: is beyond the float range returns NaN (the argument itself is not representable).

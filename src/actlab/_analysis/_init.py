@@ -31,6 +31,14 @@ def gain(act: str | Activation, convention: str = "exact", **params: Any) -> flo
     ``"pytorch"``: ``torch.nn.init.calculate_gain``'s value (tanh 5/3, relu √2, ...), where
     PyTorch defines one.
 
+    Args:
+        act: an activation name or Activation (elementwise for "exact").
+        convention: "exact" or "pytorch".
+        **params: the activation's parameters.
+
+    Returns:
+        The gain, a float.
+
     >>> import actlab
     >>> round(actlab.gain("relu"), 12), actlab.gain("tanh", convention="pytorch")
     (1.414213562373, 1.6666666666666667)
@@ -92,6 +100,13 @@ def recommended_init(act: str | Activation, **params: Any) -> Init:
     """The spec's init family with the exact variance-preserving gain on fan_in.
 
     For relu this is He; for selu LeCun (gain 1); for tanh, fan_in with gain ≈ 1.593.
+
+    Args:
+        act: an activation name or Activation.
+        **params: the activation's parameters.
+
+    Returns:
+        An Init (scheme, mode, gain); call it with a shape for weights.
     """
     a = get(act, **params)
     scheme = a.facts.init
@@ -124,6 +139,15 @@ def initialize(
 ) -> Any:
     """Initial weights of ``shape`` (out, in, *kernel) — a NumPy array — or, given a torch tensor,
     fill it in place and return it.
+
+    Args:
+        shape_or_tensor: a shape (out, in, *kernel) or a torch tensor to fill.
+        scheme: "he"/"kaiming", "xavier"/"glorot" or "lecun".
+        distribution, mode, gain: "normal" or "uniform"; fan override; gain override.
+        seed, generator: where the randomness comes from.
+
+    Returns:
+        A NumPy array of that shape, or the filled tensor.
 
     std = gain/sqrt(fan): He (fan_in, gain √2), Xavier/Glorot (fan_avg, gain 1), LeCun (fan_in,
     gain 1); ``gain`` and ``mode`` override the scheme's. "uniform" draws from ±√3·std.

@@ -20,6 +20,15 @@ from ._xp import Array, Prepared, as_like, const, mul_nan_safe, prepare
 def get(name: str | Activation, **params: Any) -> Activation:
     """The activation called ``name`` (case-insensitive; aliases resolve), bound to ``params``.
 
+    Args:
+        name: a canonical name or alias (``actlab.names()``, ``actlab.aliases()``), or an
+            Activation (then ``params`` override its parameters).
+        **params: the spec's parameters; unknown names, bad values and missing required ones
+            are errors that say what is allowed.
+
+    Returns:
+        The Activation: call it, ``.derivative``, ``.vjp``, ``.jvp``, ``.jacobian``, ``.facts``.
+
     >>> import actlab
     >>> act = actlab.get("Swish")
     >>> act
@@ -33,11 +42,12 @@ def get(name: str | Activation, **params: Any) -> Activation:
 
 
 @contextlib.contextmanager
-def _numpy_errstate(xp: ModuleType) -> Iterator[None]:
+def _numpy_errstate(xp: ModuleType, invalid: bool = False) -> Iterator[None]:
     # An overflowing result is IEEE's ±inf, the correctly rounded value; NumPy would also warn.
-    # Invalid operations and divisions by zero are *not* silenced: the forms never make them.
+    # Invalid operations and divisions by zero are *not* silenced: the forms never make them
+    # (``invalid=True`` only for vjp/jvp, where the caller's cotangent may hold ±inf).
     if aac.is_numpy_namespace(xp):
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore" if invalid else None):
             yield
     else:
         yield
@@ -192,18 +202,21 @@ class Activation:
 
     def _product(self, x: Any, t: Any, tname: str, where: Any, transpose: bool) -> Array:
         prep = prepare(x, self.name)
-        with _numpy_errstate(prep.xp):
+        # an infinite cotangent entry makes inf − inf or 0·inf there: NaN, as IEEE says, quietly
+        with _numpy_errstate(prep.xp, invalid=True):
             p = self._call_params(prep)
-            tw = self._cotangent(prep, t, tname, transpose and self.kind == "gated")
+            shorter = self.kind == "gated" or self.spec.out_size is not None
+            tw = self._cotangent(prep, t, tname, transpose and shorter)
             return prep.finish(self._pullback(prep, p, tw, where, transpose))
 
     def _cotangent(self, prep: Prepared, t: Any, tname: str, halved: bool = False) -> Array:
         xp, x = prep.xp, prep.x
         tw = as_like(xp, t, x, self.name, tname)
         want = tuple(x.shape)
-        if halved:  # a gated activation's output is half as long along its axis
+        if halved:  # a gated (reducing) activation's output is shorter along its axis
             ax = _axis(self, x.ndim)
-            want = (*want[:ax], want[ax] // 2, *want[ax + 1 :])
+            n = want[ax] // 2 if self.kind == "gated" else self.spec.out_size(self.params, want[ax])  # type: ignore[misc]
+            want = (*want[:ax], n, *want[ax + 1 :])
         if tuple(tw.shape) != want:
             raise ValueError(
                 f"{self.name}: {tname} must have the shape of the "
@@ -219,6 +232,8 @@ class Activation:
             ptype = self.spec.param(k).type
             if ptype == "real" and not is_real_number(v):
                 p[k] = as_like(xp, v, x, self.name, k)
+                if self.spec.param(k).layout == "broadcast":
+                    _broadcasts(self.name, k, tuple(p[k].shape), tuple(x.shape))
             elif ptype in ("real", "real?") and v is not None:
                 p[k] = float(v)
             else:
@@ -253,6 +268,11 @@ class Activation:
             mask = _mask(xp, where, x, self.name)
             mask = xp.moveaxis(mask, ax, -1)
         em = None if extra is None else xp.moveaxis(extra, ax, -1)
+        if self.kind == "vector" and xm.shape[-1] == 0:  # an empty axis: an empty result (torch)
+            dev = aac.device(xm)
+            if keep_last_two:
+                return xp.zeros((*xm.shape[:-1], 0, 0), dtype=xm.dtype, device=dev)
+            return xp.moveaxis(xp.zeros(tuple(xm.shape), dtype=xm.dtype, device=dev), -1, ax)
         if p.get("_noise") is not None:  # noise was drawn in x's layout
             p = {**p, "_noise": xp.moveaxis(p["_noise"], ax, -1)}
         if self.kind == "gated":
@@ -381,7 +401,12 @@ def _axis(act: Activation, ndim: int) -> int:
 
 
 def _mask(xp: ModuleType, where: Any, x: Array, fname: str) -> Array:
-    if aac.is_array_api_obj(where):
+    if aac.is_array_api_obj(where) and not isinstance(where, np.generic):
+        if aac.array_namespace(where) is not xp:
+            raise TypeError(
+                f"{fname}: where is a {type(where).__module__.split('.')[0]} array but x is a "
+                f"{type(x).__module__.split('.')[0]} array; pass both from the same library"
+            )
         m = where
     else:
         m = xp.asarray(np.asarray(where), device=aac.device(x))
@@ -419,10 +444,14 @@ def _bind(spec: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check(fname: str, p: Param, v: Any) -> Any:
-    bad = f"{fname}: {p.name} must be {{}}, got {v!r}"
+    shown = repr(v) if len(repr(v)) <= 40 else f"{repr(v)[:20]}...({len(repr(v))} characters)"
+    bad = f"{fname}: {p.name} must be {{}}, got {shown}"
     if p.type == "real":
         if is_real_number(v):
-            fv = float(v)
+            try:
+                fv = float(v)
+            except OverflowError:  # an int or Fraction beyond the float range
+                fv = math.inf
             if not math.isfinite(fv):
                 raise ValueError(bad.format(f"finite ({p.allowed})"))
             if p.check is not None and not p.check(fv):
@@ -441,6 +470,12 @@ def _check(fname: str, p: Param, v: Any) -> Any:
         if v is None:
             return None
         return _check(fname, Param(p.name, p.default, p.doc, allowed="None or a finite real"), v)
+    if p.type == "int":
+        if not isinstance(v, int | np.integer) or isinstance(v, bool):
+            raise TypeError(bad.format(f"an int ({p.allowed})"))
+        if p.check is not None and not p.check(int(v)):
+            raise ValueError(bad.format(p.allowed))
+        return int(v)
     if p.type == "bool":
         if not isinstance(v, bool | np.bool_):
             raise TypeError(bad.format("True or False"))
@@ -464,6 +499,19 @@ def _check(fname: str, p: Param, v: Any) -> Any:
             return v
         raise TypeError(bad.format("None, a numpy.random.Generator or a torch.Generator"))
     raise AssertionError(f"unknown parameter type {p.type!r}")  # a spec bug, not user input
+
+
+def _broadcasts(fname: str, pname: str, shape: tuple[int, ...], xshape: tuple[int, ...]) -> None:
+    """An array parameter must broadcast against x without changing x's shape."""
+    try:
+        ok = np.broadcast_shapes(shape, xshape) == xshape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{fname}: {pname} has shape {shape}, which does not broadcast to x's shape {xshape} "
+            f"(allowed: a scalar, or an array that broadcasts to x like shape {xshape[-1:]})"
+        )
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

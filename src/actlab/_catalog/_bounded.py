@@ -82,9 +82,15 @@ SOFTSIGN = elementwise(
 )
 
 
+def _far(a: float) -> float:
+    """|x| above which 1 + a·x² is not formed exactly (x² or a·x² beyond 1e200): there the
+    callers use the far forms in r = 1/|x|, where the 1 is negligible or r² is exact enough."""
+    return min(1e100, 1e100 / math.sqrt(a))
+
+
 def _one_plus_ax2(xp: ModuleType, x: Array, a: float) -> tuple[Array, Array]:
-    """1 + a·x² as a double-double, for |x| ≤ 1e100 (the caller handles larger |x|)."""
-    xc = clamp_abs(xp, finite(xp, x), 1e100)
+    """1 + a·x² as a double-double, for |x| ≤ _far(a) (the caller handles larger |x|)."""
+    xc = clamp_abs(xp, finite(xp, x), _far(a))
     h, lo = two_prod(xc, xc)
     if a != 1.0:
         h2, lo2 = two_prod(h, a)
@@ -139,17 +145,20 @@ ARCTAN = elementwise(
 def _isru(xp: ModuleType, x: Array, a: float) -> Array:
     qh, ql = _one_plus_ax2(xp, x, a)
     ax = xp.abs(x)
-    big = ax > 1e100
-    y = xp.where(big, xp.sign(x) / math.sqrt(a), finite(xp, x) * _pow_dd(xp, qh, ql, -0.5))
+    big = ax > _far(a)
+    r = 1.0 / xp.where(big, ax, const(xp, x, 1.0))  # x/√(1 + ax²) = sign(x)/√(r² + a)
+    far = xp.sign(x) / xp.sqrt(r * r + a)
+    y = xp.where(big, far, finite(xp, x) * _pow_dd(xp, qh, ql, -0.5))
     return keep_nan(xp, x, y)
 
 
 def _isru_d(xp: ModuleType, x: Array, a: float) -> Array:
     qh, ql = _one_plus_ax2(xp, x, a)
     ax = xp.abs(x)
-    big = ax > 1e100
-    r = 1.0 / (math.sqrt(a) * xp.where(big, ax, const(xp, x, 1.0)))
-    return keep_nan(xp, x, xp.where(big, r * r * r, _pow_dd(xp, qh, ql, -1.5)))
+    big = ax > _far(a)
+    r = 1.0 / xp.where(big, ax, const(xp, x, 1.0))  # (1 + ax²)^-1.5 = (r/√(r² + a))³
+    q = r / xp.sqrt(r * r + a)
+    return keep_nan(xp, x, xp.where(big, q * q * q, _pow_dd(xp, qh, ql, -1.5)))
 
 
 _ALPHA_ISRU = Param("alpha", 1.0, "the saturation level is ±1/√alpha", allowed="> 0", check=_pos)
@@ -210,7 +219,7 @@ ISRLU = elementwise(
         range=lambda p: R(-1 / math.sqrt(p["alpha"]), INF, False, False),
         monotonic=True,
         smoothness=2,
-        zero_centred=True,
+        zero_centred=False,
         saturates=("negative",),
         uses=("ELU replacement in CNNs",),
         pros=("ELU-like with no exp", "C2"),
@@ -255,11 +264,61 @@ BENT_IDENTITY = elementwise(
         range=ALL_REAL,
         monotonic=True,
         smoothness=INF,
-        zero_centred=True,
+        zero_centred=False,
         saturates=(),
         uses=("regression MLPs",),
         pros=("never saturates (1/2 < f' < 3/2)", "smooth"),
         cons=("rarely used",),
         init="xavier",
+    ),
+)
+
+
+def _elliott_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    # 0.5·x/(1 + |x|) + 0.5 without cancellation: 0.5/(1 − x) for x < 0, 1 − 0.5/(1 + x) else
+    ax = xp.abs(x)
+    half = 0.5 / (1.0 + ax)
+    return keep_nan(xp, x, xp.where(x < 0, half, 1.0 - half))
+
+
+def _elliott_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    r = 1.0 / (1.0 + xp.abs(x))
+    return 0.5 * r * r
+
+
+ELLIOTT = elementwise(
+    name="elliott",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.elliott([-2.0, 0.0, 1.5])\n"
+        "array([0.16666667, 0.5       , 0.8       ])\n"
+        ">>> actlab.get('elliott').derivative([-2.0, 0.0, 1.5])\n"
+        "array([0.05555556, 0.5       , 0.08      ])"
+    ),
+    summary="The Elliott sigmoid 0.5·x/(1 + |x|) + 0.5: a sigmoid without exp (softsign rescaled).",
+    forward=_elliott_f,
+    derivative=_elliott_d,
+    latex=r"f(x) = \frac{x}{2(1 + |x|)} + \frac{1}{2}",
+    derivative_latex=r"f'(x) = \frac{1}{2(1 + |x|)^2}",
+    text="f(x) = 0.5 * x / (1 + |x|) + 0.5",
+    derivative_text="f'(x) = 0.5 / (1 + |x|)^2",
+    facts=Facts(
+        range=R(0.0, 1.0, False, False),
+        monotonic=True,
+        smoothness=1,
+        zero_centred=False,
+        saturates=("negative", "positive"),
+        uses=("a cheap sigmoid for gates and outputs on hardware without exp",),
+        pros=("no exp: cheap", "polynomial-rate saturation (slower than the logistic)"),
+        cons=("not zero-centred", "saturates"),
+        init="xavier",
+    ),
+    references=(
+        Reference(
+            "A better activation function for artificial neural networks",
+            "Elliott",
+            1993,
+            "ISR Technical Report TR 93-8, University of Maryland",
+        ),
     ),
 )

@@ -59,16 +59,20 @@ def sum_to(xp: ModuleType, t: Array, like: Any) -> Array:
 
 
 def _mul_dd(xp: ModuleType, c: float, x: Array) -> tuple[Array, Array]:
-    """c·x as a double-double (c a Python float), exact for |x| ≤ 1e150."""
+    """c·x as a double-double (c a Python float): exact wherever c·x is finite."""
     if c == 1.0:
         return x, xp.zeros_like(x)
-    # Dekker's splitting overflows above ~1e300: scale large |x| by 2^-600 first (exact) and
-    # the parts back by 2^600 (exact, unless c·x itself overflows, which gives ±inf).
+    # Dekker's splitting overflows above ~1e300: scale a large |x| and a large |c| by 2^-600
+    # first (exact) and the parts back by 2^600 (exact, unless c·x itself overflows: ±inf).
+    c_big = abs(c) > 1e150
+    cs = c * 2.0**-600 if c_big else c
     big = xp.abs(x) > 1e150
     xs = xp.where(big, x * 2.0**-600, x)
-    h, lo = dd_mul_const(xp, xs, c, 0.0)
+    h, lo = dd_mul_const(xp, xs, cs, 0.0)
     h = xp.where(big, h * 2.0**600, h)
     lo = xp.where(big, lo * 2.0**600, lo)
+    if c_big:
+        h, lo = h * 2.0**600, lo * 2.0**600
     return h, xp.where(xp.isinf(h), const(xp, x, 0.0), lo)
 
 

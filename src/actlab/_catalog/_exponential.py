@@ -59,7 +59,7 @@ ELU = elementwise(
         range=lambda p: R(-p["alpha"], INF, False, False),
         monotonic=True,
         smoothness=1,
-        zero_centred=True,
+        zero_centred=False,
         saturates=("negative",),
         uses=("deep MLPs and CNNs without batch-norm",),
         pros=("mean activation closer to zero", "smooth for alpha = 1", "never dead"),
@@ -136,7 +136,9 @@ SELU = elementwise(
 def _celu_f(xp: ModuleType, x: Array, p: Params) -> Array:
     a = p["alpha"]
     zero = const(xp, x, 0.0)
-    neg = a * xp.expm1(xp.minimum(x, zero) / a)
+    u = xp.minimum(x, zero) / a
+    # α·expm1(x/α) = x·(1 + u/2 + ...): below |u| = 1e-17 that is x (u may have underflowed)
+    neg = xp.where(xp.abs(u) < 1e-17, xp.minimum(x, zero), a * xp.expm1(u))
     return xp.maximum(x, zero) + xp.minimum(zero, neg)
 
 
@@ -168,7 +170,7 @@ CELU = elementwise(
         range=lambda p: R(-p["alpha"], INF, False, False) if p["alpha"] > 0 else ALL_REAL,
         monotonic=True,
         smoothness=1,
-        zero_centred=True,
+        zero_centred=False,
         saturates=("negative",),
         uses=("as ELU, when alpha != 1 is wanted with a continuous derivative",),
         pros=("C1 for every alpha",),

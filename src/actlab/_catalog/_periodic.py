@@ -8,6 +8,7 @@ from fractions import Fraction
 from types import ModuleType
 
 from ._common import (
+    ALL_REAL,
     INF,
     NAN,
     R,
@@ -69,7 +70,7 @@ SINE = elementwise(
         range=lambda p: R(-1.0, 1.0, True, True) if p["w0"] != 0 else R(0.0, 0.0, True, True),
         monotonic=lambda p: p["w0"] == 0,
         smoothness=INF,
-        zero_centred=False,
+        zero_centred=True,
         saturates=(),
         uses=("implicit neural representations (SIREN)", "signals, audio, images as functions"),
         pros=("represents fine detail and derivatives of signals",),
@@ -185,6 +186,61 @@ GAUSSIAN = elementwise(
     references=(
         Reference(
             "Multivariable functional interpolation and adaptive networks", "Broomhead, Lowe", 1988
+        ),
+    ),
+)
+
+
+def _gcu_f(xp: ModuleType, x: Array, p: Params) -> Array:
+    xf = finite(xp, x)
+    return xp.where(xp.isinf(x), const(xp, x, NAN), xf * xp.cos(xf))  # no limit at ±inf
+
+
+def _gcu_d(xp: ModuleType, x: Array, p: Params) -> Array:
+    # cos x − x·sin x cancels next to its roots (x·tan x = 1): there its Taylor series (f' is
+    # even: the series are in |x|, for the roots below 31)
+    xf = finite(xp, x)
+    general = xp.cos(xf) - xf * xp.sin(xf)
+    ax = xp.abs(xf)
+    for k in range(10):
+        general = near_root(xp, ax, 0.0, "gcu", general, f"k={k}")
+    return xp.where(xp.isinf(x), const(xp, x, NAN), general)
+
+
+GCU = elementwise(
+    name="gcu",
+    example=(
+        ">>> import actlab\n"
+        ">>> actlab.gcu([-2.0, 0.0, 1.5])\n"
+        "array([0.83229367, 0.        , 0.1061058 ])\n"
+        ">>> actlab.get('gcu').derivative([-2.0, 0.0, 1.5])\n"
+        "array([-2.23474169,  1.        , -1.42550528])"
+    ),
+    summary="Growing cosine unit x·cos(x): an oscillating activation whose swings grow with |x|.",
+    forward=_gcu_f,
+    derivative=_gcu_d,
+    latex=r"f(x) = x \cos x",
+    derivative_latex=r"f'(x) = \cos x - x \sin x",
+    text="f(x) = x * cos(x)",
+    derivative_text="f'(x) = cos(x) - x * sin(x)",
+    facts=Facts(
+        range=ALL_REAL,
+        monotonic=False,
+        smoothness=math.inf,
+        zero_centred=True,
+        saturates=(),
+        uses=("CNNs in the paper (CIFAR-10, CIFAR-100, Imagenette): one neuron learns XOR",),
+        pros=("a single unit separates XOR (several zeros)", "zero-centred, odd"),
+        cons=("oscillates: many local optima, sensitive to the input scale", "no limit at ±∞"),
+        init="xavier",
+    ),
+    references=(
+        Reference(
+            "Growing cosine unit: a novel oscillatory activation function that can speedup "
+            "training and reduce parameters in convolutional neural networks",
+            "Noel, Bharadwaj, Pankajakshan, Dutta",
+            2021,
+            "https://arxiv.org/abs/2108.12943",
         ),
     ),
 )

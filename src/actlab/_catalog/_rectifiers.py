@@ -124,7 +124,7 @@ LEAKY_RELU = elementwise(
         range=lambda p: _slope_range(p["negative_slope"]),
         monotonic=lambda p: p["negative_slope"] >= 0,
         smoothness=0,
-        zero_centred=True,
+        zero_centred=False,
         saturates=(),
         uses=("GAN discriminators", "a fix for dying ReLUs"),
         pros=("never dead", "cheap"),
@@ -177,6 +177,7 @@ def _channel(xp: ModuleType, a: Any, x: Array) -> Any:
 
 def _prelu_vjp(xp: ModuleType, x: Array, g: Array, p: Params) -> dict[str, Array]:
     a = p["alpha"]
+    _channel(xp, a, x)  # alpha's channels must match x's
     neg = xp.where(x > 0, const(xp, x, 0.0), x)
     t = g * neg
     if isinstance(a, float) or a.ndim == 0 or a.shape == (1,):
@@ -204,6 +205,7 @@ PRELU = elementwise(
             "the learnable slope for x < 0; a scalar, or one per channel (dim 1, or dim 0 "
             "for 1-D input, as torch.nn.functional.prelu)",
             learnable=True,
+            layout="channel",
         ),
     ),
     forward=lambda xp, x, p: _leaky(xp, x, _channel(xp, p["alpha"], x)),
@@ -219,7 +221,7 @@ PRELU = elementwise(
         range=lambda p: _slope_range(float(min(_as_floats(p["alpha"])))),
         monotonic=lambda p: min(_as_floats(p["alpha"])) >= 0,
         smoothness=0,
-        zero_centred=True,
+        zero_centred=False,
         saturates=(),
         uses=("image classification CNNs (ImageNet ResNets in the paper)",),
         pros=("learns the slope", "never dead"),
@@ -321,7 +323,7 @@ RRELU = elementwise(
         range=ALL_REAL,
         monotonic=True,
         smoothness=0,
-        zero_centred=True,
+        zero_centred=False,
         saturates=(),
         uses=("small-data image classification (regularising noise)",),
         pros=("never dead", "acts as a regulariser"),

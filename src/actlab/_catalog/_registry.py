@@ -26,17 +26,35 @@ def register(spec: Spec) -> Spec:
 
 
 def names() -> list[str]:
-    """All canonical activation names, sorted."""
+    """All canonical activation names, sorted.
+
+    Returns:
+        A new list of str; ``len(actlab.names())`` is the size of the catalog.
+    """
     return sorted(_SPECS)
 
 
 def aliases() -> dict[str, str]:
-    """Every alias, mapped to its canonical name."""
+    """Every alias, mapped to its canonical name.
+
+    Returns:
+        A new dict {alias: canonical name}.
+    """
     return {a: s.name for s in _SPECS.values() for a in s.aliases}
 
 
 def resolve(name: str) -> Spec:
-    """The spec for a name or alias, case-insensitive; an unknown name lists the closest ones."""
+    """The spec for a name or alias, case-insensitive; an unknown name lists the closest ones.
+
+    Args:
+        name: a canonical name or alias; "-" and "_" are the same.
+
+    Returns:
+        The Spec (the declaration: formulas, facts, peers).
+
+    Raises:
+        ValueError: an unknown name (with the closest names); TypeError: not a str.
+    """
     if not isinstance(name, str):
         raise TypeError(f"get: name must be a str, got {type(name).__name__} {name!r}")
     k = _key(name)
@@ -51,5 +69,9 @@ def resolve(name: str) -> Spec:
 
 
 def specs() -> list[Spec]:
-    """Every spec, in name order."""
+    """Every spec, in name order.
+
+    Returns:
+        A new list of Spec.
+    """
     return [_SPECS[n] for n in sorted(_SPECS)]

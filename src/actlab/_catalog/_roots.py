@@ -14,7 +14,7 @@ import array_api_compat as aac
 import numpy as np
 
 from ._root_series import ROOT_SERIES
-from ._xp import Array, const
+from ._xp import Array, const, is_meta
 
 
 def near_root(
@@ -25,7 +25,7 @@ def near_root(
     hi, lo, radius, coeffs = ROOT_SERIES[name][case]
     d = (t - hi) + (t_lo - lo)
     inside = xp.abs(d) < radius
-    if isinstance(general, np.ndarray) or aac.is_torch_array(general):
+    if (isinstance(general, np.ndarray) or aac.is_torch_array(general)) and not is_meta(general):
         # evaluate the series only where it is used (boolean indexing, then scatter back)
         if not bool(xp.any(inside)):
             return general
@@ -33,7 +33,7 @@ def near_root(
         acc = xp.zeros_like(ds)
         for c in reversed(coeffs):
             acc = acc * ds + c
-        out = xp.asarray(general, copy=True)
+        out = general.clone() if aac.is_torch_array(general) else general.copy()
         out[inside] = acc * ds
         return out
     dc = xp.where(inside, d, const(xp, t, 0.0))  # namespaces without item assignment (JAX)

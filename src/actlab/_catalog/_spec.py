@@ -24,7 +24,7 @@ REQUIRED: Any = _Required()
 class Param:
     """One parameter: its default, what values are allowed, and what it means.
 
-    ``type`` is "real" (a finite real number; an array too when ``learnable``), "bool",
+    ``type`` is "real" (a finite real number; an array too when ``learnable``), "int", "bool",
     "choice" (one of ``choices``), "axis" (an int), "seed" (int or None) or "generator".
     ``allowed`` is the rule in words (it is what an error message says) and ``check`` the rule
     as code, applied to real numbers.
@@ -38,6 +38,9 @@ class Param:
     check: Callable[[float], bool] | None = None
     choices: tuple[Any, ...] = ()
     learnable: bool = False
+    #: how an array value lines up with x: "broadcast" (NumPy broadcasting, x's shape kept) or
+    #: "channel" (one value per channel, dim 1: PReLU's weight; the spec checks it)
+    layout: str = "broadcast"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class Facts:
 
     ``range`` and ``monotonic`` may depend on parameters: then they are functions of the bound
     parameters. ``smoothness`` is the largest k with f ∈ Cᵏ (−1: discontinuous, math.inf: C∞).
-    ``zero_centred``: f(x) has the sign of x (it takes both signs, like tanh, unlike relu).
+    ``zero_centred``: |E[f(z)]| / √E[f(z)²] < 0.1 under z ~ N(0, 1) (``analyze(...).centring``
+    measures it): the mean output is small next to its spread, like tanh, unlike relu or gelu.
     ``saturates`` names the sides ("negative", "positive") where f' → 0.
     For a vector or gated activation the range is that of each output entry.
     """
@@ -201,6 +205,9 @@ class Spec:
     peers: Peers = Peers()
     stochastic: bool = False
     masked: bool = False  # accepts a boolean ``where`` mask (the softmax family)
+    #: a reducing vector activation (maxout): the output's length along the axis for an input
+    #: of length n (None: the same length)
+    out_size: Callable[[Params, int], int] | None = None
     validate: Callable[[Params], None] | None = None  # checks that involve several parameters
     #: What a memory-lean backward keeps instead of x (an internal optimisation; the API's
     #: derivative is always taken at x): ("mask", mask(xp, x, p), d_from_mask(xp, m, p)) keeps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
@@ -79,7 +80,10 @@ SQUARED_RELU = elementwise(
 
 
 def _star_f(xp: ModuleType, x: Array, p: Params) -> Array:
-    return mul_zero_safe(xp, p["scale"], _relu_sq(xp, x)) + p["bias"]
+    s, r = p["scale"], _relu_f(xp, x, {})
+    big = (r > 1e150) & (r < math.inf)  # r² would overflow where s·r² need not: (s·r)·r
+    rb = xp.where(big, r, const(xp, r, 0.0))
+    return xp.where(big, (s * rb) * rb, mul_zero_safe(xp, s, r * r)) + p["bias"]
 
 
 def _star_d(xp: ModuleType, x: Array, p: Params) -> Array:
@@ -125,7 +129,7 @@ STAR_RELU = elementwise(
         range=_star_range,
         monotonic=lambda p: min(_as_floats(p["scale"])) >= 0,
         smoothness=1,
-        zero_centred=False,
+        zero_centred=True,
         saturates=("negative",),
         uses=("vision MetaFormers (CAFormer, ConvFormer)",),
         pros=("squared-relu with the output distribution normalised",),
@@ -137,8 +141,11 @@ STAR_RELU = elementwise(
 
 
 def _snake_parts(xp: ModuleType, x: Array, a: Any) -> tuple[Array, Array]:
+    """x (finite) and sin(a·x); 0 where a·x overflows (a ≳ 1e300: sin²(a·x)/a ≤ 1/a adds
+    nothing to x there)."""
     xf = finite(xp, x)
-    return xf, xp.sin(a * xf)
+    ax = a * xf
+    return xf, xp.sin(xp.where(xp.isinf(ax), const(xp, x, 0.0), ax))
 
 
 def _snake_f(xp: ModuleType, x: Array, p: Params) -> Array:
@@ -159,8 +166,14 @@ def _snake_d(xp: ModuleType, x: Array, p: Params) -> Array:
         h, e = two_sum(xp.where(xp.isinf(ah), const(xp, x, 0.0), ah), const(xp, x, _PI_4[0]))
         sn, _, _ = _sin_cos_dd(xp, h, e + (al + _PI_4[1]))
         y = 2.0 * sn * sn
+        if abs(a) > 1e15:  # a·x's low part can dwarf π/4: (sin θ + cos θ)² with θ = a·x exact
+            s_t, c_t, _ = _sin_cos_dd(xp, xp.where(xp.isinf(ah), const(xp, x, 0.0), ah), al)
+            y = xp.where(xp.abs(ah) > 1e30, (s_t + c_t) * (s_t + c_t), y)
+            y = xp.where(xp.isinf(ah), const(xp, x, NAN), y)  # a·x beyond the floats: no answer
     else:
-        y = 1.0 + xp.sin(2.0 * a * xf)
+        t = 2.0 * a * xf
+        y = 1.0 + xp.sin(xp.where(xp.isinf(t), const(xp, x, 0.0), t))
+        y = xp.where(xp.isinf(t), const(xp, x, NAN), y)  # sin of a·x beyond the floats: no answer
     return xp.where(xp.isinf(x), const(xp, x, NAN), y)
 
 
@@ -195,7 +208,7 @@ SNAKE = elementwise(
         range=ALL_REAL,
         monotonic=True,
         smoothness=INF,
-        zero_centred=True,
+        zero_centred=False,
         saturates=(),
         uses=("periodic time series", "audio synthesis (BigVGAN)"),
         pros=("extrapolates periodic patterns that relu/tanh cannot",),

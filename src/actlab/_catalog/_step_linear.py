@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import array_api_compat as aac
+
 from ._common import (
     ALL_REAL,
     INF,
@@ -80,7 +82,7 @@ def _linear_f(xp: ModuleType, x: Array, p: Params) -> Array:
 
 
 def _linear_d(xp: ModuleType, x: Array, p: Params) -> Array:
-    return keep_nan(xp, x, xp.full(x.shape, p["slope"], dtype=x.dtype))
+    return keep_nan(xp, x, xp.full(x.shape, p["slope"], dtype=x.dtype, device=aac.device(x)))
 
 
 LINEAR = elementwise(

@@ -151,7 +151,13 @@ SOFTMAX = vector(
 
 
 def _softmin_f(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> Array:
-    return _Rows(xp, -x, mask).softmax()
+    # the policy reads softmin's own input: a row whose included entries are all −inf (each
+    # exp(−x) infinite) gives zeros, like an empty row, not the NaN of several +inf in −x
+    rows = _Rows(xp, -x, mask)
+    y = rows.softmax()
+    included = ~(x == -INF) if mask is None else mask & ~(x == -INF)  # NaN stays included
+    all_ninf = ~xp.any(included, axis=-1, keepdims=True)
+    return xp.where(all_ninf, const(xp, x, 0.0), y)
 
 
 SOFTMIN = vector(
@@ -332,11 +338,6 @@ SPARSEMAX = vector(
 def _gumbel_validate(p: Params) -> None:
     if p["seed"] is not None and p["generator"] is not None:
         raise ValueError("gumbel_softmax: pass seed or generator, not both")
-    if p["seed"] is None and p["generator"] is None:
-        raise ValueError(
-            "gumbel_softmax: draws Gumbel noise; pass seed=<int> or "
-            "generator=<numpy.random.Generator | torch.Generator> so the draw is reproducible"
-        )
 
 
 def _gumbel_soft(xp: ModuleType, x: Array, p: Params, mask: Array | None) -> Array:
@@ -395,7 +396,7 @@ GUMBEL_SOFTMAX = vector(
     masked=True,
     stochastic=True,
     validate=_gumbel_validate,
-    sample=lambda xp, x, p: draw(xp, x, p, "gumbel"),
+    sample=lambda xp, x, p: draw(xp, x, p, "gumbel", "gumbel_softmax"),
     forward=_gumbel_f,
     vjp=_gumbel_vjp,
     jvp=_gumbel_vjp,  # softmax's Jacobian is symmetric

@@ -28,16 +28,26 @@ LOG_F64_MAX = math.log(F64_MAX)  # exp(x) overflows above this
 class Prepared:
     """An input made ready for computation: namespace, wide copy, and how to hand results back."""
 
-    __slots__ = ("out_dtype", "scalar", "x", "xp")
+    __slots__ = ("out_dtype", "scalar", "wrap", "x", "xp")
 
-    def __init__(self, xp: ModuleType, x: Array, out_dtype: Any, scalar: bool) -> None:
+    def __init__(
+        self, xp: ModuleType, x: Array, out_dtype: Any, scalar: bool, wrap: Any = None
+    ) -> None:
         self.xp, self.x, self.out_dtype, self.scalar = xp, x, out_dtype, scalar
+        #: a NumPy subclass to hand back: a masked array's mask, or the subclass (np.matrix)
+        self.wrap = wrap
 
     def finish(self, y: Array) -> Array:
-        """Round a wide result to the input's dtype (a Python scalar in gives a NumPy scalar)."""
+        """Round a wide result to the input's dtype (a Python scalar in gives a NumPy scalar;
+        a masked array gives a masked array with the input's mask, np.matrix a matrix)."""
         y = self.xp.astype(y, self.out_dtype)
         if self.scalar:
             return y[()]
+        if self.wrap is not None and isinstance(y, np.ndarray):
+            if isinstance(self.wrap, np.ndarray):  # a mask: kept where the shape is x's
+                return np.ma.masked_array(y, mask=self.wrap) if y.shape == self.wrap.shape else y
+            if self.wrap is not np.matrix or y.ndim == 2:
+                return y.view(self.wrap)
         return y
 
 
@@ -55,6 +65,12 @@ def prepare(x: Any, fname: str, pname: str = "x", native: bool = False) -> Prepa
     Integers and bools are promoted to the default float; complex input is a TypeError.
     """
     scalar = False
+    wrap: Any = None
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:  # a subclass: keep it for finish
+        if isinstance(x, np.ma.MaskedArray):
+            wrap, x = np.ma.getmaskarray(x).copy(), np.ma.getdata(x)
+        else:
+            wrap, x = type(x), np.asarray(x)
     if not _is_array(x):
         if isinstance(x, complex | np.complexfloating):
             raise TypeError(f"{fname}: {pname} must be real, got complex value {x!r}")
@@ -87,7 +103,7 @@ def prepare(x: Any, fname: str, pname: str = "x", native: bool = False) -> Prepa
         compute = out_dtype if out_dtype in (xp.float32, xp.float64) else xp.float32
     else:
         compute = wide_dtype(xp, x)
-    return Prepared(xp, xp.astype(x, compute), out_dtype, scalar)
+    return Prepared(xp, xp.astype(x, compute), out_dtype, scalar, wrap)
 
 
 def as_like(xp: ModuleType, value: Any, like: Array, fname: str, pname: str) -> Array:
@@ -167,13 +183,25 @@ def special(xp: ModuleType, name: str) -> Callable[[Array], Array]:
 # ----------------------------------------------------------------------------- random draws
 
 
-def draw(xp: ModuleType, x: Array, p: Mapping[str, Any], dist: str) -> Array:
+def draw(xp: ModuleType, x: Array, p: Mapping[str, Any], dist: str, fname: str = "") -> Array:
     """Noise shaped like x from the spec's seed or generator: "uniform" on [0, 1) or "gumbel".
 
     A torch.Generator draws with torch; a seed or a numpy Generator draws with NumPy, so the
-    same seed gives the same noise on NumPy arrays and torch tensors.
+    same seed gives the same noise on NumPy arrays and torch tensors. With neither, a torch
+    tensor draws from torch's global generator (as torch.nn.functional does); a NumPy array
+    needs one (there is no global NumPy generator to be reproducible from).
     """
     gen = p.get("generator")
+    if gen is None and p.get("seed") is None:
+        if not aac.is_torch_array(x):
+            raise ValueError(
+                f"{fname}: draws random noise; pass seed=<int> or "
+                f"generator=<numpy.random.Generator | torch.Generator> (on torch tensors, "
+                f"torch's global generator is used when neither is given)"
+            )
+        import torch
+
+        gen = torch.default_generator
     if gen is not None and not isinstance(gen, np.random.Generator):
         import torch
 
@@ -192,6 +220,16 @@ def draw(xp: ModuleType, x: Array, p: Mapping[str, Any], dist: str) -> Array:
 
 
 # ----------------------------------------------------------------------------- small helpers
+
+
+def is_meta(x: Any) -> bool:
+    """A torch tensor without data (device "meta"): shapes only, nothing to inspect."""
+    return aac.is_torch_array(x) and x.device.type == "meta"
+
+
+def may_any(xp: ModuleType, m: Array) -> bool:
+    """Whether any entry of m is true, for skipping work: True where it cannot be looked at."""
+    return True if is_meta(m) else bool(xp.any(m))
 
 
 def const(xp: ModuleType, x: Array, value: float) -> Array:
@@ -264,6 +302,9 @@ def two_prod(a: Array, b: Array | float) -> tuple[Array, Array]:
 
 
 def _split_float(b: float) -> tuple[float, float]:
+    if abs(b) > 1e300:  # the splitter would overflow: split b·2^-600, scale back (both exact)
+        hi, lo = _split_float(b * 2.0**-600)
+        return hi * 2.0**600, lo * 2.0**600
     t = _SPLITTER * b
     hi = t - (t - b)
     return hi, b - hi
@@ -318,7 +359,7 @@ def sigmoid_dd(xp: ModuleType, h: Array, lo: Array, scale: Array | float = 1.0) 
     s = scale * (1.0 + lo * sigmoid(xp, -h))
     y = s * sigmoid(xp, h)
     deep = h < -700.0
-    if not bool(xp.any(deep)):
+    if not may_any(xp, deep):
         return y
     hn = xp.minimum(h, const(xp, h, 0.0))
     a = xp.exp(0.5 * hn)

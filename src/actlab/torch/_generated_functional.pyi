@@ -5,13 +5,17 @@ from typing import Any, Literal
 from torch import Tensor
 
 __all__ = [
+    "acon_c",
+    "apl",
     "arctan",
     "bent_identity",
     "binary_step",
     "celu",
+    "elliott",
     "elu",
     "exponential",
     "gaussian",
+    "gcu",
     "geglu",
     "gelu",
     "glu",
@@ -24,8 +28,11 @@ __all__ = [
     "isru",
     "leaky_relu",
     "linear",
+    "lisht",
     "log_sigmoid",
     "log_softmax",
+    "logish",
+    "maxout",
     "mish",
     "prelu",
     "reglu",
@@ -33,10 +40,12 @@ __all__ = [
     "relu6",
     "rrelu",
     "selu",
+    "serf",
     "sigmoid",
     "silu",
     "sinc",
     "sine",
+    "smish",
     "snake",
     "softmax",
     "softmin",
@@ -48,13 +57,37 @@ __all__ = [
     "sparsemax",
     "squared_relu",
     "squareplus",
+    "srelu",
     "star_relu",
     "swiglu",
     "tanh",
+    "tanhexp",
     "tanhshrink",
     "threshold",
+    "tlu",
 ]
 
+def acon_c(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    p1: float | Tensor = 1.0,
+    p2: float | Tensor = 0.0,
+    beta: float | Tensor = 1.0,
+) -> Tensor: ...
+def apl(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    a: float | Tensor = -0.2,
+    b: float | Tensor = 0.0,
+) -> Tensor: ...
 def arctan(
     x: Tensor,
     /,
@@ -89,6 +122,14 @@ def celu(
     precision: str = "exact",
     alpha: float = 1.0,
 ) -> Tensor: ...
+def elliott(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def elu(
     x: Tensor,
     /,
@@ -107,6 +148,14 @@ def exponential(
     precision: str = "exact",
 ) -> Tensor: ...
 def gaussian(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
+def gcu(
     x: Tensor,
     /,
     *,
@@ -226,6 +275,14 @@ def linear(
     precision: str = "exact",
     slope: float = 1.0,
 ) -> Tensor: ...
+def lisht(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def log_sigmoid(
     x: Tensor,
     /,
@@ -241,6 +298,24 @@ def log_softmax(
     memory: str = "default",
     where: Any = None,
     precision: str = "exact",
+    axis: int = -1,
+) -> Tensor: ...
+def logish(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
+def maxout(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    k: int = 2,
     axis: int = -1,
 ) -> Tensor: ...
 def mish(
@@ -306,6 +381,14 @@ def selu(
     where: Any = None,
     precision: str = "exact",
 ) -> Tensor: ...
+def serf(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def sigmoid(
     x: Tensor,
     /,
@@ -339,6 +422,14 @@ def sine(
     where: Any = None,
     precision: str = "exact",
     w0: float = 1.0,
+) -> Tensor: ...
+def smish(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
 ) -> Tensor: ...
 def snake(
     x: Tensor,
@@ -436,6 +527,18 @@ def squareplus(
     precision: str = "exact",
     b: float = 4.0,
 ) -> Tensor: ...
+def srelu(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    t_l: float | Tensor = 0.0,
+    a_l: float | Tensor = 0.2,
+    t_r: float | Tensor = 1.0,
+    a_r: float | Tensor = 1.0,
+) -> Tensor: ...
 def star_relu(
     x: Tensor,
     /,
@@ -463,6 +566,14 @@ def tanh(
     where: Any = None,
     precision: str = "exact",
 ) -> Tensor: ...
+def tanhexp(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+) -> Tensor: ...
 def tanhshrink(
     x: Tensor,
     /,
@@ -480,4 +591,13 @@ def threshold(
     precision: str = "exact",
     threshold: float,
     value: float,
+) -> Tensor: ...
+def tlu(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    tau: float | Tensor = 0.0,
 ) -> Tensor: ...

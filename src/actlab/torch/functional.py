@@ -28,7 +28,10 @@ def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
         }
         fixed = {k: v for k, v in params.items() if k not in learn}
         placeholders = {k: spec.param(k).default for k in learn}
-        act = Activation(spec, {**spec.example_params, **fixed, **placeholders})
+        # required parameters' examples, but never the example seed: no seed draws from torch's
+        # global generator, as torch.nn.functional does
+        shown = {k: v for k, v in spec.example_params.items() if spec.param(k).type != "seed"}
+        act = Activation(spec, {**shown, **fixed, **placeholders})
         out: torch.Tensor = apply(act, x, learn, memory, where, precision)
         return out
 
