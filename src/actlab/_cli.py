@@ -8,7 +8,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 
@@ -36,8 +36,9 @@ def _console() -> Console:
     return Console(highlight=False, markup=False)
 
 
-def _fail(message: str) -> None:
-    Console(stderr=True, highlight=False, markup=False).print(f"error: {message}", style="red")
+def _fail(message: str) -> NoReturn:
+    """One line on stderr (never wrapped, so a pipe or a log keeps it whole), then exit 1."""
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -112,10 +113,11 @@ def list_(
             continue
         act = _get(spec.name, {}, example=True)
         f = act.facts
+        # the cost protocol only where it is defined (elementwise) and only when asked for
         cost = (
-            _analysis._measure.relative_cost(act, n=50_000, repeat=3)
-            if spec.kind == "elementwise"
-            else math.nan
+            _analysis._measure.cost_protocol(act)
+            if spec.kind == "elementwise" and (sort == "cost" or as_json)
+            else None
         )
         rows.append(
             {
@@ -126,7 +128,9 @@ def list_(
                 "zero_centred": f.zero_centred,
                 "smoothness": _smooth(f.smoothness),
                 "saturates": list(f.saturates),
-                "cost": None if math.isnan(cost) else round(cost, 2),
+                "cost": None if cost is None else round(cost.ratio, 2),
+                "cost_low": None if cost is None else round(cost.low, 2),
+                "cost_high": None if cost is None else round(cost.high, 2),
                 "init": f.init,
             }
         )
@@ -135,21 +139,28 @@ def list_(
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{len(rows)} activations (cost: forward+derivative time / relu's)")
-    for col in (
-        "name",
-        "kind",
-        "range",
-        "monotonic",
-        "zero-centred",
-        "smooth",
-        "saturates",
-        "cost",
-        "init",
-    ):
-        table.add_column(col)
+    typer.echo(list_table(rows, costs=sort == "cost"))
+
+
+def list_table(rows: list[dict[str, Any]], costs: bool, width: int | None = None) -> str:
+    """``actlab list`` as plain text: every name and value whole at any width."""
+    from ._table import Column, render
+
+    cols = [
+        Column("name"),
+        Column("kind", drop=3),
+        Column("range"),
+        Column("monotonic", "mono"),
+        Column("zero-centred", "zero-c"),
+        Column("smooth", "C"),
+        Column("saturates", "sat", drop=2),
+        Column("init", drop=1),
+    ]
+    if costs:
+        cols += [Column("cost", right=True), Column("spread", drop=4)]
+    cells = []
     for r in rows:
-        table.add_row(
+        line = [
             r["name"],
             r["kind"],
             r["range"],
@@ -157,10 +168,23 @@ def list_(
             "yes" if r["zero_centred"] else "no",
             r["smoothness"],
             ",".join(r["saturates"]) or "—",
-            "—" if r["cost"] is None else f"{r['cost']:.2f}",
             r["init"],
+        ]
+        if costs:
+            none = r["cost"] is None
+            line += [
+                "—" if none else f"{r['cost']:.2f}",
+                "—" if none else f"{r['cost_low']:.2f}–{r['cost_high']:.2f}",
+            ]
+        cells.append(line)
+    title = f"{len(rows)} activations"
+    notes = ["smooth: C⁰ continuous, C¹ once differentiable, C∞ smooth, jump: discontinuous"]
+    if costs:
+        notes.append(
+            "cost: forward + derivative time / relu's (relu = 1.00), median of 5 back-to-back "
+            "rounds; spread: their min–max"
         )
-    _console().print(table)
+    return render(cols, cells, title=title, notes=notes, max_width=width, elsewhere="--json")
 
 
 # ----------------------------------------------------------------------------- show
@@ -451,111 +475,11 @@ def demo(
 
 
 # ----------------------------------------------------------------------------- the lab
-
-
-def _csv(text: str | None) -> list[str] | None:
-    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
-
-
-@app.command()
-def compare(
-    dataset: Annotated[str | None, typer.Option(help="dataset(s), comma-separated")] = None,
-    activations: Annotated[
-        str | None, typer.Option(help="e.g. relu,tanh,leaky_relu:negative_slope=0.2")
-    ] = None,
-    seeds: Annotated[int | None, typer.Option(help="seeds per configuration")] = None,
-    depth: Annotated[int | None, typer.Option(help="hidden layers")] = None,
-    width: Annotated[int | None, typer.Option(help="units per hidden layer")] = None,
-    steps: Annotated[int | None, typer.Option(help="training steps")] = None,
-    lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
-    optimizer: Annotated[str | None, typer.Option(help="adam or sgd")] = None,
-    init: Annotated[str | None, typer.Option(help="auto, he, xavier or lecun")] = None,
-    model: Annotated[str | None, typer.Option(help="mlp or cnn")] = None,
-    precision: Annotated[
-        str | None, typer.Option(help="activation arithmetic: fast (default), native or exact")
-    ] = None,
-    data: Annotated[Path | None, typer.Option(help="your own data: .csv, .npz")] = None,
-    target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
-    config: Annotated[Path | None, typer.Option(help="a study.toml")] = None,
-    store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
-    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
-    name: Annotated[str | None, typer.Option(help="study name (same name: resume)")] = None,
-    workers: Annotated[int | None, typer.Option(help="local processes")] = None,
-) -> None:
-    """Train one network per activation on the same data, all seeds at once; rank and report.
-
-    Example: actlab compare --dataset spiral --activations relu,tanh,gelu,mish --seeds 10
-    """
-    from .lab import compare as run
-
-    settings: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("depth", depth),
-            ("width", width),
-            ("steps", steps),
-            ("lr", lr),
-            ("optimizer", optimizer),
-            ("init", init),
-            ("model", model),
-            ("precision", precision),
-        )
-        if v is not None
-    }
-    if data is not None:
-        settings.update({"path": str(data), "target": target})
-        dataset = dataset or data.stem
-    try:
-        study = run(
-            _csv(dataset),
-            _csv(activations),
-            seeds,
-            config=config,
-            store=store,
-            name=name,
-            workers=workers,
-            **settings,
-        )
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
-    study.summary(_console())
-    study.report(out)
-    typer.echo(f"report: {out}  (store: {store}, study: {study.name})")
-
-
-@app.command()
-def report(
-    store: Annotated[Path, typer.Argument(help="SQLite results store")],
-    out: Annotated[Path, typer.Option(help="HTML report")] = Path("report.html"),
-    study: Annotated[str | None, typer.Option(help="study name (default: the latest)")] = None,
-) -> None:
-    """Re-render the report of a stored study.
-
-    Example: actlab report runs/actlab.db --out report.html
-    """
-    from .lab import Store, Study
-
-    if not store.exists():
-        _fail(f"no such store {str(store)!r}")
-    try:
-        st = Store(store)
-        studies = st.studies()
-        if not studies:
-            _fail(f"{store} holds no studies")
-        chosen: dict[str, Any] = (
-            studies[-1] if study is None else next((s for s in studies if s["name"] == study), {})
-        )
-        if not chosen:
-            _fail(
-                f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})"
-            )
-        s = Study(st, chosen["id"], chosen["name"])
-        s.summary(_console())
-        s.report(out)
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
-    typer.echo(f"report: {out}")
+# compare, report and export live in _cli_lab (registered on this app when it is imported)
 
 
 def main() -> None:
     app()
+
+
+from . import _cli_lab  # noqa: E402,F401  (registers the lab's commands on app)

@@ -48,6 +48,8 @@ class Data:
     image_shape: tuple[int, ...] | None = None
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
+    # how the task was decided, in a sentence (printed by ``actlab compare``)
+    task_note: str = ""
 
     @property
     def n_features(self) -> int:
@@ -386,6 +388,57 @@ def read_file(
 # ---------------------------------------------------------------------- load and split
 
 
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's bytes: the identity of user data (a changed file is other data)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def task_note(name: str, y: np.ndarray, task: str, given: bool) -> str:
+    """Why the task is what it is: ``age: 61 distinct integer values → multiclass; pass --task
+    regression if it is a quantity``."""
+    if given:
+        return f"{name}: task {task} (given)"
+    if y.ndim == 2:
+        return f"{name}: a 0/1 matrix of {y.shape[1]} labels → multilabel"
+    k = len(np.unique(y))
+    if task == "regression":
+        return f"{name}: {k} distinct non-integer values → regression"
+    hint = "; pass --task regression if it is a quantity" if k > 2 else ""
+    kind = "integer values" if np.issubdtype(np.asarray(y).dtype, np.number) else "labels"
+    return f"{name}: {k} distinct {kind} → {task}{hint}"
+
+
+def _override(y: np.ndarray, task: str, name: str) -> np.ndarray:
+    """The targets for an explicitly given task, or the reason they cannot be."""
+    if task not in TASKS:
+        raise ValueError(f"load: task must be one of {', '.join(TASKS)}, got {task!r}")
+    if task == "multilabel":
+        if y.ndim != 2 or not np.isin(y, (0, 1)).all():
+            raise ValueError(f"load: task multilabel needs a 0/1 target matrix; {name}'s is not")
+        return y
+    if y.ndim == 2:
+        raise ValueError(f"load: {name} has a target matrix; only task multilabel fits it")
+    if task == "regression":
+        try:
+            return np.asarray(y, float)
+        except ValueError:
+            raise ValueError(
+                f"load: task regression needs numeric targets; {name}'s are not"
+            ) from None
+    k = len(np.unique(y))
+    if task == "binary" and k != 2:
+        raise ValueError(f"load: task binary needs 2 classes; {name} has {k}")
+    if k < 2:
+        raise ValueError(f"load: {name} has a single class; nothing to classify")
+    return np.unique(y, return_inverse=True)[1]
+
+
 def _task_of(y: np.ndarray) -> str:
     if y.ndim == 2:
         return "multilabel"
@@ -405,9 +458,11 @@ def load(
     target: str | None = None,
     labels: str | Path | None = None,
     split: tuple[float, float, float] = (0.6, 0.2, 0.2),
+    task: str | None = None,
 ) -> Data:
     """A dataset by name (``load("spiral", seed=0, noise=0.1)``) or from a file
-    (``load(path="data.csv", target="label")``), split and standardised on train."""
+    (``load(path="data.csv", target="label")``), split and standardised on train. ``task``
+    overrides the inferred task (an integer-valued quantity is multiclass unless told)."""
     if (name is None) == (path is None):
         raise ValueError("load: give a dataset name or path=, exactly one")
     if not (len(split) == 3 and all(s > 0 for s in split) and abs(sum(split) - 1) < 1e-9):
@@ -417,8 +472,13 @@ def load(
     if path is not None:
         X, y, image_shape = read_file(path, target, labels)
         dname = Path(path).stem
-        task = _task_of(y)
-        y = np.unique(y, return_inverse=True)[1] if task in ("binary", "multiclass") else y
+        what = target or dname
+        inferred = _task_of(y) if task is None else task
+        if inferred == "single":
+            raise ValueError(f"load: {dname} has a single class; nothing to classify")
+        note = task_note(what, y, inferred, task is not None)
+        y = _override(y, inferred, what)
+        task = inferred
     else:
         spec = resolve_dataset(str(name))
         count = n if n is not None else spec.n
@@ -428,9 +488,15 @@ def load(
         if not (isinstance(nz, int | float) and math.isfinite(nz) and nz >= 0):
             raise ValueError(f"load: noise must be a finite number >= 0, got {noise!r}")
         X, y = spec.make(count, float(nz), rng)
-        dname, task, image_shape = spec.name, spec.task, spec.image_shape
-        if task == "binary" and y.min() < 0:
+        dname, image_shape = spec.name, spec.image_shape
+        if spec.task == "binary" and y.min() < 0:
             y = (y > 0).astype(int)
+        if task is not None and task != spec.task:
+            y = _override(y, task, dname)
+            note = f"{dname}: task {task} (given; the set's own is {spec.task})"
+        else:
+            task = spec.task
+            note = f"{dname}: task {task} (the set's own)"
     X = np.asarray(X, float)
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(
@@ -441,8 +507,6 @@ def load(
         np.issubdtype(np.asarray(y).dtype, np.floating) and not np.all(np.isfinite(y))
     ):
         raise ValueError(f"load: {dname} contains NaN or inf; clean or impute it first")
-    if task == "single":
-        raise ValueError(f"load: {dname} has a single class; nothing to classify")
     idx = rng.permutation(len(X))
     a = round(split[0] * len(X))
     b = a + round(split[1] * len(X))
@@ -461,5 +525,5 @@ def load(
         y = np.asarray(y, int)
         n_out = 1 if task == "binary" else int(y.max()) + 1
     return Data(
-        dname, task, Z[tr], y[tr], Z[va], y[va], Z[te], y[te], n_out, image_shape, mean, std
+        dname, task, Z[tr], y[tr], Z[va], y[va], Z[te], y[te], n_out, image_shape, mean, std, note
     )

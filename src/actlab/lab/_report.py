@@ -6,22 +6,33 @@ import html
 import io
 import json
 import math
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
 from .._analysis._advisor import RULES
+from ._store import RunRecord
+from ._study import labels, sections
+from ._summary import COLUMNS, NOTES, num
 from ._train import BatchedNet, RunConfig, load_params
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px;
-color:#222;line-height:1.4}h1{margin-bottom:0}h2{border-bottom:1px solid #ccc;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ddd;
-padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child,td:nth-child(2){
+padding:0 1em;color:#222;line-height:1.4}h1{margin-bottom:0}h2{border-bottom:1px solid #ccc;
+margin-top:2em}table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid
+#ddd;padding:3px 6px;text-align:right}th{background:#f4f4f4}td:first-child,td:nth-child(2){
 text-align:left}.noise{color:#777}.best{font-weight:bold}.note{background:#fff8e5;
 border-left:4px solid #f0b400;padding:6px 10px;margin:6px 0}figure{margin:1em 0}
-code{background:#f4f4f4;padding:1px 4px}.sources td{text-align:left}
+figure svg{max-width:100%;height:auto}.wide{overflow-x:auto;max-width:100%}
+code{background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}.sources td{text-align:left}
+nav ol{columns:2}
 """
+PALETTE = (  # matplotlib's tab10 then tab20's light half: one colour per configuration
+    *("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"),
+    *("#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94"),
+    *("#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"),
+)
 
 
 def _svg(fig: Any) -> str:
@@ -39,82 +50,154 @@ def _figure(rows: int = 1, cols: int = 2, w: float = 5.2, h: float = 3.2) -> tup
 
 
 def _fmt(v: float, d: int = 4) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    if isinstance(v, float) and math.isinf(v):
-        return "never"
-    return f"{v:.{d}f}"
+    return num(v, d)
+
+
+def _anchor(text: str) -> str:
+    return "s-" + "".join(ch if ch.isalnum() else "-" for ch in text)
+
+
+class _View:
+    """What one rendering needs, read once: runs, labels, sections, colours, datasets."""
+
+    def __init__(self, study: Any) -> None:
+        self.study = study
+        self.runs: list[RunRecord] = study.runs
+        cfgs = list({r.config_key: r.config for r in self.runs}.values())
+        self.label = labels(cfgs)
+        self.section = sections(cfgs)
+        order = sorted({self.label[c.key()] for c in cfgs})
+        self.colour = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(order)}
+        self.datasets = study.store.datasets()
+
+    def of(self, r: RunRecord) -> str:
+        return self.label[r.config_key]
 
 
 def render(study: Any) -> str:
-    runs = study.runs
+    view = _View(study)
+    runs = view.runs
     if not runs:
         raise ValueError(f"report: study {study.name!r} has no runs yet")
-    rows = study.rows()
-    datasets = sorted({r["config"]["dataset"] for r in runs})
+    rows = study.rows(runs)
+    keys = sorted({r.config.data_key() for r in runs}, key=lambda k: view.section[k])
+    toc = ["<li><a href='#configuration'>Configuration</a></li>"]
+    toc += [
+        f"<li><a href='#{_anchor(view.section[k])}'>{html.escape(view.section[k])}</a></li>"
+        for k in keys
+    ]
+    overall = study.overall(runs)
+    if len(overall["datasets"]) >= 2:
+        toc.append("<li><a href='#overall'>Across datasets</a></li>")
     parts = [
-        f"<!doctype html><html><head><meta charset='utf-8'><title>actlab — "
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>actlab — "
         f"{html.escape(study.name)}</title><style>{CSS}</style></head><body>",
         f"<h1>actlab study <code>{html.escape(study.name)}</code></h1>",
         "<p>Every activation trains the same network on the same data; seeds differ in "
         "initialisation and batch order. Measure, don't guess.</p>",
+        f"<nav><h2>Contents</h2><ol>{''.join(toc)}</ol></nav>",
+        _config_section(study, view),
     ]
-    parts.append(_config_section(study, runs))
-    for ds in datasets:
-        ds_runs = [r for r in runs if r["config"]["dataset"] == ds]
-        parts.append(f"<h2>{html.escape(ds)}</h2>")
-        parts.append(_table([r for r in rows if r.dataset == ds]))
-        parts.append(_sources(study, ds_runs))
-        curves = _curves(study, ds_runs)
+    for dk in keys:
+        ds_runs = [r for r in runs if r.config.data_key() == dk]
+        info = view.datasets.get(dk)
+        title = view.section[dk]
+        parts.append(f"<h2 id='{_anchor(title)}'>{html.escape(title)}</h2>")
+        if info is not None:
+            parts.append(f"<p>Task: {html.escape(info.note or info.task)}; metric: {info.metric}"
+                         f" on the test split (higher is better).</p>")  # fmt: skip
+        parts.append(_table([r for r in rows if r.data_key == dk]))
+        parts.append(f"<p class='noise'>{html.escape(NOTES)}</p>")
+        parts.append(_sources(study, view, ds_runs))
+        curves = _curves(study, view, ds_runs)
         parts.append("<h3>Loss and metric during training (mean, band: min–max over seeds)</h3>")
-        parts.append(f"<figure>{_svg(_curve_figure(curves))}</figure>")
+        parts.append(f"<figure>{_svg(_curve_figure(curves, view.colour))}</figure>")
         parts.append("<h3>Gradient flow: gradient norm per layer (end of training)</h3>")
-        layers = _layers(study, ds_runs)
-        parts.append(f"<figure>{_svg(_gradient_figure(layers))}</figure>")
+        layers = _layers(study, view, ds_runs)
+        parts.append(f"<figure>{_svg(_gradient_figure(layers, view.colour))}</figure>")
         parts.append("<h3>Unit health: dead and saturated fraction per layer over training</h3>")
-        parts.append(f"<figure>{_svg(_health_figure(layers))}</figure>")
-        if ds_runs[0]["config"].get("path") is None and _is_2d(ds_runs[0]["config"]):
-            parts.append("<h3>Decision boundaries (seed with the lowest id)</h3>")
-            parts.append(f"<figure>{_svg(_boundary_figure(study, ds_runs))}</figure>")
+        parts.append(f"<figure>{_svg(_health_figure(layers, view.colour))}</figure>")
+        if info is not None and info.points is not None:
+            what = "predicted surface" if info.task == "regression" else "Decision boundaries"
+            parts.append(f"<h3>{what.capitalize()} (the lowest seed of each configuration)</h3>")
+            parts.append(f"<figure>{_svg(_boundary_figure(study, view, ds_runs, info))}</figure>")
         parts.append("<h3>What the monitor saw — the advisor's notes</h3>")
-        parts.append(_notes(ds_runs, layers))
+        parts.append(_notes(view, ds_runs, layers))
+    if len(overall["datasets"]) >= 2:
+        parts.append(_overall_section(overall, view.colour))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _config_section(study: Any, runs: list[dict[str, Any]]) -> str:
-    conf: dict[str, Any] = next(
-        (s["config"] for s in study.store.studies() if s["id"] == study.id), {}
-    )
-    env = runs[0]["env"]
-    items = "".join(
-        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(json.dumps(v))}</td></tr>"
-        for k, v in conf.items()
-    )
+def _config_section(study: Any, view: _View) -> str:
+    """Every RunConfig field (one value, or each value the study has), the commands that ran
+    the study, the environment."""
+    cfgs = list({r.config_key: r.config for r in view.runs}.values())
+    items = []
+    for f in fields(RunConfig):
+        vals = list(dict.fromkeys(json.dumps(getattr(c, f.name), default=str) for c in cfgs))
+        shown = vals[0] if len(vals) == 1 else "varies: " + ", ".join(vals)
+        items.append(f"<tr><td>{f.name}</td><td>{html.escape(shown)}</td></tr>")
+    commands = list(dict.fromkeys(cmd for _, _, cmd in study.store.study_configs(study.id)))
+    cmd_html = "".join(f"<li><code>{html.escape(c)}</code></li>" for c in commands)
+    env = view.runs[0].env
     envs = ", ".join(f"{k} {v}" for k, v in env.items())
     return (
-        f"<h2>Configuration</h2><table><tr><th>setting</th><th>value</th></tr>{items}"
-        f"</table><p>{len(runs)} runs. Environment: {html.escape(envs)}.</p>"
+        "<h2 id='configuration'>Configuration</h2><div class='wide'><table><tr><th>field</th>"
+        f"<th>value</th></tr>{''.join(items)}</table></div>"
+        + (
+            f"<p>Run it again (finished runs are skipped):</p><ul>{cmd_html}</ul>"
+            if commands
+            else ""
+        )
+        + f"<p>{len(view.runs)} runs. Environment: {html.escape(envs)}.</p>"
     )
 
 
 def _table(rows: list[Any]) -> str:
-    head = (
-        "<table><tr><th>activation</th><th>metric</th><th>mean</th><th>± 95% CI</th>"
-        "<th>seeds</th><th>steps to 90% of best</th><th>ms/step</th><th>diverged</th>"
-        "<th>vs best (Welch)</th></tr>"
-    )
+    head = "".join(f"<th>{html.escape(c.header)}</th>" for _, c, _ in COLUMNS)
     body = []
-    for i, r in enumerate(rows):
-        cls = "best" if i == 0 else ("noise" if r.within_noise else "")
-        vs = "best" if i == 0 else ("within noise" if r.within_noise else f"p = {r.p_vs_best:.2g}")
-        body.append(
-            f"<tr class='{cls}'><td>{html.escape(r.label)}</td><td>{r.metric}</td>"
-            f"<td>{_fmt(r.mean)}</td><td>{_fmt(r.ci95)}</td><td>{r.n}</td>"
-            f"<td>{_fmt(r.steps_to_90, 0)}</td><td>{1e3 * r.time_per_step:.2f}</td>"
-            f"<td>{r.diverged}</td><td>{vs}</td></tr>"
-        )
-    return head + "".join(body) + "</table>"
+    for r in rows:
+        cls = "best" if r.rank == 1 else ("noise" if r.verdict.startswith("not") else "")
+        cells = "".join(f"<td>{html.escape(get(r))}</td>" for _, _, get in COLUMNS)
+        body.append(f"<tr class='{cls}'>{cells}</tr>")
+    return f"<div class='wide'><table><tr>{head}</tr>{''.join(body)}</table></div>"
+
+
+def _overall_section(overall: dict[str, Any], colour: dict[str, str]) -> str:
+    ranks = "".join(
+        f"<tr><td>{html.escape(m['configuration'])}</td><td>{m['mean_rank']:.2f}</td>"
+        f"<td>[{m['lo']:.2f}, {m['hi']:.2f}]</td></tr>"
+        for m in overall["mean_rank"]
+    )
+    names = [m["configuration"] for m in overall["mean_rank"]]
+    poi = overall["probability_of_improvement"]
+    head = "".join(f"<th>{html.escape(b)}</th>" for b in names)
+    matrix = "".join(
+        f"<tr><td>{html.escape(a)}</td>"
+        + "".join(f"<td>{'—' if a == b else f'{poi[a][b]:.2f}'}</td>" for b in names)
+        + "</tr>"
+        for a in names
+    )
+    fig, ax = _figure(cols=1, w=6.5)
+    prof = overall["profile"]
+    for a in names:
+        ax[0, 0].step(prof["tau"], prof["fraction"][a], where="post", label=a, color=colour.get(a))
+    ax[0, 0].set_xlabel("τ (test metric)")
+    ax[0, 0].set_ylabel("fraction of runs > τ")
+    ax[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return (
+        f"<h2 id='overall'>Across datasets ({', '.join(map(html.escape, overall['datasets']))})"
+        "</h2><p>Mean rank by mean test metric (1 = best everywhere), 95% interval from "
+        "resampling seeds within each dataset.</p><div class='wide'><table><tr><th>"
+        f"configuration</th><th>mean rank</th><th>95% CI</th></tr>{ranks}</table></div>"
+        "<h3>Probability of improvement (row's seed beats column's, averaged over datasets)"
+        f"</h3><div class='wide'><table><tr><th></th>{head}</tr>{matrix}</table></div>"
+        "<h3>Performance profile: fraction of runs scoring above τ (averaged over datasets)"
+        f"</h3><figure>{_svg(fig)}</figure>"
+    )
 
 
 SOURCE_NAMES = {  # the recorded numbers, in the report's words
@@ -129,14 +212,14 @@ SOURCE_NAMES = {  # the recorded numbers, in the report's words
 }
 
 
-def _sources(study: Any, runs: list[dict[str, Any]]) -> str:
+def _sources(study: Any, view: _View, runs: list[RunRecord]) -> str:
     """Which split, rows and batch-norm statistics each number was measured with."""
     seen: dict[str, dict[str, list[str]]] = {}  # number → its descriptions → their runs
     for r in runs:
-        for name, d in study.store.sources(r["id"]).items():
-            labels = seen.setdefault(name, {}).setdefault(d["detail"], [])
-            if _label(r) not in labels:
-                labels.append(_label(r))
+        for name, d in study.store.sources(r.id).items():
+            labs = seen.setdefault(name, {}).setdefault(d["detail"], [])
+            if view.of(r) not in labs:
+                labs.append(view.of(r))
     if not seen:
         return "<p>What each number was measured on was not recorded for these runs.</p>"
 
@@ -158,39 +241,33 @@ def _sources(study: Any, runs: list[dict[str, Any]]) -> str:
     )
 
 
-def _label(r: dict[str, Any]) -> str:
-    return RunConfig(**r["config"]).label()
-
-
-def _curves(study: Any, runs: list[dict[str, Any]]) -> dict[str, dict[str, list[Any]]]:
+def _curves(study: Any, view: _View, runs: list[RunRecord]) -> dict[str, dict[str, list[Any]]]:
     out: dict[str, dict[str, list[Any]]] = {}
     for r in runs:
-        c = study.store.curves(r["id"])
-        d = out.setdefault(_label(r), {"train_loss": [], "val_loss": [], "val_metric": []})
+        c = study.store.curves(r.id)
+        d = out.setdefault(view.of(r), {"train_loss": [], "val_loss": [], "val_metric": []})
         for k in d:
             d[k].append(c.get(k, []))
     return out
 
 
-def _band(ax: Any, series: list[list[tuple[int, float]]], label: str) -> None:
+def _band(ax: Any, series: list[list[tuple[int, float]]], label: str, colour: str) -> None:
     series = [s for s in series if s]
     if not series:
         return
     n = min(len(s) for s in series)
     steps = np.array([p[0] for p in series[0][:n]])
     vals = np.array([[p[1] for p in s[:n]] for s in series], float)
-    (line,) = ax.plot(steps, np.nanmean(vals, 0), label=label, lw=1.4)
-    ax.fill_between(
-        steps, np.nanmin(vals, 0), np.nanmax(vals, 0), alpha=0.15, color=line.get_color()
-    )
+    ax.plot(steps, np.nanmean(vals, 0), label=label, lw=1.4, color=colour)
+    ax.fill_between(steps, np.nanmin(vals, 0), np.nanmax(vals, 0), alpha=0.15, color=colour)
 
 
-def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
+def _curve_figure(curves: dict[str, dict[str, list[Any]]], colour: dict[str, str]) -> Any:
     fig, ax = _figure(cols=3, w=4.4)
     for label, d in curves.items():
-        _band(ax[0, 0], d["train_loss"], label)
-        _band(ax[0, 1], d["val_loss"], label)
-        _band(ax[0, 2], d["val_metric"], label)
+        _band(ax[0, 0], d["train_loss"], label, colour[label])
+        _band(ax[0, 1], d["val_loss"], label, colour[label])
+        _band(ax[0, 2], d["val_metric"], label, colour[label])
     ax[0, 0].set_title("training loss (minibatch mean)")
     ax[0, 1].set_title("validation loss")
     ax[0, 2].set_title("validation metric")
@@ -203,10 +280,12 @@ def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
     return fig
 
 
-def _layers(study: Any, runs: list[dict[str, Any]]) -> dict[str, list[list[dict[str, Any]]]]:
+def _layers(
+    study: Any, view: _View, runs: list[RunRecord]
+) -> dict[str, list[list[dict[str, Any]]]]:
     out: dict[str, list[list[dict[str, Any]]]] = {}
     for r in runs:
-        out.setdefault(_label(r), []).append(study.store.layer_stats(r["id"]))
+        out.setdefault(view.of(r), []).append(study.store.layer_stats(r.id))
     return out
 
 
@@ -240,83 +319,94 @@ def _by_layer(
     return np.array(layers), np.nanmean(vals, 0)
 
 
-def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
+def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict[str, str]) -> Any:
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = _figure(cols=1, w=6.5)
     for label, stats in layers.items():
         x, y = _final_by_layer(stats, "grad_norm")
         if len(x):
-            ax[0, 0].plot(x, y, "o-", label=label, lw=1.2, ms=3)
+            ax[0, 0].plot(x, y, "o-", label=label, lw=1.2, ms=3, color=colour[label])
     ax[0, 0].set_yscale("log")
     ax[0, 0].set_xlabel("layer (1 = first)")
+    ax[0, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
     ax[0, 0].set_ylabel("|∂loss/∂W|")
     ax[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def _health_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
+def _health_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict[str, str]) -> Any:
     fig, ax = _figure()
+    top = {"dead": 0.0, "saturated": 0.0}
     for label, stats in layers.items():
         for k, a in (("dead", ax[0, 0]), ("saturated", ax[0, 1])):
             by_step: dict[int, list[float]] = {}
             for s in stats:
                 for x in s:
-                    if x[k] is not None:
+                    if x[k] is not None and not math.isnan(x[k]):
                         by_step.setdefault(x["step"], []).append(x[k])
             if by_step:
                 steps = sorted(by_step)
-                a.plot(steps, [np.mean(by_step[t]) for t in steps], label=label, lw=1.2)
+                ys = [float(np.mean(by_step[t])) for t in steps]
+                top[k] = max(top[k], *ys)
+                a.plot(steps, ys, label=label, lw=1.2, color=colour[label])
     ax[0, 0].set_title("dead units (f' = 0 on the probe batch), mean over layers")
     ax[0, 1].set_title("saturated units (|f'| < 1e-3), mean over layers")
-    for a in ax[0]:
+    for k, a in (("dead", ax[0, 0]), ("saturated", ax[0, 1])):
         a.set_xlabel("step")
-        a.set_ylim(-0.02, 1.02)
+        hi = min(1.0, max(top[k] * 1.15, 0.01))  # scaled to the data: 1% of units is visible
+        a.set_ylim(-0.02 * hi, hi)
+        a.set_ylabel("fraction of units")
     ax[0, 1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def _is_2d(cfg: dict[str, Any]) -> bool:
-    from ._study import _data_for
-
-    return _data_for(RunConfig(**cfg)).n_features == 2
-
-
-def _boundary_figure(study: Any, runs: list[dict[str, Any]]) -> Any:
+def _boundary_figure(study: Any, view: _View, runs: list[RunRecord], info: Any) -> Any:
+    """Per configuration (its lowest seed): the decision regions of a classifier, or the
+    predicted surface of a regression as a continuous heatmap with a colour bar; the stored
+    points on top. Needs only the store."""
     import torch
 
-    from ._study import _data_for
-
-    by_label: dict[str, dict[str, Any]] = {}
-    for r in sorted(runs, key=lambda r: r["id"]):
-        by_label.setdefault(_label(r), r)
+    by_label: dict[str, RunRecord] = {}
+    for r in sorted(runs, key=lambda r: (r.seed, r.id)):
+        by_label.setdefault(view.of(r), r)
     n = len(by_label)
     cols = min(4, n)
     rows_n = math.ceil(n / cols)
     fig, ax = _figure(rows_n, cols, w=2.8, h=2.6)
-    data = _data_for(RunConfig(**next(iter(by_label.values()))["config"]))
-    X = np.concatenate([data.X_train, data.X_test])
-    y = np.concatenate([data.y_train, data.y_test])
+    data = info.data()
+    X, y = info.points
     lo, hi = X.min(0) - 0.3, X.max(0) + 0.3
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 80), np.linspace(lo[1], hi[1], 80))
     grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+    regression = info.task == "regression"
+    vmin, vmax = (float(np.min(y)), float(np.max(y))) if regression else (0.0, 1.0)
+    image = None
     for a, (label, r) in zip(ax.flat, by_label.items(), strict=False):
-        cfg = RunConfig(**r["config"])
-        net = BatchedNet(cfg, data, [0])
-        load_params(net, study.store.params(r["id"]))
+        net = BatchedNet(r.config, data, [0])
+        load_params(net, study.store.params(r.id))
         net.eval()
         with torch.no_grad():
-            out = net(grid[None])[0, :, 0].numpy()
-        a.contourf(
-            gx, gy, out.reshape(gx.shape) > 0, levels=1, alpha=0.3, colors=["#1f77b4", "#ff7f0e"]
-        )
-        a.scatter(X[:, 0], X[:, 1], c=y, s=3, cmap="coolwarm")
-        a.set_title(label, fontsize=8)
+            out = net(grid[None])[0].numpy()
+        if regression:
+            image = a.pcolormesh(gx, gy, out[:, 0].reshape(gx.shape), cmap="viridis",
+                                 vmin=vmin, vmax=vmax, shading="auto")  # fmt: skip
+            a.scatter(X[:, 0], X[:, 1], c=y, s=3, cmap="viridis", vmin=vmin, vmax=vmax,
+                      edgecolors="k", linewidths=0.1)  # fmt: skip
+        else:
+            cls = out.argmax(1) if out.shape[1] > 1 else (out[:, 0] > 0).astype(int)
+            a.contourf(gx, gy, cls.reshape(gx.shape), alpha=0.3, cmap="coolwarm")
+            a.scatter(X[:, 0], X[:, 1], c=y, s=3, cmap="coolwarm")
+        a.set_title(label, fontsize=8, color=view.colour[label])
         a.set_xticks([])
         a.set_yticks([])
     for a in list(ax.flat)[n:]:
         a.axis("off")
     fig.tight_layout()
+    if image is not None:
+        fig.colorbar(image, ax=list(ax.flat), shrink=0.8, label="prediction (target units)")
     return fig
 
 
@@ -325,9 +415,11 @@ def _fixes(symptom: str) -> str:
     return "; ".join(fixes)
 
 
-def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any]]]]) -> str:
+def _notes(
+    view: _View, runs: list[RunRecord], layers: dict[str, list[list[dict[str, Any]]]]
+) -> str:
     notes = []
-    depth = runs[0]["config"]["depth"]
+    depth = {view.of(r): r.config.depth for r in runs}
     for label, stats in layers.items():
         for when, pick in (("at the start of training", min), ("at the end", max)):
             x, g = _by_layer(stats, "grad_norm", pick)
@@ -336,14 +428,14 @@ def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any
             ratio = g[0] / g[-1]
             if ratio < VANISHING:
                 notes.append(
-                    f"{label} at depth {depth}: {when}, gradients at layer 1 are "
+                    f"{label} at depth {depth[label]}: {when}, gradients at layer 1 are "
                     f"{ratio:.1g} of layer {int(x[-1])}'s — vanishing gradients. Try: "
                     f"{_fixes('vanishing_gradients')}."
                 )
                 break
             if ratio > 1 / VANISHING:
                 notes.append(
-                    f"{label} at depth {depth}: {when}, gradients at layer 1 are "
+                    f"{label} at depth {depth[label]}: {when}, gradients at layer 1 are "
                     f"{ratio:.1g} times layer {int(x[-1])}'s — exploding. Try: "
                     f"{_fixes('exploding_gradients')}."
                 )
@@ -360,8 +452,8 @@ def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any
                 f"{label}: up to {np.nanmax(sat):.0%} of a layer's units are saturated. "
                 f"Try: {_fixes('saturation')}."
             )
-    for label in sorted({_label(r) for r in runs}):
-        div = sum(r["status"] == "diverged" for r in runs if _label(r) == label)
+    for label in sorted({view.of(r) for r in runs}):
+        div = sum(r.status == "diverged" for r in runs if view.of(r) == label)
         if div:
             notes.append(
                 f"{label}: {div} seed(s) diverged (recorded with their step). Try: "

@@ -6,10 +6,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,78 +19,54 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
-from .._catalog import get
-from ._datasets import Data, load
-from ._store import Store
+from ._config import AXES, normalise, parse_activation
+from ._datasets import Data, file_hash, load, resolve_dataset
+from ._store import DatasetRecord, RunRecord, Store
 from ._train import RunConfig, RunResult, train
 
-DEFAULT_STUDY: dict[str, Any] = {
+__all__ = ["parse_activation"]  # re-exported: the one parser of "name:param=value"
+
+DEFAULT_STUDY: dict[str, Any] = {  # what a study with no settings runs (CLI, TOML, compare())
     "name": "default",
     "datasets": ["xor", "spiral", "digits"],
     "activations": ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "mish"],
-    "depths": [4],
-    "widths": [32],
     "seeds": 5,
-    "steps": 400,
 }
-GRID_KEYS = {
-    "datasets": "dataset",
-    "activations": "activation",
-    "depths": "depth",
-    "widths": "width",
-    "inits": "init",
-    "lrs": "lr",
-}
+GRID_KEYS = AXES
 
 
-def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
-    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params)."""
-    name, _, rest = text.partition(":")
-    params: dict[str, Any] = {}
-    for part in filter(None, rest.split(";")):
-        k, _, v = part.partition("=")
-        try:
-            params[k.strip()] = (
-                float(v) if v.strip().replace(".", "", 1).lstrip("-").isdigit() else v.strip()
-            )
-        except ValueError:
-            params[k.strip()] = v.strip()
-    get(name.strip(), **params)  # unknown names and bad parameters fail here, with suggestions
-    return name.strip(), params
+def _complete(cfg: RunConfig) -> RunConfig:
+    """A configuration with its data identity spelt out: a generator's default noise and size
+    written in (so ``noise=None`` and the default noise are one configuration), a user file's
+    content hash and its name as the dataset's."""
+    if cfg.path is not None:
+        p = Path(cfg.path)
+        if not p.exists():
+            raise ValueError(f"study: no such data file {cfg.path!r}")
+        return replace(cfg, dataset=p.stem, data_hash=file_hash(p))
+    spec = resolve_dataset(cfg.dataset)
+    noise = spec.noise if cfg.noise is None else float(cfg.noise)
+    return replace(cfg, dataset=spec.name, noise=noise, n=cfg.n if cfg.n is not None else spec.n)
 
 
 def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
-    """The configurations and seeds a study config describes."""
-    allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
-    unknown = set(config) - allowed
-    if unknown:
-        raise ValueError(f"study: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
-    seeds_v = config.get("seeds", 5)
-    seeds = list(range(seeds_v)) if isinstance(seeds_v, int) else [int(s) for s in seeds_v]
-    if not seeds or (isinstance(seeds_v, int) and seeds_v < 1):
-        raise ValueError(f"study: seeds must be a positive int or a list of ints, got {seeds_v!r}")
-    base = {k: v for k, v in config.items() if k in {f.name for f in fields(RunConfig)}}
-    axes = []
-    for key, field_name in GRID_KEYS.items():
-        values = config.get(key)
-        if values is None:
-            continue
-        if isinstance(values, str | int | float):
-            values = [values]
-        if not values:
-            raise ValueError(f"study: {key} is empty")
-        axes.append((field_name, list(values)))
-    configs = []
+    """The configurations and seeds a study config describes (checked by _config.normalise)."""
+    conf = normalise(config)
+    seeds = conf.get("seeds", list(range(DEFAULT_STUDY["seeds"])))
+    base = {k: v for k, v in conf.items() if k in {f.name for f in fields(RunConfig)}}
+    axes = [(AXES[k], conf[k]) for k in AXES if k in conf]
+    configs: list[RunConfig] = []
     for combo in itertools.product(*(v for _, v in axes)):
         kw = dict(base)
         for (field_name, _), value in zip(axes, combo, strict=True):
             if field_name == "activation":
-                value, params = parse_activation(str(value))
-                kw["params"] = params
-            kw[field_name] = value
-        cfg = RunConfig(**kw)
+                kw["activation"], kw["params"] = value
+            else:
+                kw[field_name] = value
+        cfg = _complete(RunConfig(**kw))
         cfg.validate()
-        configs.append(cfg)
+        if cfg.key() not in {c.key() for c in configs}:
+            configs.append(cfg)
     return configs, seeds
 
 
@@ -113,12 +88,18 @@ _DATA_CACHE: dict[tuple[Any, ...], Data] = {}
 
 
 def _data_for(cfg: RunConfig) -> Data:
-    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target)
+    key = (cfg.data_key(), cfg.path)
     if key not in _DATA_CACHE:
         if cfg.path:
-            _DATA_CACHE[key] = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed)
+            data = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed, task=cfg.task)
+            if cfg.data_hash is not None and file_hash(cfg.path) != cfg.data_hash:
+                raise ValueError(
+                    f"study: {cfg.path} changed since the study recorded it (its content hash "
+                    f"is not {cfg.data_hash[:12]}…); a changed file is a new configuration"
+                )
         else:
-            _DATA_CACHE[key] = load(cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n)
+            data = load(cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n, task=cfg.task)
+        _DATA_CACHE[key] = data
     return _DATA_CACHE[key]
 
 
@@ -139,8 +120,15 @@ class LocalExecutor:
 
     def map(self, fn: Callable[[Any], Any], units: list[Any]) -> Iterator[Any]:
         if self.workers == 1 or len(units) <= 1:
-            for u in units:
-                yield fn(u)
+            import torch
+
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)  # one thread per worker here too: timings compare
+            try:
+                for u in units:
+                    yield fn(u)
+            finally:
+                torch.set_num_threads(before)
             return
         with ProcessPoolExecutor(max_workers=self.workers, initializer=_one_thread) as pool:
             futures = [pool.submit(fn, u) for u in units]
@@ -156,23 +144,113 @@ def _one_thread() -> None:
 
 # ---------------------------------------------------------------------- studies
 
+REACH = 0.9  # "steps to 90%": the first evaluation at ≥ 90% of the best row's validation metric
+ALPHA = 0.05  # family-wise error rate of the Holm-corrected comparisons with the best
+
 
 @dataclass
 class Row:
-    dataset: str
-    label: str
+    """One configuration on one data identity: its seeds' statistics and how it compares with
+    the best row of its dataset (``_stats`` defines every number)."""
+
+    dataset: str  # the section: the dataset's name and the data fields that differ
+    label: str  # the activation and every configuration field that differs in the study
+    config_key: str
+    data_key: str
+    metric: str
     n: int
     mean: float
-    ci95: float
+    ci95: float  # half-width of the 95% t interval; nan with one seed
+    iqm: float
+    iqm_lo: float
+    iqm_hi: float
+    diff: float  # mean − the best row's mean
+    diff_lo: float
+    diff_hi: float
+    p_vs_best: float  # Welch's two-sided p, Holm-corrected over the dataset's comparisons
     steps_to_90: float
     time_per_step: float
     diverged: int
-    p_vs_best: float
-    within_noise: bool
-    metric: str
+    rank: int = 0
+    verdict: str = ""
+    learned: bool | None = None  # None: not judged here (the health module's did-not-learn)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def verdict(row: Row, best: Row, margin: float | None = None) -> str:
+    """What the comparison with the best row of its dataset supports, in words:
+
+    - ``best`` — the top row (ties in the mean broken by steps to 90%);
+    - ``did not learn`` — when a health check says so (``row.learned is False``);
+    - ``n/a (1 seed)`` — no interval from one seed;
+    - ``worse than best (p=…)`` — Holm-corrected Welch p below ALPHA;
+    - ``equivalent to best (±margin)`` — only with a stated margin, when the difference's 95%
+      interval lies inside ±margin (two one-sided tests at 2.5%);
+    - else ``not distinguishable at n seeds`` — absence of evidence, not equivalence."""
+    if row.learned is False:
+        return "did not learn"
+    if row is best:
+        return "best"
+    if row.n < 2 or best.n < 2 or math.isnan(row.p_vs_best):
+        return f"n/a ({min(row.n, best.n)} seed{'s' if min(row.n, best.n) != 1 else ''})"
+    if row.p_vs_best < ALPHA:
+        return f"worse than best (p={row.p_vs_best:.2g})"
+    if margin is not None and -margin <= row.diff_lo and row.diff_hi <= margin:
+        return f"equivalent to best (±{margin:g})"
+    return f"not distinguishable at {min(row.n, best.n)} seeds"
+
+
+def arm(cfg: RunConfig) -> dict[str, Any]:
+    """A configuration less its data: what is compared across datasets."""
+    drop = {"dataset", "data_seed", "noise", "n", "path", "target", "data_hash", "task"}
+    return {k: v for k, v in cfg.identity().items() if k not in drop}
+
+
+def _show(v: Any) -> str:
+    return v[:8] if isinstance(v, str) and len(v) == 64 else str(v)
+
+
+def labels(configs: list[RunConfig]) -> dict[str, str]:
+    """Per configuration key, its label: the activation with its parameters, then every other
+    configuration field whose value differs within the study (``tanh steps=80 lr=0.01``)."""
+    arms = [arm(c) for c in configs]
+    varying = [
+        k
+        for k in (arms[0] if arms else {})
+        if k not in ("activation", "params") and len({repr(a.get(k)) for a in arms}) > 1
+    ]
+    return {
+        c.key(): " ".join([c.label(), *(f"{k}={_show(a.get(k))}" for k in varying)])
+        for c, a in zip(configs, arms, strict=True)
+    }
+
+
+def sections(configs: list[RunConfig]) -> dict[str, str]:
+    """Per data key, its section name: the dataset, and the data fields that differ between
+    data identities of the same name (``spiral noise=0.2``; a file's hash as 8 digits)."""
+    by_name: dict[str, dict[str, dict[str, Any]]] = {}
+    for c in configs:
+        by_name.setdefault(c.dataset, {})[c.data_key()] = c.data_identity()
+    out = {}
+    for name, ids in by_name.items():
+        keys = sorted({k for d in ids.values() for k in d} - {"dataset"})
+        varying = [k for k in keys if len({repr(d.get(k)) for d in ids.values()}) > 1]
+        for dk, d in ids.items():
+            out[dk] = " ".join([name, *(f"{k}={_show(d.get(k))}" for k in varying)])
+    return out
+
+
+def _last(pts: list[tuple[int, float]]) -> float:
+    return pts[-1][1] if pts else math.nan
+
+
+def _steps_to(pts: list[tuple[int, float]], threshold: float) -> float:
+    for step, v in pts:
+        if v >= threshold:
+            return float(step)
+    return math.inf
 
 
 class Study:
@@ -180,126 +258,167 @@ class Study:
 
     def __init__(self, store: Store, study_id: int, name: str) -> None:
         self.store, self.id, self.name = store, study_id, name
+        self.margin: float | None = None  # an equivalence margin, if the user states one
 
     @property
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunRecord]:
         return self.store.runs(self.id)
 
-    def rows(self) -> list[Row]:
-        """Per dataset, configurations ranked by mean test metric (higher is better)."""
-        from scipy import stats
-
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    def configs(self) -> list[RunConfig]:
+        """Every configuration of the study: those it asked for, then any only in its runs."""
+        out = {c.key(): c for c, _, _ in self.store.study_configs(self.id)}
         for r in self.runs:
-            c = r["config"]
-            label = RunConfig(**{k: v for k, v in c.items()}).label()
-            extra = [
-                f"{k}={c[k]}"
-                for k in ("depth", "width", "init", "lr")
-                if len(
-                    {
-                        str(x["config"][k])
-                        for x in self.runs
-                        if x["config"]["dataset"] == c["dataset"]
-                    }
-                )
-                > 1
-            ]
-            label = label + (" " + " ".join(extra) if extra else "")
-            groups.setdefault((c["dataset"], label), []).append(r)
+            out.setdefault(r.config_key, r.config)
+        return list(out.values())
+
+    def datasets(self) -> dict[str, DatasetRecord]:
+        """The study's data identities (task, metric, points) from the store, by data key."""
+        keys = {c.data_key() for c in self.configs()}
+        return {k: v for k, v in self.store.datasets().items() if k in keys}
+
+    def rows(self, runs: list[RunRecord] | None = None) -> list[Row]:
+        """Per data identity, its configurations ranked by mean test metric (higher is
+        better; ties by steps to 90%), each against the best with Holm-corrected Welch tests.
+        Two queries for the whole study, whatever its size."""
+        from . import _stats
+
+        runs = self.runs if runs is None else runs
+        configs = {r.config_key: r.config for r in runs}
+        label_of = labels(list(configs.values()))
+        section_of = sections(list(configs.values()))
+        metric_of = {k: d.metric for k, d in self.store.datasets().items()}
+        val = self.store.series(self.id, "val_metric")
+        groups: dict[str, dict[str, list[RunRecord]]] = {}
+        for r in runs:
+            groups.setdefault(r.config.data_key(), {}).setdefault(r.config_key, []).append(r)
         out: list[Row] = []
-        for ds in sorted({k[0] for k in groups}):
-            entries = {lab: runs for (d, lab), runs in groups.items() if d == ds}
+        for dk in sorted(groups, key=lambda k: section_of[k]):
+            entries = groups[dk]
             finals = {
-                lab: np.array(
-                    [x["test_metric"] for x in runs if x["test_metric"] is not None], float
-                )
-                for lab, runs in entries.items()
+                ck: np.array([x.test_metric for x in rs if x.test_metric is not None], float)
+                for ck, rs in entries.items()
             }
-            means = {lab: float(v.mean()) if len(v) else -math.inf for lab, v in finals.items()}
-            best = max(means, key=lambda k: means[k])
             best_val = max(
                 (
-                    np.nanmean([_last(self.store.curves(x["id"]), "val_metric") for x in runs])
-                    for runs in entries.values()
+                    float(np.nanmean([_last(val.get(x.id, [])) for x in rs]))
+                    for rs in entries.values()
                 ),
                 default=math.nan,
             )
-            task = entries[best][0]["config"]
-            metric = "R²" if _task(task) == "regression" else "accuracy"
-            for lab, runs in entries.items():
-                v = finals[lab]
-                n = len(v)
-                sd = float(v.std(ddof=1)) if n > 1 else 0.0
-                ci = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-                if lab == best or n < 2 or len(finals[best]) < 2:
-                    p = 1.0 if lab == best else math.nan
-                else:
-                    with warnings.catch_warnings():  # nearly identical seeds: p is still right
-                        warnings.simplefilter("ignore", RuntimeWarning)
-                        p = float(stats.ttest_ind(v, finals[best], equal_var=False).pvalue)
-                    if math.isnan(p):  # identical samples: no difference at all
-                        p = 1.0
-                reach = [_steps_to(self.store.curves(x["id"]), 0.9 * best_val) for x in runs]
-                out.append(
+            rows: list[Row] = []
+            for ck, rs in entries.items():
+                v = finals[ck]
+                mean, half = _stats.t_interval(v)
+                q, qlo, qhi = _stats.iqm_interval(v)
+                reach = [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
+                rows.append(
                     Row(
-                        ds,
-                        lab,
-                        n,
-                        float(v.mean()) if n else math.nan,
-                        ci,
+                        section_of[dk],
+                        label_of[ck],
+                        ck,
+                        dk,
+                        metric_of.get(dk, "test metric"),
+                        len(v),
+                        mean,
+                        half,
+                        q,
+                        qlo,
+                        qhi,
+                        math.nan,
+                        math.nan,
+                        math.nan,
+                        math.nan,
                         float(np.mean(reach)) if reach else math.nan,
-                        float(np.mean([x["wall"] / max(x["steps"], 1) for x in runs])),
-                        sum(x["status"] == "diverged" for x in runs),
-                        p,
-                        bool(p > 0.05) if not math.isnan(p) else False,
-                        metric,
+                        float(np.mean([x.wall / max(x.steps, 1) for x in rs])),
+                        sum(x.status == "diverged" for x in rs),
                     )
                 )
-        order = {ds: i for i, ds in enumerate(sorted({r.dataset for r in out}))}
-        return sorted(
-            out,
-            key=lambda r: (order[r.dataset], -(r.mean if not math.isnan(r.mean) else -math.inf)),
-        )
-
-    def summary(self, console: Any = None) -> list[dict[str, Any]]:
-        """Print the ranked table (mean ± 95% CI) and return it as dicts."""
-        from rich.console import Console
-        from rich.table import Table
-
-        rows = self.rows()
-        table = Table(title=f"study {self.name!r}: test metric, mean ± 95% CI over seeds")
-        for col in (
-            "dataset",
-            "activation",
-            "seeds",
-            "test metric",
-            "± 95% CI",
-            "steps to 90%",
-            "ms/step",
-            "diverged",
-            "vs best",
-        ):
-            table.add_column(col)
-        firsts = {id(next(x for x in rows if x.dataset == ds)) for ds in {r.dataset for r in rows}}
-        for r in rows:
-            vs = (
-                "best"
-                if id(r) in firsts
-                else ("within noise" if r.within_noise else f"p={r.p_vs_best:.2g}")
+            rows.sort(
+                key=lambda r: (-(r.mean if not math.isnan(r.mean) else -math.inf), r.steps_to_90)
             )
-            table.add_row(
-                r.dataset,
-                r.label,
-                str(r.n),
-                f"{r.mean:.4f}",
-                f"{r.ci95:.4f}",
-                "never" if math.isinf(r.steps_to_90) else f"{r.steps_to_90:.0f}",
-                f"{1e3 * r.time_per_step:.2f}",
-                str(r.diverged),
-                vs,
+            best = rows[0]
+            raw = []
+            for row in rows[1:]:
+                row.diff, row.diff_lo, row.diff_hi, p = _stats.welch_interval(
+                    finals[row.config_key], finals[best.config_key]
+                )
+                raw.append(p)
+            for row, p in zip(rows[1:], _stats.holm(raw), strict=True):
+                row.p_vs_best = p
+            best.diff, best.diff_lo, best.diff_hi = 0.0, 0.0, 0.0
+            for i, row in enumerate(rows, 1):
+                row.rank = i
+                row.verdict = verdict(row, best, self.margin)
+            out += rows
+        return out
+
+    def scores(self, runs: list[RunRecord] | None = None) -> dict[str, dict[str, np.ndarray]]:
+        """Per configuration label (its data removed), per section, its seeds' test metrics."""
+        runs = self.runs if runs is None else runs
+        configs = {r.config_key: r.config for r in runs}
+        cfgs = list(configs.values())
+        arms = {c.key(): _arm_label(c, cfgs) for c in cfgs}
+        section_of = sections(cfgs)
+        out: dict[str, dict[str, list[float]]] = {}
+        for r in runs:
+            cell = out.setdefault(arms[r.config_key], {}).setdefault(
+                section_of[r.config.data_key()], []
             )
-        (console or Console(markup=False)).print(table)
+            cell.append(math.nan if r.test_metric is None else r.test_metric)
+        return {a: {k: np.array(v, float) for k, v in d.items()} for a, d in out.items()}
+
+    def overall(self, runs: list[RunRecord] | None = None) -> dict[str, Any]:
+        """The cross-dataset summary: per configuration its mean rank over the datasets every
+        configuration ran on (95% bootstrap interval), the performance profile (fraction of
+        runs above τ, averaged over datasets) and the probability-of-improvement matrix
+        (P[row's seed beats column's seed], averaged over datasets)."""
+        from . import _stats
+
+        sc = self.scores(runs)
+        arms = sorted(sc)
+        common = sorted(set.intersection(*(set(sc[a]) for a in arms))) if arms else []
+        cells = [[sc[a][d] for d in common] for a in arms]
+        ranks = _stats.mean_ranks(cells) if common else [(math.nan,) * 3 for _ in arms]
+        taus = np.linspace(0.5, 1.0, 11)
+        profile = {
+            a: _stats.performance_profile(c, taus).tolist()
+            for a, c in zip(arms, cells, strict=True)
+        }
+        poi = {
+            a: {
+                b: _stats.probability_of_improvement(ca, cb)
+                for b, cb in zip(arms, cells, strict=True)
+            }
+            for a, ca in zip(arms, cells, strict=True)
+        }
+        order = sorted(range(len(arms)), key=lambda i: ranks[i][0])
+        return {
+            "datasets": common,
+            "mean_rank": [
+                {
+                    "configuration": arms[i],
+                    "mean_rank": ranks[i][0],
+                    "lo": ranks[i][1],
+                    "hi": ranks[i][2],
+                }
+                for i in order
+            ],
+            "profile": {"tau": taus.tolist(), "fraction": profile},
+            "probability_of_improvement": poi,
+        }
+
+    def summary(self, console: Any = None, width: int | None = None) -> list[dict[str, Any]]:
+        """Print the ranked tables (one per dataset, readable at any width) and the
+        cross-dataset summary; return the rows as dicts."""
+        from ._summary import render_summary
+
+        runs = self.runs
+        rows = self.rows(runs)
+        text = render_summary(self.name, rows, self.overall(runs), width)
+        if console is None:
+            print(text)
+        else:
+            console.print(text, soft_wrap=True) if hasattr(console, "print") else console(text)
         return [r.to_dict() for r in rows]
 
     def report(self, path: str | Path) -> Path:
@@ -311,20 +430,9 @@ class Study:
         return p
 
 
-def _task(cfg: dict[str, Any]) -> str:
-    return _data_for(RunConfig(**cfg)).task
-
-
-def _last(curves: dict[str, list[tuple[int, float]]], name: str) -> float:
-    pts = curves.get(name) or []
-    return pts[-1][1] if pts else math.nan
-
-
-def _steps_to(curves: dict[str, list[tuple[int, float]]], threshold: float) -> float:
-    for step, v in curves.get("val_metric", []):
-        if v >= threshold:
-            return float(step)
-    return math.inf
+def _arm_label(cfg: RunConfig, configs: list[RunConfig]) -> str:
+    """The label of a configuration across datasets: activation and the fields that vary."""
+    return labels([cfg, *(c for c in configs if c.key() != cfg.key())])[cfg.key()]
 
 
 def compare(
@@ -337,39 +445,49 @@ def compare(
     name: str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    command: str | None = None,
     **settings: Any,
 ) -> Study:
     """Train one network per activation on the same data, every seed at once, into ``store``.
 
     With no arguments: the default study (8 activations × xor, spiral, digits; MLP depth 4,
     width 32; 5 seeds). ``settings`` are RunConfig fields (depth, width, steps, lr, optimizer,
-    init, batch_norm, dropout, model, ...) or grid axes (depths, widths, inits, lrs). A study
-    with the same name in the same store resumes: finished runs are skipped.
+    init, batch_norm, dropout, model, task, path, target, ...) or grid axes (depths, widths,
+    inits, lrs); every key and value is checked (_config.normalise). A study with the same name
+    in the same store resumes: finished runs are skipped, and configurations it did not have
+    before become rows of their own.
     """
     if isinstance(config, str | Path):
-        conf = read_config(config)
+        conf = dict(read_config(config))
     elif isinstance(config, dict):
         conf = dict(config)
     else:
-        conf = dict(DEFAULT_STUDY)
-        if dataset is not None or activations is not None or seeds is not None or settings:
-            conf.pop("name")  # not the default study any more: it gets a name of its own
+        conf = {}
     if dataset is not None:
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
-        conf["activations"] = list(activations)
+        conf["activations"] = [activations] if isinstance(activations, str) else list(activations)
     if seeds is not None:
         conf["seeds"] = seeds
     for k, v in settings.items():
-        if k in ("depth", "width", "init", "lr"):
-            conf[k + "s"] = [v]
-        else:
-            conf[k] = v
-    study_name = name or conf.pop("name", None) or _auto_name(conf)
+        axis = next((a for a, f in AXES.items() if f == k), None)
+        if axis is not None and axis in conf:
+            conf.pop(axis)  # a keyword overrides the config file's axis
+        conf[k] = v
+    if "path" in conf and "datasets" in conf:
+        normalise(conf)  # the --data/--dataset error, in its words
+    custom = bool(conf) and set(conf) != {"name"}
+    for k in ("datasets", "activations", "seeds"):
+        if k not in conf and not (k == "datasets" and "path" in conf):
+            conf[k] = DEFAULT_STUDY[k]
+    study_name = name or conf.pop("name", None) or (_auto_name(conf) if custom else "default")
     conf.pop("name", None)
     configs, seed_list = grid(conf)
     st = Store(store)
-    study_id = st.study(study_name, conf)
+    study_id = st.study(study_name, _jsonable(normalise(conf)))
+    st.add_study_configs(study_id, configs, seed_list, command or _command(study_name, conf))
+    for cfg in configs:
+        st.add_dataset(cfg, _data_for(cfg))
     units = []
     for cfg in configs:
         missing = [s for s in seed_list if s not in st.done(study_id, cfg)]
@@ -377,6 +495,35 @@ def compare(
             units.append((cfg, missing))
     _execute(st, study_id, units, LocalExecutor(workers), progress)
     return Study(st, study_id, study_name)
+
+
+def _jsonable(conf: dict[str, Any]) -> dict[str, Any]:
+    out = dict(conf)
+    if "activations" in out:
+        out["activations"] = [
+            n + "".join(f":{k}={v}" for k, v in p.items()) for n, p in out["activations"]
+        ]
+    return out
+
+
+def _command(name: str, conf: dict[str, Any]) -> str:
+    """The ``actlab compare …`` line that runs this study again (resuming it)."""
+    import shlex
+
+    flags = {"datasets": "--dataset", "activations": "--activations", "depths": "--depth",
+             "widths": "--width", "inits": "--init", "lrs": "--lr", "path": "--data"}  # fmt: skip
+    parts = ["actlab", "compare", "--name", name]
+    for k, v in _jsonable(normalise(conf)).items():
+        flag = flags.get(k, "--" + k.replace("_", "-"))
+        if k == "seeds":
+            v = len(v) if v == list(range(len(v))) else ",".join(map(str, v))
+        if isinstance(v, bool):
+            parts.append(flag if v else "--no-" + flag[2:])
+            continue
+        if isinstance(v, list):
+            v = ",".join(map(str, v))
+        parts += [flag, str(v)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _auto_name(conf: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ from .._catalog import get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
 from ..torch._monitor import SATURATED_SAMPLES
-from ._datasets import Data
+from ._datasets import TASKS, Data
 
 OPTIMIZERS = ("adam", "sgd")
 INITS = ("auto", "he", "xavier", "lecun")
@@ -73,6 +73,11 @@ class RunConfig:
     path: str | None = None
     target: str | None = None
     precision: str = "fast"
+    # None: the task inferred from the data (load() says how); else one of _datasets.TASKS
+    task: str | None = None
+    # the identity of a user file: the SHA-256 of its bytes (compare() fills it in), so a
+    # changed file is a different configuration and a moved one is the same
+    data_hash: str | None = None
 
     def validate(self) -> None:
         get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
@@ -102,10 +107,15 @@ class RunConfig:
                 self.precision in PRECISION,
                 f"precision must be one of {', '.join(PRECISION)} (actlab.torch.apply)",
             ),
+            (
+                self.task is None or self.task in TASKS,
+                f"task must be one of {', '.join(TASKS)} (or None: inferred)",
+            ),
         ]
         for ok, msg in checks:
             if not ok:
-                raise ValueError(f"RunConfig: {msg}; got {self!r}")
+                name = msg.split(" ", 1)[0]
+                raise ValueError(f"RunConfig: {msg}; got {getattr(self, name, None)!r}")
         kind = get(self.activation, **self.params).kind
         if kind == "vector":
             raise ValueError(
@@ -113,16 +123,45 @@ class RunConfig:
                 "needs an elementwise or gated one (see actlab.recommend)"
             )
 
-    def key(self) -> str:
-        import hashlib
-        import json
+    def identity(self) -> dict[str, Any]:
+        """Every field that decides the result: all of them, except a user file's location
+        once its content hash is known (the same bytes elsewhere are the same data)."""
+        out = asdict(self)
+        if self.data_hash is not None:
+            out.pop("path")
+        return out
 
-        blob = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    def key(self) -> str:
+        """The configuration's identity as a 16-hex-digit hash (rows, resume, the store)."""
+        return _digest(self.identity())
+
+    def data_identity(self) -> dict[str, Any]:
+        """What the data is: a user file's content hash and target column, or a generator's
+        name, seed, noise and size (and the task, which changes the targets)."""
+        names = DATA_FIELDS if self.data_hash is None else FILE_FIELDS
+        return {k: getattr(self, k) for k in names}
+
+    def data_key(self) -> str:
+        return _digest(self.data_identity())
 
     def label(self) -> str:
+        """The activation and its parameters (``leaky_relu,negative_slope=0.2``); a study adds
+        the fields that differ between its configurations (``_study.labels``)."""
         extra = "".join(f",{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.activation}{extra}"
+
+
+# the fields that identify a data set: a generator's, and a user file's (with data_hash)
+DATA_FIELDS = ("dataset", "data_seed", "noise", "n", "task")
+FILE_FIELDS = ("dataset", "data_hash", "target", "data_seed", "task")
+
+
+def _digest(obj: Any) -> str:
+    import hashlib
+    import json
+
+    blob = json.dumps(obj, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------- the batched model

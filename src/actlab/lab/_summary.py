@@ -1,0 +1,128 @@
+"""The ranked comparison as text, JSON and CSV: one column definition (COLUMNS) for all of
+them, the terminal table (actlab._table: never truncated) and the cross-dataset summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .._table import Column, render
+
+
+def num(v: float, d: int = 4) -> str:
+    """A number for a table: ``n/a`` for nan (one seed has no interval), ``never`` for inf."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if isinstance(v, float) and math.isinf(v):
+        return "never"
+    return f"{v:.{d}f}"
+
+
+def _interval(lo: float, hi: float, d: int = 3) -> str:
+    return "n/a" if math.isnan(lo) or math.isnan(hi) else f"[{lo:.{d}f}, {hi:.{d}f}]"
+
+
+def _diff(r: Any) -> str:
+    if r.rank == 1:
+        return "—"
+    if math.isnan(r.diff_lo):
+        return num(r.diff, 3)
+    return f"{r.diff:+.3f} ± {(r.diff_hi - r.diff_lo) / 2:.3f}"  # Welch's interval: symmetric
+
+
+# Every column of the comparison: its table header (and short form), where the value comes
+# from, and how early it is dropped when the table is too wide (0: never).
+COLUMNS: list[tuple[str, Column, Callable[[Any], str]]] = [
+    ("rank", Column("#", right=True), lambda r: str(r.rank)),
+    ("label", Column("configuration"), lambda r: r.label),
+    ("n", Column("seeds", "n", right=True), lambda r: str(r.n)),
+    ("mean", Column("mean", right=True), lambda r: num(r.mean)),
+    ("ci95", Column("± 95% CI", "±CI", right=True), lambda r: num(r.ci95)),
+    (
+        "iqm",
+        Column("IQM [95% CI]", "IQM", drop=3),
+        lambda r: f"{num(r.iqm, 3)} {_interval(r.iqm_lo, r.iqm_hi)}",
+    ),
+    ("diff", Column("Δ vs best ± 95% CI", "Δ best", drop=2), _diff),
+    (
+        "steps_to_90",
+        Column("steps to 90%", "steps90", right=True, drop=4),
+        lambda r: num(r.steps_to_90, 0),
+    ),
+    (
+        "time_per_step",
+        Column("ms/step", right=True, drop=5),
+        lambda r: f"{1e3 * r.time_per_step:.2f}",
+    ),
+    ("diverged", Column("diverged", "div", right=True, drop=6), lambda r: str(r.diverged)),
+    ("verdict", Column("vs best"), lambda r: r.verdict),
+]
+
+NOTES = (
+    "mean ± 95% t interval over seeds; IQM: interquartile mean, 95% stratified-bootstrap "
+    "interval; Δ: mean − best's, Welch 95% interval; p: Welch, Holm-corrected over the "
+    "dataset's comparisons with the best; ties in the mean are broken by steps to 90% of the "
+    "best validation metric. 'not distinguishable' is absence of evidence, not equivalence."
+)
+
+
+def table(
+    rows: Sequence[Any], title: str, width: int | None = None, notes: Sequence[str] = ()
+) -> str:
+    cols = [c for _, c, _ in COLUMNS]
+    cells = [[get(r) for _, _, get in COLUMNS] for r in rows]
+    return render(
+        cols, cells, title=title, notes=notes, max_width=width, elsewhere="--json or --csv"
+    )
+
+
+def render_summary(
+    name: str, rows: Sequence[Any], overall: dict[str, Any], width: int | None = None
+) -> str:
+    """Per dataset a table titled with its metric, then the cross-dataset summary."""
+    parts = []
+    sections = list(dict.fromkeys(r.dataset for r in rows))
+    for i, ds in enumerate(sections):
+        sub = [r for r in rows if r.dataset == ds]
+        title = f"study {name!r} · {ds}: test {sub[0].metric} (higher is better)"
+        parts.append(table(sub, title, width, [NOTES] if i == len(sections) - 1 else []))
+    if len(overall.get("datasets", [])) >= 2:
+        parts.append(overall_table(overall, width))
+    return "\n\n".join(parts)
+
+
+def overall_table(overall: dict[str, Any], width: int | None = None) -> str:
+    cols = [Column("configuration"), Column("mean rank", right=True), Column("95% CI")]
+    cells = [
+        [m["configuration"], f"{m['mean_rank']:.2f}", _interval(m["lo"], m["hi"], 2)]
+        for m in overall["mean_rank"]
+    ]
+    title = f"across {len(overall['datasets'])} datasets: mean rank (1 = best on every dataset)"
+    note = "rank per dataset by mean test metric; interval: seeds resampled within each dataset"
+    return render(cols, cells, title=title, notes=[note], max_width=width)
+
+
+def as_json(rows: Sequence[Any], overall: dict[str, Any]) -> str:
+    def clean(v: Any) -> Any:
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+
+    return json.dumps(
+        {"rows": [{k: clean(v) for k, v in r.to_dict().items()} for r in rows], "overall": overall},
+        indent=2,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def as_csv(rows: Sequence[Any]) -> str:
+    buf = io.StringIO()
+    if rows:
+        keys = list(rows[0].to_dict())
+        w = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+        w.writeheader()
+        w.writerows(r.to_dict() for r in rows)
+    return buf.getvalue()
