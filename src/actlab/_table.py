@@ -53,9 +53,12 @@ def render(
     notes: Sequence[str] = (),
     max_width: int | None = None,
     elsewhere: str = "",
+    heading: int = 1,
 ) -> str:
     """The table as text, at most ``max_width`` (default: ``width()``) columns wide where any
-    layout can be; cells are never shortened."""
+    layout can be; cells are never shortened. ``elsewhere``: where dropped columns can be
+    found (said under the table); ``heading``: how many leading cells head a row's block when
+    even the essential columns do not fit side by side."""
     w = max_width or width()
     keep = list(range(len(columns)))
     headers = [c.header for c in columns]
@@ -88,13 +91,12 @@ def render(
         out.append(line([headers[i] for i in keep]))
         out.append(GAP.join("-" * x for x in ws))
         out += [line([r[i] for i in keep]) for r in rows]
-    else:  # one block per row: the first cell as its heading, the others as header: value
-        dropped = []
-        keep = list(range(len(columns)))
-        pad = max(len(c.header) for c in columns[1:]) if len(columns) > 1 else 0
+    else:  # one block per row: the leading cells as its heading, the others as header: value
+        rest = [i for i in keep if i >= heading]
+        pad = max((len(columns[i].header) for i in rest), default=0)
         for r in rows:
-            out += _wrap(r[0], w)
-            for i in keep[1:]:
+            out += _wrap(" ".join(r[:heading]), w)
+            for i in rest:
                 out += _wrap(f"  {columns[i].header.ljust(pad)}  {r[i]}", w, " " * (pad + 4))
     if dropped:
         where = f"; {elsewhere} has them" if elsewhere else ""

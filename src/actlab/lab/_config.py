@@ -163,10 +163,14 @@ def parse_number(text: str) -> int | float | None:
         return None
 
 
-def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
+def parse_activation(text: str | tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """``"leaky_relu"`` or ``"LeakyReLU:negative_slope=1e-2"`` → (canonical name, params):
     aliases and case resolve (swish → silu), numbers parse as numbers, ``true``/``false`` as
     bools; unknown names and bad parameters fail with the catalog's message."""
+    if isinstance(text, tuple) and len(text) == 2 and isinstance(text[1], dict):
+        canonical = resolve(text[0]).name  # already parsed: (name, params)
+        get(canonical, **text[1])
+        return canonical, dict(text[1])
     if not isinstance(text, str):
         raise ValueError(f"activations: expected activation names (strings), got {_show(text)}")
     name, _, rest = text.partition(":")

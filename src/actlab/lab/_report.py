@@ -28,11 +28,19 @@ figure svg{max-width:100%;height:auto}.wide{overflow-x:auto;max-width:100%}
 code{background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}.sources td{text-align:left}
 nav ol{columns:2}
 """
+LEGEND_MAX = 12  # more entries than this would cover the axes: the table's order is the key
 PALETTE = (  # matplotlib's tab10 then tab20's light half: one colour per configuration
     *("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"),
     *("#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94"),
     *("#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"),
 )
+
+
+def _legend(ax: Any) -> None:
+    """A legend where it fits (LEGEND_MAX entries); beyond that the colours are listed once
+    under the figures' section (too many lines to tell apart anyway)."""
+    if len(ax.get_legend_handles_labels()[1]) <= LEGEND_MAX:
+        ax.legend(fontsize=7)
 
 
 def _svg(fig: Any) -> str:
@@ -111,6 +119,7 @@ def render(study: Any) -> str:
         parts.append(f"<p class='noise'>{html.escape(NOTES)}</p>")
         parts.append(_sources(study, view, ds_runs))
         curves = _curves(study, view, ds_runs)
+        parts.append(_key(list(curves), view.colour))
         parts.append("<h3>Loss and metric during training (mean, band: min–max over seeds)</h3>")
         parts.append(f"<figure>{_svg(_curve_figure(curves, view.colour))}</figure>")
         parts.append("<h3>Gradient flow: gradient norm per layer (end of training)</h3>")
@@ -128,6 +137,16 @@ def render(study: Any) -> str:
         parts.append(_overall_section(overall, view.colour))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _key(names: list[str], colour: dict[str, str]) -> str:
+    """The colour of each configuration, the same in every figure of the report."""
+    items = "".join(
+        f"<span style='white-space:nowrap;margin-right:1em'><span style='color:{colour[n]}'>"
+        f"■</span> {html.escape(n)}</span> "
+        for n in names
+    )
+    return f"<p class='key'>Colours: {items}</p>"
 
 
 def _config_section(study: Any, view: _View) -> str:
@@ -186,7 +205,7 @@ def _overall_section(overall: dict[str, Any], colour: dict[str, str]) -> str:
         ax[0, 0].step(prof["tau"], prof["fraction"][a], where="post", label=a, color=colour.get(a))
     ax[0, 0].set_xlabel("τ (test metric)")
     ax[0, 0].set_ylabel("fraction of runs > τ")
-    ax[0, 0].legend(fontsize=7)
+    _legend(ax[0, 0])
     fig.tight_layout()
     return (
         f"<h2 id='overall'>Across datasets ({', '.join(map(html.escape, overall['datasets']))})"
@@ -251,7 +270,9 @@ def _curves(study: Any, view: _View, runs: list[RunRecord]) -> dict[str, dict[st
     return out
 
 
-def _band(ax: Any, series: list[list[tuple[int, float]]], label: str, colour: str) -> None:
+def _band(
+    ax: Any, series: list[list[tuple[int, float]]], label: str, colour: str, band: bool = True
+) -> None:
     series = [s for s in series if s]
     if not series:
         return
@@ -259,15 +280,16 @@ def _band(ax: Any, series: list[list[tuple[int, float]]], label: str, colour: st
     steps = np.array([p[0] for p in series[0][:n]])
     vals = np.array([[p[1] for p in s[:n]] for s in series], float)
     ax.plot(steps, np.nanmean(vals, 0), label=label, lw=1.4, color=colour)
-    ax.fill_between(steps, np.nanmin(vals, 0), np.nanmax(vals, 0), alpha=0.15, color=colour)
+    if band:
+        ax.fill_between(steps, np.nanmin(vals, 0), np.nanmax(vals, 0), alpha=0.15, color=colour)
 
 
 def _curve_figure(curves: dict[str, dict[str, list[Any]]], colour: dict[str, str]) -> Any:
     fig, ax = _figure(cols=3, w=4.4)
+    band = len(curves) <= LEGEND_MAX  # more bands than lines to read would hide the lines
     for label, d in curves.items():
-        _band(ax[0, 0], d["train_loss"], label, colour[label])
-        _band(ax[0, 1], d["val_loss"], label, colour[label])
-        _band(ax[0, 2], d["val_metric"], label, colour[label])
+        for a, k in zip(ax[0], ("train_loss", "val_loss", "val_metric"), strict=True):
+            _band(a, d[k], label, colour[label], band)
     ax[0, 0].set_title("training loss (minibatch mean)")
     ax[0, 1].set_title("validation loss")
     ax[0, 2].set_title("validation metric")
@@ -275,7 +297,7 @@ def _curve_figure(curves: dict[str, dict[str, list[Any]]], colour: dict[str, str
         a.set_yscale("log")
     for a in ax[0]:
         a.set_xlabel("step")
-    ax[0, 2].legend(fontsize=7)
+    _legend(ax[0, 2])
     fig.tight_layout()
     return fig
 
@@ -331,7 +353,7 @@ def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict
     ax[0, 0].set_xlabel("layer (1 = first)")
     ax[0, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
     ax[0, 0].set_ylabel("|∂loss/∂W|")
-    ax[0, 0].legend(fontsize=7)
+    _legend(ax[0, 0])
     fig.tight_layout()
     return fig
 
@@ -358,7 +380,7 @@ def _health_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict[s
         hi = min(1.0, max(top[k] * 1.15, 0.01))  # scaled to the data: 1% of units is visible
         a.set_ylim(-0.02 * hi, hi)
         a.set_ylabel("fraction of units")
-    ax[0, 1].legend(fontsize=7)
+    _legend(ax[0, 1])
     fig.tight_layout()
     return fig
 

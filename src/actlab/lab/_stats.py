@@ -52,8 +52,8 @@ def t_interval(x: Sequence[float] | np.ndarray) -> tuple[float, float]:
 
 
 def iqm(x: Sequence[float] | np.ndarray) -> float:
-    """The interquartile mean: the mean of the middle 50% of the scores, fractional end
-    observations weighted (rliable's definition, scipy.stats.trim_mean(x, 0.25))."""
+    """The interquartile mean: the mean of the scores left after cutting floor(n/4) from each
+    end (rliable's definition: scipy.stats.trim_mean(x, 0.25))."""
     from scipy import stats
 
     a = _finite(x)
@@ -85,12 +85,17 @@ def percentile_interval(values: np.ndarray) -> tuple[float, float]:
 def iqm_interval(
     x: Sequence[float] | np.ndarray, reps: int = BOOTSTRAP_REPS, seed: int = BOOTSTRAP_SEED
 ) -> tuple[float, float, float]:
-    """(IQM, lower, upper): the 95% percentile stratified-bootstrap interval of the IQM (one
-    stratum: a row's seeds); nan bounds for fewer than 2 scores."""
+    """(IQM, lower, upper): the 95% percentile bootstrap interval of the IQM, the row's seeds
+    resampled with replacement (a single stratum of stratified_bootstrap, drawn all at once);
+    nan bounds for fewer than 2 scores."""
+    from scipy import stats
+
     a = _finite(x)
     if len(a) < 2:
         return iqm(a), math.nan, math.nan
-    boot = stratified_bootstrap([a], lambda d: iqm(d[0]), reps, seed)
+    rng = np.random.default_rng(seed)
+    draws = a[rng.integers(0, len(a), (reps, len(a)))]
+    boot = stats.trim_mean(draws, 0.25, axis=1)
     return (iqm(a), *percentile_interval(boot))
 
 
@@ -146,6 +151,34 @@ def probability_of_improvement(
     return float(np.mean(per)) if per else math.nan
 
 
+def improvement_matrix(scores: Sequence[Sequence[Sequence[float] | np.ndarray]]) -> np.ndarray:
+    """probability_of_improvement for every ordered pair at once: m[i, j] for configuration i
+    over j (scores[c][k]: configuration c's seeds on dataset k), nan on the diagonal."""
+    n_c = len(scores)
+    n_k = len(scores[0]) if n_c else 0
+    total = np.zeros((n_c, n_c))
+    count = np.zeros((n_c, n_c))
+    for k in range(n_k):
+        cells = [_finite(scores[c][k]) for c in range(n_c)]
+        width = max((len(v) for v in cells), default=0)
+        if width == 0:
+            continue
+        pad = np.full((n_c, width), np.nan)
+        for c, v in enumerate(cells):
+            pad[c, : len(v)] = v
+        a, b = pad[:, None, :, None], pad[None, :, None, :]
+        valid = ~np.isnan(a) & ~np.isnan(b)
+        pairs = valid.sum((2, 3))
+        wins = ((a > b) & valid).sum((2, 3)) + 0.5 * ((a == b) & valid).sum((2, 3))
+        ok = pairs > 0
+        total[ok] += wins[ok] / pairs[ok]
+        count[ok] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / count
+    np.fill_diagonal(out, np.nan)
+    return out
+
+
 def ranks(means: Sequence[float]) -> np.ndarray:
     """Rank 1 = highest mean; ties share the average rank (scipy.stats.rankdata)."""
     from scipy import stats
@@ -161,26 +194,26 @@ def mean_ranks(
 ) -> list[tuple[float, float, float]]:
     """Per configuration, (mean rank over datasets, 95% bootstrap interval). scores[c][k]: the
     seeds of configuration c on dataset k. The interval resamples each (configuration, dataset)
-    cell's seeds on its own (stratified) and re-ranks."""
+    cell's seeds on its own (stratified) and re-ranks; a cell without scores ranks last."""
+    from scipy import stats
+
     n_c = len(scores)
     n_k = len(scores[0]) if n_c else 0
-    cells = [[_finite(scores[c][k]) for k in range(n_k)] for c in range(n_c)]
-
-    def mean_rank(cs: list[list[np.ndarray]]) -> np.ndarray:
-        per_ds = np.array(
-            [ranks([cs[c][k].mean() if len(cs[c][k]) else math.nan for c in range(n_c)])
-             for k in range(n_k)]
-        )  # fmt: skip
-        return per_ds.mean(0)
-
-    point = mean_rank(cells)
     rng = np.random.default_rng(seed)
-    boot = np.empty((reps, n_c))
-    for i in range(reps):
-        draw = [[s[rng.integers(0, len(s), len(s))] if len(s) else s for s in row] for row in cells]
-        boot[i] = mean_rank(draw)
-    lo, hi = np.percentile(boot, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)], axis=0)
-    return [(float(point[c]), float(lo[c]), float(hi[c])) for c in range(n_c)]
+    point = np.zeros((n_k, n_c))
+    boot = np.zeros((reps, n_k, n_c))
+    for k in range(n_k):
+        for c in range(n_c):
+            v = _finite(scores[c][k])
+            if len(v) == 0:
+                point[k, c], boot[:, k, c] = -np.inf, -np.inf
+                continue
+            point[k, c] = v.mean()
+            boot[:, k, c] = v[rng.integers(0, len(v), (reps, len(v)))].mean(1)
+    rank_point = stats.rankdata(-point, axis=1).mean(0)
+    rank_boot = stats.rankdata(-boot, axis=2).mean(1)
+    lo, hi = np.percentile(rank_boot, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)], axis=0)
+    return [(float(rank_point[c]), float(lo[c]), float(hi[c])) for c in range(n_c)]
 
 
 def performance_profile(

@@ -145,6 +145,26 @@ def _one_thread() -> None:
 # ---------------------------------------------------------------------- studies
 
 REACH = 0.9  # "steps to 90%": the first evaluation at ≥ 90% of the best row's validation metric
+# ms/step leaves out the steps before the first evaluation at or after this step: the first
+# steps pay for allocation, kernel selection and cold caches, not for training
+WARMUP_STEPS = 20
+
+
+def step_time(
+    times: list[tuple[int, float]], wall: float, steps: int
+) -> tuple[float, float, float]:
+    """(seconds per step after warm-up, fastest and slowest evaluation interval) from a run's
+    ``time`` curve (elapsed seconds at each evaluation, evaluations included); wall/steps
+    with no spread where the curve is too short to leave out a warm-up."""
+    pts = [(s, t) for s, t in times if s >= WARMUP_STEPS]
+    if len(pts) < 2:
+        per = wall / max(steps, 1)
+        return per, per, per
+    rates = [(t1 - t0) / (s1 - s0) for (s0, t0), (s1, t1) in itertools.pairwise(pts) if s1 > s0]
+    total = (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+    return total, min(rates), max(rates)
+
+
 ALPHA = 0.05  # family-wise error rate of the Holm-corrected comparisons with the best
 
 
@@ -169,11 +189,13 @@ class Row:
     diff_hi: float
     p_vs_best: float  # Welch's two-sided p, Holm-corrected over the dataset's comparisons
     steps_to_90: float
-    time_per_step: float
+    time_per_step: float  # seconds, after warm-up (step_time), mean over seeds
     diverged: int
     rank: int = 0
     verdict: str = ""
     learned: bool | None = None  # None: not judged here (the health module's did-not-learn)
+    time_lo: float = math.nan  # the fastest and slowest evaluation interval (seconds/step)
+    time_hi: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -288,6 +310,7 @@ class Study:
         section_of = sections(list(configs.values()))
         metric_of = {k: d.metric for k, d in self.store.datasets().items()}
         val = self.store.series(self.id, "val_metric")
+        clock = self.store.series(self.id, "time")
         groups: dict[str, dict[str, list[RunRecord]]] = {}
         for r in runs:
             groups.setdefault(r.config.data_key(), {}).setdefault(r.config_key, []).append(r)
@@ -311,6 +334,7 @@ class Study:
                 mean, half = _stats.t_interval(v)
                 q, qlo, qhi = _stats.iqm_interval(v)
                 reach = [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
+                timing = np.array([step_time(clock.get(x.id, []), x.wall, x.steps) for x in rs])
                 rows.append(
                     Row(
                         section_of[dk],
@@ -329,8 +353,10 @@ class Study:
                         math.nan,
                         math.nan,
                         float(np.mean(reach)) if reach else math.nan,
-                        float(np.mean([x.wall / max(x.steps, 1) for x in rs])),
+                        float(timing[:, 0].mean()),
                         sum(x.status == "diverged" for x in rs),
+                        time_lo=float(timing[:, 1].min()),
+                        time_hi=float(timing[:, 2].max()),
                     )
                 )
             rows.sort(
@@ -357,7 +383,7 @@ class Study:
         runs = self.runs if runs is None else runs
         configs = {r.config_key: r.config for r in runs}
         cfgs = list(configs.values())
-        arms = {c.key(): _arm_label(c, cfgs) for c in cfgs}
+        arms = labels(cfgs)  # a label leaves out the data: the same across datasets
         section_of = sections(cfgs)
         out: dict[str, dict[str, list[float]]] = {}
         for r in runs:
@@ -384,13 +410,8 @@ class Study:
             a: _stats.performance_profile(c, taus).tolist()
             for a, c in zip(arms, cells, strict=True)
         }
-        poi = {
-            a: {
-                b: _stats.probability_of_improvement(ca, cb)
-                for b, cb in zip(arms, cells, strict=True)
-            }
-            for a, ca in zip(arms, cells, strict=True)
-        }
+        matrix = _stats.improvement_matrix(cells)
+        poi = {a: {b: float(matrix[i, j]) for j, b in enumerate(arms)} for i, a in enumerate(arms)}
         order = sorted(range(len(arms)), key=lambda i: ranks[i][0])
         return {
             "datasets": common,
@@ -428,11 +449,6 @@ class Study:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(render(self), encoding="utf-8")
         return p
-
-
-def _arm_label(cfg: RunConfig, configs: list[RunConfig]) -> str:
-    """The label of a configuration across datasets: activation and the fields that vary."""
-    return labels([cfg, *(c for c in configs if c.key() != cfg.key())])[cfg.key()]
 
 
 def compare(
@@ -477,9 +493,7 @@ def compare(
     if "path" in conf and "datasets" in conf:
         normalise(conf)  # the --data/--dataset error, in its words
     custom = bool(conf) and set(conf) != {"name"}
-    for k in ("datasets", "activations", "seeds"):
-        if k not in conf and not (k == "datasets" and "path" in conf):
-            conf[k] = DEFAULT_STUDY[k]
+    conf = with_defaults(conf)
     study_name = name or conf.pop("name", None) or (_auto_name(conf) if custom else "default")
     conf.pop("name", None)
     configs, seed_list = grid(conf)
@@ -495,6 +509,17 @@ def compare(
             units.append((cfg, missing))
     _execute(st, study_id, units, LocalExecutor(workers), progress)
     return Study(st, study_id, study_name)
+
+
+def with_defaults(conf: dict[str, Any]) -> dict[str, Any]:
+    """``conf`` with DEFAULT_STUDY's datasets, activations and seeds where it has none (a
+    TOML file, compare() and the CLI default to the same study; a data file replaces the
+    datasets)."""
+    out = dict(conf)
+    for k in ("datasets", "activations", "seeds"):
+        if k not in out and not (k == "datasets" and "path" in out):
+            out[k] = DEFAULT_STUDY[k]
+    return out
 
 
 def _jsonable(conf: dict[str, Any]) -> dict[str, Any]:
@@ -559,7 +584,13 @@ def _execute(
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, disable=not show, transient=False) as prog:
+    from rich.console import Console
+
+    # progress is for a person at a terminal: on stderr, and only when that is a terminal
+    console = Console(stderr=True)
+    with Progress(
+        *columns, console=console, disable=not (show and console.is_terminal), transient=False
+    ) as prog:
         task = prog.add_task("runs", total=total)
         for cfg, results in executor.map(run_unit, units):
             for r in results:

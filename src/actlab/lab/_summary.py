@@ -76,7 +76,13 @@ def table(
     cols = [c for _, c, _ in COLUMNS]
     cells = [[get(r) for _, _, get in COLUMNS] for r in rows]
     return render(
-        cols, cells, title=title, notes=notes, max_width=width, elsewhere="--json or --csv"
+        cols,
+        cells,
+        title=title,
+        notes=notes,
+        max_width=width,
+        elsewhere="--json or --csv",
+        heading=2,
     )
 
 
@@ -106,12 +112,20 @@ def overall_table(overall: dict[str, Any], width: int | None = None) -> str:
     return render(cols, cells, title=title, notes=[note], max_width=width)
 
 
-def as_json(rows: Sequence[Any], overall: dict[str, Any]) -> str:
-    def clean(v: Any) -> Any:
-        return None if isinstance(v, float) and not math.isfinite(v) else v
+def _clean(v: Any) -> Any:
+    """JSON has no nan or inf: they become null (n/a), everywhere in the structure."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_clean(x) for x in v]
+    return v
 
+
+def as_json(rows: Sequence[Any], overall: dict[str, Any]) -> str:
     return json.dumps(
-        {"rows": [{k: clean(v) for k, v in r.to_dict().items()} for r in rows], "overall": overall},
+        _clean({"rows": [r.to_dict() for r in rows], "overall": overall}),
         indent=2,
         ensure_ascii=False,
         default=str,
