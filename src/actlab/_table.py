@@ -1,7 +1,7 @@
 """Plain-text tables that never truncate: readable at 80 columns, in a pipe, in a log file.
 
-A table that does not fit its width first abbreviates headers, then drops the columns its
-caller marked as low-value (saying which, and where to find them), and as a last resort prints
+A table that does not fit its width first drops the columns its caller marked as low-value
+(saying which, and where to find them), then abbreviates headers, and as a last resort prints
 each row as a block of ``header: value`` lines. A cell is never cut (no "…"). The width is the
 terminal's, or ``COLUMNS``, or 80 when neither is known (a pipe)."""
 
@@ -68,13 +68,13 @@ def render(
         sub = [[r[i] for i in keep] for r in rows]
         return _fits([columns[i] for i in keep], sub, [headers[i] for i in keep], w)
 
-    if not fits():
-        headers = [c.short or c.header for c in columns]
     for i in sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: -columns[i].drop):
         if fits():
             break
         keep.remove(i)
         dropped.append(columns[i].header)
+    if not fits():  # the essential columns, abbreviated headers
+        headers = [c.short or c.header for c in columns]
     out: list[str] = []
     if title:
         out += _wrap(title, w)

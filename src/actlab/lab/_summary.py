@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._table import Column, render
+from ._study import WARMUP_STEPS
 
 
 def num(v: float, d: int = 4) -> str:
@@ -58,6 +59,13 @@ COLUMNS: list[tuple[str, Column, Callable[[Any], str]]] = [
         Column("ms/step", right=True, drop=5),
         lambda r: f"{1e3 * r.time_per_step:.2f}",
     ),
+    (
+        "time_spread",
+        Column("ms/step range", drop=7),
+        lambda r: (
+            "n/a" if math.isnan(r.time_lo) else f"{1e3 * r.time_lo:.2f}–{1e3 * r.time_hi:.2f}"
+        ),
+    ),
     ("diverged", Column("diverged", "div", right=True, drop=6), lambda r: str(r.diverged)),
     ("verdict", Column("vs best"), lambda r: r.verdict),
 ]
@@ -66,7 +74,8 @@ NOTES = (
     "mean ± 95% t interval over seeds; IQM: interquartile mean, 95% stratified-bootstrap "
     "interval; Δ: mean − best's, Welch 95% interval; p: Welch, Holm-corrected over the "
     "dataset's comparisons with the best; ties in the mean are broken by steps to 90% of the "
-    "best validation metric. 'not distinguishable' is absence of evidence, not equivalence."
+    f"best validation metric; ms/step: after the first {WARMUP_STEPS} steps (warm-up), range over "
+    "evaluation intervals. 'not distinguishable' is absence of evidence, not equivalence."
 )
 
 

@@ -12,6 +12,7 @@ same function and actlab's native float32 forms elsewhere; "exact" is the catalo
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -25,7 +26,7 @@ from torch import nn
 
 from .._analysis import recommended_init
 from .._analysis._init import SCHEMES, _fan
-from .._catalog import get
+from .._catalog import Activation, get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
 from ..torch._monitor import SATURATED_SAMPLES
@@ -80,7 +81,7 @@ class RunConfig:
     data_hash: str | None = None
 
     def validate(self) -> None:
-        get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
+        kind = self.act.kind  # unknown names and bad parameters fail here, with their errors
         checks = [
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
             (self.init in INITS, f"init must be one of {', '.join(INITS)}"),
@@ -116,12 +117,22 @@ class RunConfig:
             if not ok:
                 name = msg.split(" ", 1)[0]
                 raise ValueError(f"RunConfig: {msg}; got {getattr(self, name, None)!r}")
-        kind = get(self.activation, **self.params).kind
         if kind == "vector":
             raise ValueError(
                 f"RunConfig: {self.activation} is a vector activation; a hidden layer "
                 "needs an elementwise or gated one (see actlab.recommend)"
             )
+
+    @functools.cached_property
+    def act(self) -> Activation:
+        """The activation with its parameters, resolved once per configuration."""
+        return get(self.activation, **self.params)
+
+    def __getstate__(self) -> dict[str, Any]:  # to a worker: fields only (act is rebuilt)
+        return {k: v for k, v in self.__dict__.items() if k != "act"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def identity(self) -> dict[str, Any]:
         """Every field that decides the result: all of them, except a user file's location
@@ -227,7 +238,7 @@ class BatchedNet(nn.Module):
         for p in self.act.parameters():
             p.requires_grad_(False)
         # "fast": call PyTorch's kernel directly where it has this function (no module layers)
-        kernel = peer_kernel(get(cfg.activation, **cfg.params)) if cfg.precision == "fast" else None
+        kernel = peer_kernel(cfg.act) if cfg.precision == "fast" else None
         self.act_fn = kernel if kernel is not None else self.act
         # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
         # so that a seed trains as it would alone
@@ -244,7 +255,7 @@ class BatchedNet(nn.Module):
             if self.act.spec.stochastic
             else None
         )
-        gated = get(cfg.activation, **cfg.params).kind == "gated"
+        gated = cfg.act.kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
         if cfg.init == "auto":  # the advisor's match, gated activations included
@@ -721,7 +732,7 @@ def metric_sources(
         "dead": ("probe", "eval", "the training split's first {} rows (the probe)"),
         "saturated": ("probe", "eval", "the training split's first {} rows (the probe)"),
     }
-    noisy = get(cfg.activation, **cfg.params).spec.stochastic
+    noisy = cfg.act.spec.stochastic
     in_mode = {
         "train": "training mode"
         + (", dropout on" if cfg.dropout > 0 else "")
