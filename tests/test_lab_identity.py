@@ -296,3 +296,66 @@ def test_list_is_readable_at_80_columns() -> None:
     first = [line.split()[0] for line in r.output.splitlines()[3:] if line and line[0] != " "]
     canonical = {n for n in names()}
     assert canonical <= set(first)  # every name whole
+
+
+# ---------------------------------------------------------------------- verdicts, timing, cost
+
+
+def _row(**kw: Any) -> Any:
+    from actlab.lab._study import Row
+
+    base: dict[str, Any] = dict(
+        dataset="d", label="x", config_key="k", data_key="dk", metric="accuracy", n=5,
+        mean=0.9, ci95=0.01, iqm=0.9, iqm_lo=0.89, iqm_hi=0.91, diff=-0.001,
+        diff_lo=-0.004, diff_hi=0.002, p_vs_best=0.6, steps_to_90=40.0,
+        time_per_step=1e-3, diverged=0,
+    )  # fmt: skip
+    base.update(kw)
+    return Row(**base)
+
+
+def test_the_verdict_says_what_the_evidence_supports() -> None:
+    from actlab.lab._study import verdict
+
+    best = _row(label="best")
+    assert verdict(best, best) == "best"
+    assert verdict(_row(), best) == "not distinguishable at 5 seeds"
+    assert verdict(_row(), best, margin=0.01) == "equivalent to best (±0.01)"
+    assert verdict(_row(diff_lo=-0.03), best, margin=0.01) == "not distinguishable at 5 seeds"
+    assert verdict(_row(p_vs_best=0.004), best) == "worse than best (p=0.004)"
+    assert verdict(_row(n=1, p_vs_best=float("nan")), best) == "n/a (1 seed)"
+    assert verdict(_row(learned=False), best) == "did not learn"
+
+
+def test_ms_per_step_leaves_out_the_warm_up() -> None:
+    from actlab.lab._study import WARMUP_STEPS, step_time
+
+    # 0.5 s of warm-up in the first 20 steps, then 1 ms a step, one interval slower (2 ms)
+    times = [(0, 0.0), (WARMUP_STEPS, 0.5), (40, 0.52), (60, 0.56), (80, 0.58)]
+    per, lo, hi = step_time(times, wall=0.58, steps=80)
+    assert per == pytest.approx(0.08 / 60) and lo == pytest.approx(1e-3)
+    assert hi == pytest.approx(2e-3)
+    assert step_time([(0, 0.0), (10, 0.2)], wall=0.2, steps=10) == (0.02, 0.02, 0.02)
+
+
+def test_rows_cost_a_fixed_number_of_queries(tmp_path: Path) -> None:
+    study = compare("xor", ["relu", "tanh"], seeds=3, store=tmp_path / "s.db", **QUICK)
+    queries: list[str] = []
+    study.store.db.set_trace_callback(queries.append)
+    study.rows()
+    few = len(queries)
+    compare("xor", ["relu", "tanh", "elu", "selu"], seeds=[0, 1, 2, 3], name=study.name,
+            store=tmp_path / "s.db", **QUICK)  # fmt: skip
+    queries.clear()
+    study.rows()
+    assert len(queries) == few  # the same queries for 6 runs and for 16: O(runs), not O(runs²)
+    assert len(study.rows()) == 4
+
+
+def test_cost_protocol_relu_is_one_with_a_spread() -> None:
+    r = cli("list", "--kind", "elementwise", "--sort", "cost", "--json")
+    rows = {x["name"]: x for x in json.loads(r.output)}
+    assert rows["relu"]["cost"] == rows["relu"]["cost_low"] == rows["relu"]["cost_high"] == 1.0
+    assert all(x["cost_low"] <= x["cost"] <= x["cost_high"] for x in rows.values())
+    table = cli("list", "--sort", "cost").output
+    assert "relu = 1.00" in table and "…" not in table
