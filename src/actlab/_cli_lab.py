@@ -51,6 +51,17 @@ def _seeds(text: str | None) -> Any:
     return values[0] if len(values) == 1 and "," not in text else values
 
 
+def _values(key: str, text: str) -> list[Any]:
+    """``--depth 2,4`` → [2, 4]: numbers parse as numbers (the schema checks their type)."""
+    from .lab._config import parse_number
+
+    parts = [t.strip() for t in text.split(",")]
+    if key == "init":
+        return parts
+    out = [parse_number(t) for t in parts]
+    return [t if v is None else v for t, v in zip(parts, out, strict=True)]
+
+
 def _clip(text: str | None) -> Any:
     from .lab._config import parse_number
 
@@ -78,10 +89,14 @@ def compare(
         ),
     ] = None,
     seeds: Annotated[str | None, typer.Option(help="n, or a list 0,1,2 (default 5)")] = None,
-    depth: Annotated[int | None, typer.Option(help=f"hidden layers {_d('depth')}")] = None,
-    width: Annotated[int | None, typer.Option(help=f"units per layer {_d('width')}")] = None,
+    depth: Annotated[
+        str | None, typer.Option(help=f"hidden layers, or a list 2,4,8 {_d('depth')}")
+    ] = None,
+    width: Annotated[
+        str | None, typer.Option(help=f"units per layer, or a list {_d('width')}")
+    ] = None,
     steps: Annotated[int | None, typer.Option(help=f"training steps {_d('steps')}")] = None,
-    lr: Annotated[float | None, typer.Option(help=f"learning rate {_d('lr')}")] = None,
+    lr: Annotated[str | None, typer.Option(help=f"learning rate, or a list {_d('lr')}")] = None,
     optimizer: Annotated[str | None, typer.Option(help=f"adam or sgd {_d('optimizer')}")] = None,
     momentum: Annotated[float | None, typer.Option(help=f"SGD momentum {_d('momentum')}")] = None,
     batch_size: Annotated[
@@ -101,7 +116,7 @@ def compare(
         float | None, typer.Option(help="generator noise (default: the dataset's own)")
     ] = None,
     init: Annotated[
-        str | None, typer.Option(help=f"auto, he, xavier or lecun {_d('init')}")
+        str | None, typer.Option(help=f"auto, he, xavier or lecun, or a list {_d('init')}")
     ] = None,
     model: Annotated[str | None, typer.Option(help=f"mlp or cnn {_d('model')}")] = None,
     precision: Annotated[
@@ -131,9 +146,6 @@ def compare(
 
     Example: actlab compare --dataset spiral --activations relu,tanh,gelu,mish --seeds 10
     """
-    import shlex
-    import sys
-
     from .lab import compare as run
     from .lab._summary import as_csv as csv_text
     from .lab._summary import as_json as json_text
@@ -146,12 +158,18 @@ def compare(
     if as_json and as_csv:
         _fail("--json and --csv: give one")
     given: dict[str, Any] = {
-        "depth": depth, "width": width, "steps": steps, "lr": lr, "optimizer": optimizer,
+        "steps": steps, "optimizer": optimizer,
         "momentum": momentum, "batch_size": batch_size, "dropout": dropout,
-        "batch_norm": batch_norm, "eval_every": eval_every, "noise": noise, "init": init,
+        "batch_norm": batch_norm, "eval_every": eval_every, "noise": noise,
         "model": model, "precision": precision, "task": task,
     }  # fmt: skip
     settings = {k: v for k, v in given.items() if v is not None}
+    for key, text in (("depth", depth), ("width", width), ("lr", lr), ("init", init)):
+        if text is not None:  # one value, or a grid axis (depths, widths, lrs, inits)
+            values = _values(key, text)
+            settings[key if len(values) == 1 else key + "s"] = (
+                values[0] if len(values) == 1 else values
+            )
     clipped = _clip(clip)
     if clipped is not None:
         settings["clip"] = None if clipped == "none" else clipped
@@ -170,7 +188,6 @@ def compare(
             name=name,
             workers=workers,
             progress=not quiet,
-            command=" ".join(shlex.quote(a) for a in ["actlab", *sys.argv[1:]]),
             **settings,
         )
         study.margin = margin

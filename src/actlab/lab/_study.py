@@ -545,6 +545,8 @@ def _command(name: str, conf: dict[str, Any]) -> str:
         if isinstance(v, bool):
             parts.append(flag if v else "--no-" + flag[2:])
             continue
+        if v is None:
+            v = "none"
         if isinstance(v, list):
             v = ",".join(map(str, v))
         parts += [flag, str(v)]

@@ -107,7 +107,28 @@ def render_summary(
         parts.append(table(sub, title, width, [NOTES] if i == len(sections) - 1 else []))
     if len(overall.get("datasets", [])) >= 2:
         parts.append(overall_table(overall, width))
+    if 2 <= len(overall.get("probability_of_improvement", {})) <= MATRIX_MAX:
+        parts.append(improvement_table(overall, width))
     return "\n\n".join(parts)
+
+
+MATRIX_MAX = 12  # configurations: a larger probability-of-improvement matrix is for --json
+
+
+def improvement_table(overall: dict[str, Any], width: int | None = None) -> str:
+    """P(a seed of the row beats a seed of the column), columns numbered as the rows."""
+    names = [m["configuration"] for m in overall["mean_rank"]]
+    poi = overall["probability_of_improvement"]
+    cols = [Column("#", right=True), Column("configuration")]
+    cols += [Column(str(j + 1), right=True) for j in range(len(names))]
+    cells = [
+        [str(i + 1), a, *("—" if a == b else f"{poi[a][b]:.2f}" for b in names)]
+        for i, a in enumerate(names)
+    ]
+    n = len(overall["datasets"])
+    title = "probability of improvement: P(a seed of the row beats a seed of the column)"
+    note = f"averaged over {n} dataset{'s' if n != 1 else ''}; 0.5: no tendency either way"
+    return render(cols, cells, title=title, notes=[note], max_width=width, heading=2)
 
 
 def overall_table(overall: dict[str, Any], width: int | None = None) -> str:
