@@ -47,10 +47,10 @@ def _t_quantile(df: float) -> float:
 
 def _trim_mean(a: np.ndarray, axis: int = -1) -> np.ndarray:
     """scipy.stats.trim_mean(a, 0.25, axis): sort, cut int(n/4) from each end, average."""
-    n = a.shape[axis]
+    s = np.moveaxis(np.sort(a, axis=axis), axis, -1)
+    n = s.shape[-1]
     k = int(0.25 * n)
-    s = np.sort(a, axis=axis)
-    return np.take(s, range(k, n - k), axis=axis).mean(axis=axis)
+    return s[..., k : n - k].mean(axis=-1)
 
 
 def t_interval(x: Sequence[float] | np.ndarray) -> tuple[float, float]:

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS study_configs (
     UNIQUE (study_id, config_key)
 );
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id);
+CREATE INDEX IF NOT EXISTS metrics_run_name ON metrics(run_id, name, step);
 CREATE INDEX IF NOT EXISTS layers_run ON layers(run_id);
 CREATE INDEX IF NOT EXISTS sources_run ON sources(run_id);
 """
@@ -315,15 +316,19 @@ class Store:
         )
         return [(config_from_json(r[0]), json.loads(r[1]), r[2]) for r in rows]
 
-    def series(self, study_id: int, name: str) -> dict[int, list[tuple[int, float]]]:
-        """One curve (``val_metric``, ...) of every run of a study, in one query."""
-        out: dict[int, list[tuple[int, float]]] = {}
-        for run_id, step, value in self.db.execute(
-            "SELECT m.run_id, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id "
-            "WHERE r.study_id = ? AND m.name = ? ORDER BY m.run_id, m.step",
-            (study_id, name),
-        ):
-            out.setdefault(run_id, []).append((step, math.nan if value is None else value))
+    def series(self, study_id: int, *names: str) -> dict[str, dict[int, list[tuple[int, float]]]]:
+        """Curves (``val_metric``, ``time``, ...) of every run of a study, in one query:
+        name → run id → [(step, value)]."""
+        out: dict[str, dict[int, list[tuple[int, float]]]] = {n: {} for n in names}
+        marks = ", ".join("?" * len(names))
+        rows = self.db.execute(
+            "SELECT m.name, m.run_id, m.step, m.value FROM runs r JOIN metrics m "
+            f"ON m.run_id = r.id AND m.name IN ({marks}) WHERE r.study_id = ? "
+            "ORDER BY m.run_id, m.step",
+            (*names, study_id),
+        ).fetchall()
+        for name, run_id, step, value in rows:
+            out[name].setdefault(run_id, []).append((step, math.nan if value is None else value))
         return out
 
 
@@ -339,11 +344,13 @@ RUN_COLUMNS = (
 )  # fmt: skip
 
 
+_FIELDS = frozenset(f.name for f in fields(RunConfig))
+
+
 def config_from_json(text: str) -> RunConfig:
     """A stored configuration; fields a newer actlab added take their defaults."""
     raw = json.loads(text)
-    names = {f.name for f in fields(RunConfig)}
-    return RunConfig(**{k: v for k, v in raw.items() if k in names})
+    return RunConfig(**{k: v for k, v in raw.items() if k in _FIELDS})
 
 
 @dataclass(frozen=True)

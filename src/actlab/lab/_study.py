@@ -309,11 +309,12 @@ class Study:
         label_of = labels(list(configs.values()))
         section_of = sections(list(configs.values()))
         metric_of = {k: d.metric for k, d in self.store.datasets().items()}
-        val = self.store.series(self.id, "val_metric")
-        clock = self.store.series(self.id, "time")
+        curves = self.store.series(self.id, "val_metric", "time")
+        val, clock = curves["val_metric"], curves["time"]
         groups: dict[str, dict[str, list[RunRecord]]] = {}
+        data_of = {ck: c.data_key() for ck, c in configs.items()}
         for r in runs:
-            groups.setdefault(r.config.data_key(), {}).setdefault(r.config_key, []).append(r)
+            groups.setdefault(data_of[r.config_key], {}).setdefault(r.config_key, []).append(r)
         out: list[Row] = []
         for dk in sorted(groups, key=lambda k: section_of[k]):
             entries = groups[dk]

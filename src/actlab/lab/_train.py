@@ -17,7 +17,7 @@ import itertools
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -137,14 +137,17 @@ class RunConfig:
     def identity(self) -> dict[str, Any]:
         """Every field that decides the result: all of them, except a user file's location
         once its content hash is known (the same bytes elsewhere are the same data)."""
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.data_hash is not None:
             out.pop("path")
         return out
 
     def key(self) -> str:
-        """The configuration's identity as a 16-hex-digit hash (rows, resume, the store)."""
-        return _digest(self.identity())
+        """The configuration's identity as a 16-hex-digit hash (rows, resume, the store);
+        computed once (the configuration is frozen)."""
+        if "_key" not in self.__dict__:
+            self.__dict__["_key"] = _digest(self.identity())
+        return str(self.__dict__["_key"])
 
     def data_identity(self) -> dict[str, Any]:
         """What the data is: a user file's content hash and target column, or a generator's
@@ -153,7 +156,9 @@ class RunConfig:
         return {k: getattr(self, k) for k in names}
 
     def data_key(self) -> str:
-        return _digest(self.data_identity())
+        if "_data_key" not in self.__dict__:
+            self.__dict__["_data_key"] = _digest(self.data_identity())
+        return str(self.__dict__["_data_key"])
 
     def label(self) -> str:
         """The activation and its parameters (``leaky_relu,negative_slope=0.2``); a study adds
