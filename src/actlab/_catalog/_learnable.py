@@ -467,10 +467,12 @@ def _times_x(xp: ModuleType, r: DD, x: Array) -> Array:
 
 
 class _Pau:
-    """Everything f, f' and the parameter gradients need at x, in two forms: P and Q at x
-    for |x| <= 1, and for |x| > 1 the polynomials in t = 1/x (a double-double), with
-    P(x) = x^m·P̂(t) and Q(x) = |x|^n·D̂(t), D̂ = |t|^n + |R̂(t)|, so nothing overflows:
-    f = sign(x)^n·x·P̂/D̂ and f' = sign(x)^n·(P̂'D̂ − sign(R̂)·P̂·R̂')/D̂² there (m = n + 1)."""
+    """Everything f, f' and the parameter gradients need at x, in one pass over two forms:
+    for |x| <= 1 the polynomials in u = x, P(x) and R(x) = x·C(x), Q = 1 + |x|·|C|; for
+    |x| > 1 those in u = t = 1/x (a double-double), P(x) = x^m·P̂(t), Q(x) = |x|^n·D̂(t) with
+    D̂ = |t|^n + |R̂(t)|, so nothing overflows (m = n + 1). The same Horner runs over both, the
+    coefficients reversed where |x| > 1; then f = g·P/D and f' = g·(P'D − sign(R)·P·R')/D²
+    with g = 1 (|x| <= 1) or sign(x)^n·x and sign(x)^n (|x| > 1)."""
 
     def __init__(self, xp: ModuleType, x: Array, p: Params) -> None:
         w = _leading(xp, p["numerator"], x, "pau", "numerator")
@@ -483,44 +485,43 @@ class _Pau:
         self.w = [w[i] for i in range(w.shape[0])]
         self.d = [d[j] for j in range(d.shape[0])]
         self.n = n = len(self.d)
-        self.small = xp.abs(x) <= 1.0
-        self.xs = xp.where(self.small, x, zero)
-        xb = xp.where(self.small, const(xp, x, 2.0), x)
-        self.xb = xb
+        self.small = small = xp.abs(x) <= 1.0
+        self.xs = xs = xp.where(small, x, zero)
+        self.xb = xb = xp.where(small, const(xp, x, 2.0), x)
         th = 1.0 / xb
         fits = xp.abs(xb) <= _PAU_MAX
         pr, e = two_prod(xp.where(fits, xb, one), th)
-        self.t = (th, xp.where(fits, ((1.0 - pr) - e) * th, zero))  # 1/x as a double-double
-        self.sig = xp.where(xb < 0, -one, one) if n % 2 else one  # sign(x)^n
-        # |x| <= 1: P(x), R(x) = Σ d_j x^j, Q = 1 + |R|
-        xd = (self.xs, zero)
-        self.P = _horner([(c, zero) for c in self.w], xd)
-        # R = x·C(x), C = Σ d_j x^(j−1): sign(R) = sign(x)·sign(C), also where x·C underflows
-        c_x = _horner([(c, zero) for c in self.d], xd)
+        tl = xp.where(fits, ((1.0 - pr) - e) * th, zero)  # 1/x = th + tl
+        self.th = th
+        self.u = (xp.where(small, x, th), xp.where(small, zero, tl))
+        self.sig = xp.where(small | (xb > 0), one, -one) if n % 2 else one  # sign(x)^n
+        self.P = _horner(self._flip([(c, zero) for c in self.w]), self.u)
+        cd = self._flip([(c, zero) for c in self.d])
+        c_u = _horner(cd, self.u)  # C(x) = Σ d_j x^(j−1), or R̂(t)
         size = zero
-        for c in reversed(self.d):
-            size = size * xp.abs(self.xs) + xp.abs(c)
-        sc = _sign0(xp, c_x, size, n)
-        self.s = xp.where(self.xs > 0, sc, xp.where(self.xs < 0, -sc, zero))
-        self.R = _dd_mul(c_x, xd)
-        ra = (xp.abs(self.R[0]), xp.where(self.R[0] < 0, -self.R[1], self.R[1]))
-        self.Q = _dd_add((one, zero), ra)
-        # |x| > 1: P̂(t) = Σ w_i t^(m−i), R̂(t) = Σ d_j t^(n−j), D̂ = |t|^n + |R̂|
-        self.Ph = _horner([(c, zero) for c in reversed(self.w)], self.t)
-        self.Rh = _horner([(c, zero) for c in reversed(self.d)], self.t)
-        at = (xp.abs(th), xp.where(th < 0, -self.t[1], self.t[1]))
+        for c, _ in reversed(cd):
+            size = size * xp.abs(self.u[0]) + xp.abs(c)
+        # sign(R) = sign(x)·sign(C) for |x| <= 1 (also where x·C underflows), sign(R̂) beyond
+        sx = xp.where(xs > 0, one, xp.where(xs < 0, -one, zero))
+        self.s = xp.where(small, sx, one) * _sign0(xp, c_u, size, n)
+        c_abs = (xp.abs(c_u[0]), xp.where(c_u[0] < 0, -c_u[1], c_u[1]))
+        at = (xp.abs(th), xp.where(th < 0, -tl, tl))
         tn = at
         for _ in range(n - 1):
             tn = _dd_mul(tn, at)
-        size_h = zero
-        for c in self.d:
-            size_h = size_h * xp.abs(th) + xp.abs(c)
-        self.sh = _sign0(xp, self.Rh, size_h, n)
-        rha = (xp.abs(self.Rh[0]), xp.where(self.Rh[0] < 0, -self.Rh[1], self.Rh[1]))
-        self.D = _dd_add(tn, rha)
+        base = (xp.where(small, one, tn[0]), xp.where(small, zero, tn[1]))  # 1, or |t|^n
+        self.D = _dd_add(base, _dd_mul(c_abs, (xp.where(small, xp.abs(x), one), zero)))
 
-    def where(self, small: Array, big: Array) -> Array:
-        return self.xp.where(self.small, small, big)
+    def _flip(self, cs: list[DD]) -> list[DD]:
+        """The coefficients as they are where |x| <= 1, reversed where |x| > 1."""
+        xp, k = self.xp, len(cs)
+        return [
+            (
+                xp.where(self.small, cs[i][0], cs[k - 1 - i][0]),
+                xp.where(self.small, cs[i][1], cs[k - 1 - i][1]),
+            )
+            for i in range(k)
+        ]
 
     def limits(self, derivative: bool) -> tuple[Array, Array]:
         """f (or f') at −inf and +inf, from the leading nonzero coefficients: f ~ L·x^k at +inf
@@ -559,66 +560,51 @@ class _Pau:
         y = xp.where(x == INF, hi, xp.where(x == -INF, lo, y))
         return keep_nan(xp, x, y)
 
-    def ratio(self) -> DD:
-        return _dd_div(self.xp, self.Ph, self.D)
-
     def forward(self) -> Array:
         xp = self.xp
-        small = _dd_div(xp, self.P, self.Q)[0]
-        finite_xb = xp.where(xp.isinf(self.xb), const(xp, self.x, 2.0), self.xb)
-        big = self.sig * _times_x(xp, self.ratio(), finite_xb)
-        return self.at_inf(self.where(small, big), False)
+        ratio = _dd_div(xp, self.P, self.D)
+        scale = xp.where(self.small | xp.isinf(self.xb), self.one, self.xb)  # 1, or x
+        return self.at_inf(self.sig * _times_x(xp, ratio, scale), False)
 
-    def _d_coeffs(self, cs: list[Array], first: int) -> list[DD]:
-        return [two_prod(c, float(i)) for i, c in enumerate(cs, start=first)]
+    def _d_coeffs(self, cs: list[Array]) -> list[DD]:
+        return self._flip([two_prod(c, float(i)) for i, c in enumerate(cs, start=1)])
 
     def derivative(self) -> Array:
         xp = self.xp
-        xd = (self.xs, self.zero)
-        p1 = _horner(self._d_coeffs(self.w[1:], 1), xd)  # P'(x)
-        r1 = _horner(self._d_coeffs(self.d, 1), xd)  # R'(x)
+        p1 = _horner(self._d_coeffs(self.w[1:]), self.u)  # P'(x), or P̂'(t) = Σ i·w_i t^(m−i)
+        r1 = _horner(self._d_coeffs(self.d), self.u)  # R'(x), or R̂'(t) = Σ j·d_j t^(n−j)
         pr = _dd_mul(self.P, r1)
-        num = _dd_add(_dd_mul(p1, self.Q), (-self.s * pr[0], -self.s * pr[1]))
-        small = _dd_div(xp, num, _dd_mul(self.Q, self.Q))[0]
-        # P̂'(t) = Σ i·w_i t^(m−i), R̂'(t) = Σ j·d_j t^(n−j), lowest power first
-        ph1 = _horner(list(reversed(self._d_coeffs(self.w[1:], 1))), self.t)
-        rh1 = _horner(list(reversed(self._d_coeffs(self.d, 1))), self.t)
-        prh = _dd_mul(self.Ph, rh1)
-        numh = _dd_add(_dd_mul(ph1, self.D), (-self.sh * prh[0], -self.sh * prh[1]))
-        big = self.sig * _dd_div(xp, numh, _dd_mul(self.D, self.D))[0]
-        return self.at_inf(self.where(small, big), True)
+        num = _dd_add(_dd_mul(p1, self.D), (-self.s * pr[0], -self.s * pr[1]))
+        y = self.sig * _dd_div(xp, num, _dd_mul(self.D, self.D))[0]
+        return self.at_inf(y, True)
 
     def param_grads(self, g: Array) -> dict[str, Array]:
-        """Σ g·∂f/∂w_i = Σ g·x^i/Q and Σ g·∂f/∂d_j = −Σ g·sign(R)·f·x^j/Q, per coefficient."""
-        xp, n = self.xp, self.n
-        qs = self.Q[0]
-        fs = _dd_div(xp, self.P, self.Q)[0]
+        """Σ g·∂f/∂w_i = Σ g·x^i/Q and Σ g·∂f/∂d_j = −Σ g·sign(R)·f·x^j/Q, per coefficient;
+        for |x| > 1, x^i/Q = sign(x)^n·x^(i−n)/D̂ (t^(n−i), or x for i = m)."""
+        xp, n, small = self.xp, self.n, self.small
         dh = self.D[0]
         nil = dh == 0
         dsafe = xp.where(nil, self.one, dh)
-        th = self.t[0]
-        tpow = [self.one + 0.0 * th]  # t^0, t^1, ... t^n
-        for _ in range(n):
-            tpow.append(tpow[-1] * th)
-        xinf = self.xb  # the x factor where one is left (±inf at ±inf)
-        ratio = self.ratio()[0]
+        ratio = _dd_div(xp, self.P, self.D)[0]
 
-        def over_d(v: Array) -> Array:  # v / D̂, with D̂ = 0 (a pure polynomial, x huge): v·inf
+        def over_d(v: Array) -> Array:  # v / D, with D = 0 (a pure polynomial, x huge): v·inf
             return xp.where(nil, mul_nan_safe(xp, v, const(xp, v, INF)), v / dsafe)
 
+        tpow = [self.one + 0.0 * self.th]  # t^0 .. t^n
+        for _ in range(n):
+            tpow.append(tpow[-1] * self.th)
+        xpow = [self.one + 0.0 * self.xs]  # x^0 .. x^(n+1), |x| <= 1
+        for _ in range(n + 1):
+            xpow.append(xpow[-1] * self.xs)
         gw, gd = [], []
-        xi = self.one + 0.0 * self.xs
         for i in range(n + 2):  # ∂f/∂w_i
-            big = self.sig * over_d(xinf if i == n + 1 else tpow[n - i])
-            gw.append(mul_nan_safe(xp, g, keep_nan(xp, self.x, self.where(xi / qs, big))))
-            xi = xi * self.xs
-        xj = self.xs
-        for j in range(1, n + 1):  # ∂f/∂d_j
-            xt = xinf if j == n else tpow[n - j - 1]  # x·t^(n−j)
-            big = -self.sig * self.sh * over_d(mul_nan_safe(xp, xt, ratio))
-            small = -self.s * fs * xj / qs
-            gd.append(mul_nan_safe(xp, g, keep_nan(xp, self.x, self.where(small, big))))
-            xj = xj * self.xs
+            big = self.xb if i == n + 1 else tpow[n - i]
+            v = self.sig * over_d(xp.where(small, xpow[i], big))
+            gw.append(mul_nan_safe(xp, g, keep_nan(xp, self.x, v)))
+        for j in range(1, n + 1):  # ∂f/∂d_j; for |x| > 1, f·x^j/Q = x·t^(n−j)·P̂/D̂²
+            big = self.xb if j == n else tpow[n - j - 1]
+            v = -self.sig * self.s * over_d(mul_nan_safe(xp, xp.where(small, xpow[j], big), ratio))
+            gd.append(mul_nan_safe(xp, g, keep_nan(xp, self.x, v)))
         return {"numerator": xp.stack(gw), "denominator": xp.stack(gd)}
 
 
