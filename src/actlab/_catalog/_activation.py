@@ -78,7 +78,7 @@ class Activation:
         return self.spec.kind
 
     def __repr__(self) -> str:
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        args = "".join(f", {k}={_repr(v)}" for k, v in self.params.items())
         return f"Activation({self.name!r}{args})"
 
     def __eq__(self, other: object) -> bool:
@@ -573,6 +573,14 @@ def _broadcasts(fname: str, pname: str, shape: tuple[int, ...], xshape: tuple[in
             f"{fname}: {pname} has shape {shape}, which does not broadcast to x's shape {xshape} "
             f"(allowed: a scalar, or an array that broadcasts to x like shape {xshape[-1:]})"
         )
+
+
+def _repr(v: Any) -> str:
+    """A parameter as repr shows it: a NumPy array on one line (pau's coefficients)."""
+    if isinstance(v, np.ndarray):
+        text = np.array2string(v, separator=", ", max_line_width=10**9).replace("\n", "")
+        return f"array({text})"
+    return repr(v)
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
