@@ -254,3 +254,17 @@ def test_pau_parameters_are_checked() -> None:
     a = actlab.get("pau")
     a.params["numerator"][0] = 5.0
     assert actlab.get("pau").params["numerator"][0] != 5.0
+
+
+def test_pau_zero_padded_degrees_are_the_lower_ones() -> None:
+    """Padding w and d with zeros in pairs is the same function, exact far out too (x up to the
+    float maximum: its 1/x form drops the zero pair instead of squaring an underflowing D̂)."""
+    x = np.array([-1.7e308, -1e200, -3.0, 0.5, 1e160, 1.7e308, np.inf])
+    ident = actlab.get("pau", numerator=np.array([0.0, 1.0, 0, 0, 0, 0]), denominator=np.zeros(4))
+    np.testing.assert_array_equal(ident(x), x)
+    np.testing.assert_array_equal(ident.derivative(x), np.ones_like(x))
+    w, d = np.array([0.5, 1.0, -0.75, 0.25]), np.array([-1.5, 0.5])
+    padded = actlab.get("pau", numerator=np.r_[w, 0, 0], denominator=np.r_[d, 0, 0])
+    plain = actlab.get("pau", numerator=w, denominator=d)
+    np.testing.assert_array_equal(padded(x), plain(x))
+    np.testing.assert_array_equal(padded.derivative(x), plain.derivative(x))

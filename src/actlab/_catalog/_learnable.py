@@ -15,7 +15,8 @@ import numpy as np
 
 from ._common import ALL_REAL, INF, NAN, R, _as_floats, elementwise, sum_to
 from ._spec import Facts, Kink, Param, Params, Range, Reference
-from ._xp import Array, const, finite, keep_nan, mul_nan_safe, two_prod, two_sum
+from ._xp import Array, const, finite, keep_nan, may_any, mul_nan_safe, two_prod, two_sum
+from ._xp import _split as split
 
 
 def _tlu_f(xp: ModuleType, x: Array, p: Params) -> Array:
@@ -434,15 +435,22 @@ def _dd_div(xp: ModuleType, a: DD, b: DD) -> DD:
     return xp.where(nil, inf, h), xp.where(nil, zero, lo)
 
 
-def _horner(coeffs: list[DD], x: DD) -> DD:
-    """Σ c_i x^i (lowest power first) at the double-double x, compensated (Graillat, Louvet and
-    Langlois' CompHorner, extended by the argument's and the coefficients' low parts): as
-    accurate as Horner in twice the precision, then normalised."""
+def _horner(coeffs: list[tuple[Array, Array | None]], x: DD) -> DD:
+    """Σ c_i x^i (lowest power first; a coefficient's low part None where it is exact) at the
+    double-double x, compensated (Graillat, Louvet and Langlois' CompHorner, extended by the
+    argument's and the coefficients' low parts): as accurate as Horner in twice the precision,
+    then normalised."""
+    xh, xl = x
+    xh_hi, xh_lo = split(xh)  # Dekker's split of the argument, once
     s, c = coeffs[-1]
+    c = c if c is not None else 0.0 * xh
     for a_hi, a_lo in reversed(coeffs[:-1]):
-        p, pi = two_prod(s, x[0])
+        p = s * xh
+        s_hi, s_lo = split(s)
+        pi = ((s_hi * xh_hi - p) + s_hi * xh_lo + s_lo * xh_hi) + s_lo * xh_lo  # s·xh − p
         s_new, sigma = two_sum(p, a_hi)
-        c = c * x[0] + (((pi + sigma) + s * x[1]) + a_lo)
+        err = (pi + sigma) + s * xl
+        c = c * xh + (err if a_lo is None else err + a_lo)
         s = s_new
     return two_sum(s, c)
 
@@ -474,7 +482,7 @@ class _Pau:
     coefficients reversed where |x| > 1; then f = g·P/D and f' = g·(P'D − sign(R)·P·R')/D²
     with g = 1 (|x| <= 1) or sign(x)^n·x and sign(x)^n (|x| > 1)."""
 
-    def __init__(self, xp: ModuleType, x: Array, p: Params) -> None:
+    def __init__(self, xp: ModuleType, x: Array, p: Params, trim: bool = True) -> None:
         w = _leading(xp, p["numerator"], x, "pau", "numerator")
         d = _leading(xp, p["denominator"], x, "pau", "denominator")
         if w.shape[0] != d.shape[0] + 2:
@@ -484,7 +492,15 @@ class _Pau:
         self.zero, self.one = zero, one
         self.w = [w[i] for i in range(w.shape[0])]
         self.d = [d[j] for j in range(d.shape[0])]
+        # zero-padded degrees (w_m = d_n = 0 for every channel): the lower pair, same function,
+        # whose 1/x form has nonzero leading terms (else D̂² would underflow for |x| > 1e154)
+        while trim and self.d:
+            if may_any(xp, self.w[-1] != 0) or may_any(xp, self.d[-1] != 0):
+                break
+            self.w, self.d = self.w[:-1], self.d[:-1]
         self.n = n = len(self.d)
+        if n == 0:  # Q = 1: f = w_0 + w_1·x (R ≡ 0 stands in as one zero coefficient)
+            self.d = [zero]
         self.small = small = xp.abs(x) <= 1.0
         self.xs = xs = xp.where(small, x, zero)
         self.xb = xb = xp.where(small, const(xp, x, 2.0), x)
@@ -495,8 +511,8 @@ class _Pau:
         self.th = th
         self.u = (xp.where(small, x, th), xp.where(small, zero, tl))
         self.sig = xp.where(small | (xb > 0), one, -one) if n % 2 else one  # sign(x)^n
-        self.P = _horner(self._flip([(c, zero) for c in self.w]), self.u)
-        cd = self._flip([(c, zero) for c in self.d])
+        self.P = _horner(self._flip(self.w), self.u)
+        cd = self._flip(self.d)
         c_u = _horner(cd, self.u)  # C(x) = Σ d_j x^(j−1), or R̂(t)
         size = zero
         for c, _ in reversed(cd):
@@ -506,20 +522,20 @@ class _Pau:
         self.s = xp.where(small, sx, one) * _sign0(xp, c_u, size, n)
         c_abs = (xp.abs(c_u[0]), xp.where(c_u[0] < 0, -c_u[1], c_u[1]))
         at = (xp.abs(th), xp.where(th < 0, -tl, tl))
-        tn = at
+        tn = at if n else (one, zero)
         for _ in range(n - 1):
             tn = _dd_mul(tn, at)
         base = (xp.where(small, one, tn[0]), xp.where(small, zero, tn[1]))  # 1, or |t|^n
         self.D = _dd_add(base, _dd_mul(c_abs, (xp.where(small, xp.abs(x), one), zero)))
 
-    def _flip(self, cs: list[DD]) -> list[DD]:
-        """The coefficients as they are where |x| <= 1, reversed where |x| > 1."""
-        xp, k = self.xp, len(cs)
+    def _flip(self, cs: list[Array] | list[DD]) -> list[tuple[Array, Array | None]]:
+        """The coefficients (exact numbers, or double-doubles) as they are where |x| <= 1,
+        reversed where |x| > 1."""
+        xp, k, sm = self.xp, len(cs), self.small
+        if not isinstance(cs[0], tuple):
+            return [(xp.where(sm, cs[i], cs[k - 1 - i]), None) for i in range(k)]
         return [
-            (
-                xp.where(self.small, cs[i][0], cs[k - 1 - i][0]),
-                xp.where(self.small, cs[i][1], cs[k - 1 - i][1]),
-            )
+            (xp.where(sm, cs[i][0], cs[k - 1 - i][0]), xp.where(sm, cs[i][1], cs[k - 1 - i][1]))
             for i in range(k)
         ]
 
@@ -611,7 +627,7 @@ class _Pau:
 def _pau_degree_error(nw: int, nd: int) -> str:
     return (
         f"pau: numerator must have 2 more coefficients than denominator (degrees m = n + 1, as "
-        f"rational_activations' safe versions: 6 and 4 for (5, 4)), got {nw} and {nd}"
+        f"rational_activations' safe versions: 6 and 4 for (5, 4); n >= 1), got {nw} and {nd}"
     )
 
 
@@ -624,21 +640,25 @@ def _pau_d(xp: ModuleType, x: Array, p: Params) -> Array:
 
 
 def _pau_vjp(xp: ModuleType, x: Array, g: Array, p: Params) -> dict[str, Array]:
-    grads = _Pau(xp, x, p).param_grads(g)
+    grads = _Pau(xp, x, p, trim=False).param_grads(g)
     return {k: _reduce_leading(xp, v, p[k]) for k, v in grads.items()}
+
+
+def _as_array(v: Any) -> np.ndarray:
+    return np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=np.float64)
 
 
 def _rows(v: Any) -> np.ndarray:
     """A leading-axis parameter as a float64 array (S, C): one column per channel."""
-    a = np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=np.float64)
+    a = _as_array(v)
     a = a.reshape(1) if a.ndim == 0 else a
     return a.reshape(a.shape[0], -1)
 
 
 def _pau_validate(p: Params) -> None:
-    nw, nd = _rows(p["numerator"]).shape[0], _rows(p["denominator"]).shape[0]
-    if nw != nd + 2:
-        raise ValueError(_pau_degree_error(nw, nd))
+    nw, nd = (_as_array(p[k]).shape[:1] or (1,) for k in ("numerator", "denominator"))
+    if nw[0] != nd[0] + 2 or nd[0] == 0:
+        raise ValueError(_pau_degree_error(nw[0], nd[0]))
 
 
 def _pau_columns(p: Params) -> list[dict[str, Any]]:
