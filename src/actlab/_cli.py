@@ -533,8 +533,11 @@ def compare(
             address=ray_address,
             **settings,
         )
-        study.summary(_console())
-        study.report(out)
+        try:
+            study.summary(_console())
+            study.report(out)
+        finally:
+            study.store.close()
     typer.echo(f"report: {out}  (store: {store}, study: {study.name})")
 
 
@@ -602,8 +605,11 @@ def report(
                 f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})"
             )
         s = Study(st, chosen["id"], chosen["name"])
-        s.summary(_console())
-        s.report(out)
+        try:
+            s.summary(_console())
+            s.report(out)
+        finally:
+            st.close()
     typer.echo(f"report: {out}")
 
 
