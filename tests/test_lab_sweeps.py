@@ -515,13 +515,21 @@ def test_atomic_writes_replace_whole_files_only(tmp_path: Path) -> None:
 def test_ray_executor_gives_exactly_the_local_metrics(tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="the Ray executor needs: pip install 'actlab[ray]'")
     kw: dict[str, Any] = dict(seeds=2, steps=30, progress=False, name="t")
+    import ray
+
+    from actlab.lab import RayExecutor
+
     local = compare("xor", ["relu", "tanh"], store=tmp_path / "l.db", workers=1, **kw)
-    ray_ = compare("xor", ["relu", "tanh"], store=tmp_path / "r.db", executor="ray", **kw)
+    ex = RayExecutor()  # a local instance: its node on the loopback interface only
+    assert [n["NodeManagerAddress"] for n in ray.nodes()] == ["127.0.0.1"]
+    assert ex.workers == _guard.usable_cores() == int(ray.cluster_resources()["CPU"])
+    ray_ = compare("xor", ["relu", "tanh"], store=tmp_path / "r.db", executor=ex, **kw)
 
     def key(study: Any) -> list[Any]:
         out = []
         for r in sorted(study.runs, key=lambda r: (r["config_key"], r["seed"])):
             curves = study.store.curves(r["id"])
+            curves.pop("time")  # wall-clock seconds: the one record that may differ
             out.append((r["config_key"], r["seed"], r["test_metric"], r["test_loss"], curves))
         return out
 
@@ -529,7 +537,5 @@ def test_ray_executor_gives_exactly_the_local_metrics(tmp_path: Path) -> None:
     assert len(a) == 4 and a == b  # bit-identical metrics and curves, not close ones
     local.store.close()
     ray_.store.close()
-    import ray
-
     assert not ray.is_initialized()  # the local instance it started is stopped
     assert wait_for(lambda: not any(alive(c) for c in children(os.getpid())), tries=100)

@@ -12,6 +12,7 @@ driver alone writes the store, so resume, kill-safety and the report are the sam
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -80,9 +81,16 @@ class LocalExecutor:
 
     def map(self, fn: Callable[[Any], Any], units: Iterable[Any]) -> Iterator[Any]:
         it = iter(units)
-        if self.workers == 1:
-            for u in it:
-                yield fn(u)
+        if self.workers == 1:  # in this process, on one thread like a pool's worker
+            import torch
+
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                for u in it:
+                    yield fn(u)
+            finally:
+                torch.set_num_threads(threads)
             return
         pool = ProcessPoolExecutor(
             max_workers=self.workers, initializer=_worker_init, initargs=(os.getpid(),)
@@ -140,10 +148,20 @@ class RayExecutor:
     def __init__(
         self, address: str | None = None, *, num_cpus: int = 1, workers: int | None = None
     ) -> None:
+        local = address is None and "ray" not in sys.modules
+        if address is None:
+            # a local instance: every server on the loopback interface only (Ray takes the
+            # node's address from the route to the outside unless this says "no cluster")
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         try:
             import ray
         except ImportError:
             raise ValueError(f"the Ray executor needs its extra: {RAY_INSTALL}") from None
+        if address is None and not local:  # imported before: the same switch, set directly
+            with contextlib.suppress(ImportError, AttributeError):
+                from ray._private import ray_constants
+
+                ray_constants.ENABLE_RAY_CLUSTER = False
         if isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1:
             raise ValueError(f"RayExecutor: num_cpus must be a positive int, got {num_cpus!r}")
         self.ray, self.num_cpus, self.started, self.note = ray, num_cpus, False, None

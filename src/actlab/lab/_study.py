@@ -392,7 +392,8 @@ def compare(
     else:
         n_workers = getattr(executor, "workers", 1)
     full = [(c, seed_list) for c in configs]
-    est = estimate(full, data_for, n_workers, local=executor == "local")
+    is_local = executor == "local" or isinstance(executor, LocalExecutor)
+    est = estimate(full, data_for, n_workers, local=is_local)
     if executor == "ray":  # a task must fit on a node like this one
         est = Estimate(
             est.largest + WORKER_BASE_BYTES,
