@@ -214,6 +214,15 @@ def test_a_failing_compare_leaves_the_store_as_it_was(
         with pytest.raises(ValueError):
             compare(activations=acts, store=store_copy, name="tiny", **TINY, **kw)
         assert sha(store_copy) == before, kw
+    with pytest.raises(ValueError, match="executor must be 'local' or 'ray', got 'dask'"):
+        compare("xor", ["relu"], store=store_copy, name="tiny", executor="dask", **TINY)
+    with pytest.raises(ValueError, match="address is for executor='ray'"):
+        compare("xor", ["relu"], store=store_copy, name="tiny", address="auto", **TINY)
+    monkeypatch.setitem(sys.modules, "ray", None)  # Ray not installed
+    with pytest.raises(ValueError, match=r"needs its extra: pip install 'actlab\[ray\]'"):
+        compare("xor", ["relu"], store=store_copy, name="tiny", executor="ray", **TINY)
+    monkeypatch.delitem(sys.modules, "ray")
+    assert sha(store_copy) == before
     fresh = tmp_path / "new.db"
     with pytest.raises(ValueError, match="model='cnn' needs an image dataset"):
         compare("xor", ["relu"], store=fresh, model="cnn", **TINY)

@@ -383,6 +383,8 @@ def compare(
         check_fits(cfg, data)
     if executor == "local" and address is not None:
         raise ValueError("compare: address is for executor='ray'; the local executor has none")
+    if isinstance(executor, str) and executor not in ("local", "ray"):
+        raise ValueError(f"compare: executor must be 'local' or 'ray', got {executor!r}")
     if executor == "local":
         n_workers, note = cap_workers(workers)
         if note:
@@ -406,20 +408,20 @@ def compare(
     est.check()
     if est.large:
         say(est.line())
-    st = Store(store)
+    run = make_executor(executor, n_workers if executor == "local" else workers, address)
     try:
-        run = make_executor(executor, n_workers if executor == "local" else workers, address)
         note = getattr(run, "note", None)
         if executor == "ray" and note:
             say(note)
+        st = Store(store)
         try:
             _drive(st, study_name, conf, configs, seed_list, run, progress)
-        finally:
-            run.close()
-        study_id = st.find(study_name)
-    except BaseException:
-        st.close()
-        raise
+            study_id = st.find(study_name)
+        except BaseException:
+            st.close()
+            raise
+    finally:
+        run.close()
     if study_id is None:  # unreachable: every configuration has a seed, every run landed
         raise ValueError(f"compare: study {study_name!r} stored no run")
     return Study(st, study_id, study_name)
