@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -344,8 +347,10 @@ def plot(
         fig = draw(acts, derivative=derivative, x_range=x_range)
     except (ValueError, TypeError) as exc:
         _fail(str(exc))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    from ._io import save_figure
+
+    with _faults():
+        save_figure(fig, out)
     typer.echo(f"wrote {out}")
 
 
@@ -467,15 +472,52 @@ def demo(
         args = ", ".join(f"{k}={v!r}" for k, v in case.items())
         con.print(f"\nactlab.recommend({args})", style="dim")
         print_recommendation(con, _analysis.recommend(**case))
+    from ._io import save_figure
     from ._plot import plot_catalog
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plot_catalog().savefig(out, dpi=90)
+    with _faults():
+        save_figure(plot_catalog(), out, dpi=90)
     con.print(f"\nwrote {out} (f and f' of every elementwise activation)")
 
 
 # ----------------------------------------------------------------------------- the lab
 # compare, report and export live in _cli_lab (registered on this app when it is imported)
+
+
+@contextmanager
+def _faults() -> Iterator[None]:
+    """Bad values, filesystem and database faults: one line, exit 1. Ctrl-C: what landed is
+    stored; exit 130 (SIGTERM: 143)."""
+    import sqlite3
+
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", 2)
+        Console(stderr=True, highlight=False, markup=False).print(
+            "interrupted: finished runs are in the store; run the same command to resume"
+        )
+        raise typer.Exit(128 + signum) from None
+    except (ValueError, TypeError, OSError, sqlite3.Error) as exc:
+        _fail(str(exc) if not isinstance(exc, sqlite3.Error) else f"database: {exc}")
+
+
+def _writable(out: Path) -> None:
+    """Fail before training when the report cannot be written where asked (nothing is
+    created here: the folder is made when the report is written)."""
+    if out.is_dir():
+        raise OSError(f"cannot write {str(out)!r}: it is a folder")
+    if out.exists():
+        if not os.access(out, os.W_OK) or not os.access(out.parent, os.W_OK):
+            raise OSError(f"cannot write {str(out)!r}: it is read-only")
+        return
+    for up in out.parents:
+        if up.exists() or str(up) in ("", "."):
+            if up.exists() and not up.is_dir():
+                raise OSError(f"cannot write {str(out)!r}: {str(up)!r} is a file, not a folder")
+            if not os.access(up, os.W_OK):
+                raise OSError(f"cannot write {str(out)!r}: {str(up)!r} is read-only")
+            return
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ._cli import _fail, app
+from ._cli import _fail, _faults, _writable, app
 
 
 class _WithDatasets(TyperCommand):
@@ -135,7 +135,13 @@ def compare(
     store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
     out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
     name: Annotated[str | None, typer.Option(help="study name (same name: resume)")] = None,
-    workers: Annotated[int | None, typer.Option(help="local processes")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="local processes (capped at the cores)")
+    ] = None,
+    executor: Annotated[str, typer.Option(help="local or ray")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster: auto or ray://head:10001 (default: local)")
+    ] = None,
     margin: Annotated[
         float | None, typer.Option(help="equivalence margin: 'equivalent' only within ±margin")
     ] = None,
@@ -178,7 +184,8 @@ def compare(
         if target is not None:
             settings["target"] = target
     quiet = as_json or as_csv
-    try:
+    with _faults():
+        _writable(out)
         study = run(
             _csv(dataset),
             _csv(activations),
@@ -187,22 +194,25 @@ def compare(
             store=store,
             name=name,
             workers=workers,
+            executor=executor,
+            address=ray_address,
             progress=not quiet,
             **settings,
         )
-        study.margin = margin
-        if not quiet:
-            for info in study.datasets().values():
-                typer.echo(f"task: {info.note}")
-        if as_json:
-            typer.echo(json_text(study.rows(), study.overall()))
-        elif as_csv:
-            typer.echo(csv_text(study.rows()), nl=False)
-        else:
-            study.summary(typer.echo)
-        study.report(out)
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
+        try:
+            study.margin = margin
+            if not quiet:
+                for info in study.datasets().values():
+                    typer.echo(f"task: {info.note}")
+            if as_json:
+                typer.echo(json_text(study.rows(), study.overall()))
+            elif as_csv:
+                typer.echo(csv_text(study.rows()), nl=False)
+            else:
+                study.summary(typer.echo)
+            study.report(out)
+        finally:
+            study.store.close()
     if not quiet:
         typer.echo(f"report: {out}  (store: {store}, study: {study.name})")
 
@@ -213,7 +223,7 @@ def _open(store: Path, study: str | None) -> Any:
 
     if not store.exists():
         _fail(f"no such store {str(store)!r}")
-    st = Store(store)
+    st = Store(store, readonly=True)
     studies = st.studies()
     if not studies:
         _fail(f"{store} holds no studies")
@@ -235,12 +245,14 @@ def report(
 
     Example: actlab report runs/actlab.db --out report.html
     """
-    try:
+    with _faults():
+        _writable(out)
         s = _open(store, study)
-        s.summary(typer.echo)
-        s.report(out)
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
+        try:
+            s.summary(typer.echo)
+            s.report(out)
+        finally:
+            s.store.close()
     typer.echo(f"report: {out}")
 
 
@@ -263,7 +275,7 @@ def export(
         _fail(f"--what must be rows or runs, got {what!r}")
     if out is not None and out.suffix not in (".csv", ".json"):
         _fail(f"--out must end in .csv or .json, got {out.name!r}")
-    try:
+    with _faults():
         s = _open(store, study)
         if what == "runs":
             if out is None:
@@ -286,7 +298,7 @@ def export(
             if out is None:
                 typer.echo(text, nl=False)
                 return
-            out.write_text(text, encoding="utf-8")
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
+            from ._io import write_text
+
+            write_text(out, text)
     typer.echo(f"wrote {out}")
