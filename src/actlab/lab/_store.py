@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 CREATE TABLE IF NOT EXISTS layers (
     run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL, layer INTEGER NOT NULL,
-    grad_norm REAL, dead REAL, saturated REAL
+    grad_norm REAL, dead REAL, saturated REAL, flat REAL, grad_rms REAL
 );
 CREATE TABLE IF NOT EXISTS sources (
     run_id INTEGER NOT NULL REFERENCES runs(id), name TEXT NOT NULL, split TEXT NOT NULL,
@@ -58,8 +58,20 @@ def environment() -> dict[str, str]:
     }
 
 
+LAYER_COLUMNS = ("step", "layer", "grad_norm", "dead", "saturated", "flat", "grad_rms")
+
+
 def _num(v: float) -> float | None:
     return v if v is not None and math.isfinite(v) else None
+
+
+def _add_health_columns(db: sqlite3.Connection) -> None:
+    """Stores from before actlab.health's flat share and ∂loss/∂z RMS get the columns (NULL
+    for their old runs)."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(layers)")}
+    for col in ("flat", "grad_rms"):
+        if col not in have:
+            db.execute(f"ALTER TABLE layers ADD COLUMN {col} REAL")
 
 
 class Store:
@@ -73,6 +85,7 @@ class Store:
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
+            _add_health_columns(self.db)
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"Store: {self.path} is not an actlab results store ({exc})") from None
 
@@ -137,8 +150,8 @@ class Store:
                 ],
             )
             self.db.executemany(
-                "INSERT INTO layers (run_id, step, layer, grad_norm, dead, saturated) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO layers (run_id, step, layer, grad_norm, dead, saturated, flat, "
+                "grad_rms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         run_id,
@@ -147,6 +160,8 @@ class Store:
                         _num(r["grad_norm"]),
                         _num(r["dead"]),
                         _num(r["saturated"]),
+                        _num(r.get("flat", math.nan)),
+                        _num(r.get("grad_rms", math.nan)),
                     )
                     for r in result.layers
                 ],
@@ -201,14 +216,11 @@ class Store:
 
     def layer_stats(self, run_id: int) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT step, layer, grad_norm, dead, saturated FROM layers "
+            "SELECT step, layer, grad_norm, dead, saturated, flat, grad_rms FROM layers "
             "WHERE run_id = ? ORDER BY step, layer",
             (run_id,),
         )
-        return [
-            dict(zip(("step", "layer", "grad_norm", "dead", "saturated"), r, strict=True))
-            for r in rows
-        ]
+        return [dict(zip(LAYER_COLUMNS, r, strict=True)) for r in rows]
 
     def sources(self, run_id: int) -> dict[str, dict[str, Any]]:
         """Per recorded number (curve, final metric, layer statistic) of a run: the split and
