@@ -92,9 +92,12 @@ def test_tanh_with_pre_activation_std_18_is_flagged_saturated() -> None:
     rec = mon.layers["1"]
     z = (x @ lin.weight.T + lin.bias).detach()
     flat = (1 - torch.tanh(z.double()) ** 2) < 1e-3  # direct count, tanh' = 1 − tanh²
-    assert rec.flat_share == pytest.approx(float(flat.double().mean()), abs=1e-12)
+    # the monitor reads f' from float32 backward: at most a sample or two on the edge differ
+    assert rec.flat_share == pytest.approx(float(flat.double().mean()), abs=2 / flat.numel())
     per_unit = flat.double().mean(0)
-    assert rec.saturated_fraction == pytest.approx(float((per_unit >= 0.9).double().mean()))
+    assert rec.saturated_fraction == pytest.approx(
+        float((per_unit >= 0.9).double().mean()), abs=1 / 64
+    )
     # and the analytic share for z ~ N(0, 18²): |z| > atanh(√(1 − 1e-3))
     edge = math.atanh(math.sqrt(1 - 1e-3))
     assert rec.flat_share == pytest.approx(2 * (1 - ndtr(edge / float(z.std()))), abs=0.06)

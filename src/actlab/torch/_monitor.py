@@ -37,6 +37,7 @@ from .._analysis._health import (
     unit_counts,
 )
 from .._catalog import Activation, get, resolve, specs
+from ._function import apply, peer_kernel
 from ._modules import ActlabModule, PReLU
 from ._observe import OBSERVERS
 
@@ -114,6 +115,25 @@ def _activation_of(
     return Activation(spec, params)
 
 
+_KERNELS: dict[Any, Any] = {}
+
+
+def _key(act: Activation) -> Any:
+    """A dict key for an activation: itself, or its identity where a parameter is a tensor."""
+    plain = all(isinstance(v, int | float | str | bool | type(None)) for v in act.params.values())
+    return act if plain else id(act)
+
+
+def _kernel(act: Activation) -> Any:
+    """The activation as the network computes it: PyTorch's kernel where it has one, else
+    actlab's native form — its autograd backward is the f' the monitor inspects."""
+    key = _key(act)
+    if key not in _KERNELS:
+        k = peer_kernel(act)
+        _KERNELS[key] = k if k is not None else (lambda x: apply(act, x, precision="native"))
+    return _KERNELS[key]
+
+
 def _function_activation(
     fn: Any, name: str, mapping: dict[str, str], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Activation:
@@ -152,10 +172,8 @@ class LayerRecord:
     ever_active: torch.Tensor | None = None
     flat_samples: torch.Tensor | None = None
     samples: int = 0
-    pre_mean: float = math.nan
-    pre_std: float = math.nan
-    post_mean: float = math.nan
-    post_std: float = math.nan
+    last_pre: torch.Tensor | None = None  # the last recorded batch's inspected rows
+    last_post: torch.Tensor | None = None
     grad_rms: list[tuple[int, float]] = field(default_factory=list)
     first_step: int = -1
     last_step: int = -1
@@ -190,6 +208,22 @@ class LayerRecord:
         return float(saturated_units(self.flat_samples, self.samples).double().mean())
 
     @property
+    def pre_mean(self) -> float:
+        return _stat(self.last_pre, "mean")
+
+    @property
+    def pre_std(self) -> float:
+        return _stat(self.last_pre, "std")
+
+    @property
+    def post_mean(self) -> float:
+        return _stat(self.last_post, "mean")
+
+    @property
+    def post_std(self) -> float:
+        return _stat(self.last_post, "std")
+
+    @property
     def window(self) -> str:
         return f"steps {self.first_step}–{self.last_step}"
 
@@ -210,6 +244,15 @@ class LayerRecord:
             "grad_rms": _none(self.grad_rms[-1][1]) if self.grad_rms else None,
             "steps": [self.first_step, self.last_step],
         }
+
+
+def _stat(t: torch.Tensor | None, what: str) -> float:
+    if t is None or t.numel() == 0:
+        return math.nan
+    x = t.double()
+    if what == "mean":
+        return float(x.mean())
+    return float(x.std()) if x.numel() > 1 else 0.0
 
 
 def _none(v: float) -> float | None:
@@ -289,6 +332,9 @@ class Monitor:
         self._acts: dict[str, Activation] = {}
         self._handles: list[Any] = []
         self._mode: _Functions | None = None
+        self._stash: dict[str, torch.Tensor] = {}  # inputs of in-place modules, before
+        self._pending: list[tuple[LayerRecord, Activation, Any, Any]] = []
+        self._grads: list[tuple[LayerRecord, int, torch.Tensor]] = []  # this step's ∂loss/∂z
         self._modules = 0
         types = _torch_types()
         for name, mod in model.named_modules():
@@ -297,7 +343,7 @@ class Monitor:
                 continue
             label = name or type(mod).__name__
             self._modules += 1
-            self._handles.append(mod.register_forward_pre_hook(self._pre_hook))
+            self._handles.append(mod.register_forward_pre_hook(self._pre_hook(label)))
             self._handles.append(mod.register_forward_hook(self._hook(label, act)))
         self._handles.append(model.register_forward_pre_hook(self._enter, prepend=True))
         self._handles.append(model.register_forward_hook(self._exit))
@@ -339,16 +385,24 @@ class Monitor:
             mode, self._mode = self._mode, None
             mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
 
-    def _pre_hook(self, module: nn.Module, args: Any) -> None:
-        if self._recording:
+    def _pre_hook(self, label: str) -> Any:
+        def pre_hook(module: nn.Module, args: Any) -> None:
+            if not self._recording:
+                return
             self._inside += 1
+            if getattr(module, "inplace", False) and args and isinstance(args[0], torch.Tensor):
+                self._stash[label] = args[0][:SAMPLE_ROWS].detach().clone()  # overwritten next
+
+        return pre_hook
 
     def _hook(self, label: str, act: Activation) -> Any:
         def hook(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
             if not self._recording:
                 return
+            stashed = self._stash.pop(label, None)
             if inputs and isinstance(inputs[0], torch.Tensor) and isinstance(output, torch.Tensor):
-                self._observe(label, act, inputs[0], output, "module", True)
+                z = inputs[0] if stashed is None else stashed
+                self._observe(label, act, z, output, "module", stashed is None)
             self._inside -= 1
 
         return hook
@@ -379,13 +433,15 @@ class Monitor:
         source: str,
         hook_grad: bool,
     ) -> None:
-        self._inside += 1  # the torch calls made here (f', statistics) are the monitor's own
+        """During the forward: keep the inspected rows and hook ∂loss/∂z; measured in step()."""
+        self._inside += 1  # the torch calls made here are the monitor's own
         try:
-            self._measure(label, act, z, y, source, hook_grad)
+            with torch._C.DisableTorchFunction():  # and pass the mode by
+                self._keep(label, act, z, y, source, hook_grad)
         finally:
             self._inside -= 1
 
-    def _measure(
+    def _keep(
         self,
         label: str,
         act: Activation,
@@ -403,52 +459,92 @@ class Monitor:
         step = self.steps
         if hook_grad and z.requires_grad:
             z.register_hook(lambda g: self._grad(rec, step, g))  # type: ignore[no-untyped-call]
+        # the rows whose f' is inspected (views: nothing is copied); where NaN/inf first
+        # appears is looked up in them only when the loss or a gradient is not finite
+        self._pending.append((rec, act, z[:SAMPLE_ROWS].detach(), y[:SAMPLE_ROWS].detach()))
+
+    def _flush(self) -> None:
+        """Measure what the recorded forward passes kept (outside them: no mode, no autograd
+        graph of the model): per layer the last rows' statistics, and per unit — from |f'| of
+        the derivative the network trains with, one autograd call per activation — whether it
+        was active and how many of its samples were flat."""
+        pending, self._pending = self._pending, []
+        step = self.steps
+        groups: dict[Any, tuple[Activation, list[tuple[LayerRecord, torch.Tensor]]]] = {}
         with torch.no_grad():
-            z, y = z.detach(), y.detach()
-            if self.nonfinite is None and not bool(torch.isfinite(y).all()):
-                where = "input" if not bool(torch.isfinite(z).all()) else "output"
-                self.nonfinite = {"step": step, "place": f"activations of {label} ({where})"}
-            # statistics on the inspected slice of the batch (the NaN check above saw all of it)
-            zf, yf = z[:SAMPLE_ROWS].float(), y[:SAMPLE_ROWS].float()
-            rec.pre_mean, rec.pre_std = float(zf.mean()), float(zf.std()) if zf.numel() > 1 else 0.0
-            rec.post_mean = float(yf.mean())
-            rec.post_std = float(yf.std()) if yf.numel() > 1 else 0.0
-            rec.batches += 1
-            rec.first_step = step if rec.first_step < 0 else rec.first_step
-            rec.last_step = step
-            if rec.profile is None or z.ndim < 2:
-                return
-            # per unit |f'| on the first SAMPLE_ROWS examples (units along dim 1: features or
-            # channels); dead and flat counts accumulate over the window
-            d = act.derivative(z[:SAMPLE_ROWS])
-            units = d.shape[1]
-            per_unit = d.transpose(0, 1).reshape(units, -1).abs()
-            dead, flat = unit_counts(per_unit, rec.profile, axis=1)
-            if rec.ever_active is None or rec.units != units:
-                rec.units, rec.ever_active = units, (~dead).cpu()
-                rec.flat_samples, rec.samples = flat.cpu(), per_unit.shape[1]
-            else:
-                rec.ever_active |= (~dead).cpu()
-                rec.flat_samples = rec.flat_samples + flat.cpu()
-                rec.samples += per_unit.shape[1]
+            for rec, act, z, y in pending:
+                rec.last_pre, rec.last_post = z, y
+                rec.batches += 1
+                rec.first_step = step if rec.first_step < 0 else rec.first_step
+                rec.last_step = step
+                if rec.profile is not None and z.ndim >= 2 and z.is_floating_point():
+                    groups.setdefault(_key(act), (act, []))[1].append((rec, z))
+        for act, items in groups.values():
+            same = isinstance(_key(act), Activation) and len({z.shape for _, z in items}) == 1
+            zs = [torch.stack([z for _, z in items])] if same else [z for _, z in items]
+            ds = []
+            for z in zs:  # one autograd call per activation where the layers' shapes agree
+                zz = z.detach().requires_grad_(True)
+                with torch.enable_grad():
+                    (d,) = torch.autograd.grad(_kernel(act)(zz).sum(), zz)
+                ds.append(d)
+            with torch.no_grad():
+                parts = (ds[0] if same else torch.cat([d.reshape(-1) for d in ds])).abs()
+                split = parts.unbind(0) if same else parts.split([z.numel() for _, z in items])
+                for (rec, z), a in zip(items, split, strict=True):
+                    # units along dim 1 (features or channels), samples along the rest
+                    units = z.shape[1]
+                    per_unit = a.reshape(z.shape)
+                    if z.ndim > 2:
+                        per_unit = per_unit.transpose(0, 1).reshape(units, -1).T
+                    dead, flat = unit_counts(per_unit, rec.profile, axis=0)  # type: ignore[arg-type]
+                    if rec.ever_active is None or rec.units != units:
+                        rec.units, rec.ever_active = units, ~dead
+                        rec.flat_samples, rec.samples = flat, per_unit.shape[0]
+                    else:
+                        rec.ever_active |= ~dead
+                        rec.flat_samples = rec.flat_samples + flat
+                        rec.samples += per_unit.shape[0]
 
     def _grad(self, rec: LayerRecord, step: int, g: torch.Tensor) -> None:
-        with torch.no_grad():
-            n = g.numel()
-            rms = float(torch.linalg.vector_norm(g.detach().double())) / math.sqrt(n) if n else 0.0
-        if rec.grad_rms and rec.grad_rms[-1][0] == step:  # called twice in one step: the sum
-            rec.grad_rms[-1] = (step, math.hypot(rec.grad_rms[-1][1], rms))
-        else:
-            rec.grad_rms.append((step, rms))
+        """∂loss/∂z of a layer arrives in backward: its sum of squares, read in step()."""
+        self._grads.append((rec, step, g.detach().float().square().sum() / max(g.numel(), 1)))
+
+    def _read_grads(self) -> None:
+        """This step's ∂loss/∂z RMS per layer (one read for all; a layer called twice in a
+        step gets the root of its summed squares)."""
+        grads, self._grads = self._grads, []
+        if not grads:
+            return
+        values = torch.stack([v for _, _, v in grads]).tolist()
+        for (rec, step, _), ms in zip(grads, values, strict=True):
+            if rec.grad_rms and rec.grad_rms[-1][0] == step:
+                rec.grad_rms[-1] = (step, math.sqrt(rec.grad_rms[-1][1] ** 2 + ms))
+            else:
+                rec.grad_rms.append((step, math.sqrt(ms)))
+
+    def _first_nonfinite(self, step: int) -> None:
+        """Where NaN/inf first shows in this step's inspected activations, if anywhere."""
+        for rec, _, z, y in self._pending:
+            if not bool(torch.isfinite(y).all()):
+                where = "input" if not bool(torch.isfinite(z).all()) else "output"
+                self.nonfinite = {"step": step, "place": f"activations of {rec.name} ({where})"}
+                return
 
     def step(self, loss: Any = None) -> None:
         """Record one training iteration: call it after ``optimizer.step()``."""
         if self._mode is not None:  # a forward that raised left the mode on
             self._exit(self.model, (), None)
         self._inside = 0
+        self._stash.clear()
         t = self.steps
+        self._read_grads()
+        if loss is None and self.nonfinite is None:  # no loss to tell: look at the activations
+            self._first_nonfinite(t)
         if loss is not None:
             value = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+            if not math.isfinite(value) and self.nonfinite is None:
+                self._first_nonfinite(t)
             if self.first_loss is None and math.isfinite(value):
                 self.first_loss = value
             grew = self.first_loss is not None and abs(value) > DIVERGED.value * (
@@ -458,18 +554,24 @@ class Monitor:
                 self.nonfinite = {"step": t, "place": "loss", "value": value}
             if t % self.every == 0:
                 self.losses.append((t, value))
+        self._flush()
         params = self._params
-        for n, old in list(self._snapshot.items()):  # the update made since the last record
-            w = params[n].detach()
-            denom = float(old.norm())
-            if denom > 0:
-                self.update_ratios.setdefault(n, []).append((t, float((w - old).norm()) / denom))
-        self._snapshot.clear()
+        if self._snapshot:  # the update made since the last record, |ΔW| / |W|, all at once
+            names = list(self._snapshot)
+            olds = [self._snapshot[n] for n in names]
+            diffs = torch._foreach_sub([params[n].detach() for n in names], olds)
+            num = torch.stack(torch._foreach_norm(diffs)).tolist()
+            den = torch.stack(torch._foreach_norm(olds)).tolist()
+            for n, a, b in zip(names, num, den, strict=True):
+                if b > 0:
+                    self.update_ratios.setdefault(n, []).append((t, a / b))
+        self._snapshot = {}
         if t % self.every == 0:
-            for n, p in params.items():
-                if p.grad is None:
-                    continue
-                g = float(p.grad.detach().norm())
+            named = [(n, p.grad.detach()) for n, p in params.items() if p.grad is not None]
+            norms = (
+                torch.stack(torch._foreach_norm([g for _, g in named])).tolist() if named else []
+            )
+            for (n, _), g in zip(named, norms, strict=True):
                 self.grad_norms.setdefault(n, []).append((t, g))
                 if not math.isfinite(g) and self.nonfinite is None:
                     self.nonfinite = {"step": t, "place": f"gradient of {n}"}
@@ -480,7 +582,9 @@ class Monitor:
             if len(seen) >= 2 and seen[-1].grad_rms[-1][1] > 0:
                 ratio = seen[0].grad_rms[-1][1] / seen[-1].grad_rms[-1][1]
                 self.ratios.append((t, ratio, seen[0].name, seen[-1].name))
-            self._snapshot = {n: p.detach().clone() for n, p in params.items()}
+            names = list(params)
+            copies = torch._foreach_mul([params[n].detach() for n in names], 1.0)  # one op
+            self._snapshot = dict(zip(names, copies, strict=True))
         self.steps = t + 1
         self._recording = self.steps % self.every == 0
 
