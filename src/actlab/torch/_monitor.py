@@ -489,8 +489,7 @@ class Monitor:
                     (d,) = torch.autograd.grad(_kernel(act)(zz).sum(), zz)
                 ds.append(d)
             with torch.no_grad():
-                parts = (ds[0] if same else torch.cat([d.reshape(-1) for d in ds])).abs()
-                split = parts.unbind(0) if same else parts.split([z.numel() for _, z in items])
+                split = ds[0].abs().unbind(0) if same else [d.abs() for d in ds]
                 for (rec, z), a in zip(items, split, strict=True):
                     # units along dim 1 (features or channels), samples along the rest
                     units = z.shape[1]
