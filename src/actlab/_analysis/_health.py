@@ -37,7 +37,7 @@ import numpy as np
 from .._catalog import Activation, get
 from ._advisor import RULES, Fix
 from ._init import SCHEMES, recommended_init
-from ._measure import SAMPLE, gradient_flow
+from ._measure import SAMPLE, SATURATION, gradient_flow
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Threshold:
 
 FLAT = Threshold(
     "flat",
-    1e-3,
+    SATURATION,  # analyze's saturation region uses the same cut
     "|f'(z)| / max|f'| below this: the sample sits in the activation's flat region",
     "a unit passing a thousandth of its activation's steepest slope learns 1000× slower than "
     "one on the slope; it is the conventional saturation cut (|tanh'| < 1e-3 beyond |z| ≈ 3.8), "
@@ -155,7 +155,8 @@ def _profile(act: Activation) -> Profile:
     d = np.abs(np.asarray(act.derivative(SAMPLE), dtype=np.float64))
     top = float(np.nanmax(d)) if np.isfinite(d).any() else math.nan
     both = set(act.facts.saturates) == {"negative", "positive"}
-    return Profile(act.name, bool((d == 0).any()), both, top, FLAT.value * top)
+    flat_below = FLAT.value * top if top > 0 else math.inf  # f' ≡ 0 (binary_step): all flat
+    return Profile(act.name, bool((d == 0).any()), both, top, flat_below)
 
 
 def profile(act: str | Activation, **params: Any) -> Profile:
