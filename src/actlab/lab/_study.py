@@ -311,12 +311,11 @@ class Study:
         for col in (
             "dataset",
             "activation",
-            "seeds done / diverged",
+            "seeds done/div",
             "test metric",
             "± 95% CI",
             "steps to 90%",
             "ms/step",
-            "diverged",
             "vs best",
         ):
             table.add_column(col)
@@ -329,7 +328,6 @@ class Study:
                 f"{r.ci95:.4f}",
                 _steps_text(r.steps_to_90),
                 f"{1e3 * r.time_per_step:.2f}",
-                str(r.diverged),
                 r.verdict,
             )
         (console or Console(markup=False)).print(table)
