@@ -229,3 +229,20 @@ def test_baseline_and_learned() -> None:
     assert not b.learned(0.75) and not b.learned(math.nan) and b.learned(0.75 + b.margin + 1e-9)
     r = actlab.health.baseline("regression", np.zeros(3), np.ones(3))
     assert not r.learned(0.0) and not r.learned(-108709.0) and r.learned(0.3)
+
+
+def test_no_threshold_is_written_outside_health() -> None:
+    """The monitor, trainer, report and study import health's thresholds; none writes its own."""
+    from pathlib import Path
+
+    root = Path(actlab.__file__).parent
+    files = ["torch/_monitor.py", "lab/_train.py", "lab/_report.py", "lab/_study.py"]
+    for name in files:
+        code = [
+            line.split("#")[0]
+            for line in (root / name).read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith(("#", '"', "'"))
+        ]
+        text = "\n".join(code)
+        for literal in ("1e-3", "1e-4", "1e4", "DEAD_WARN =", "SATURATED_LAYER =", "VANISHING ="):
+            assert literal not in text, (name, literal)

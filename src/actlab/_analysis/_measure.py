@@ -145,9 +145,7 @@ def analyze(
     dead = _regions(d == 0)
     dlim = act.derivative(np.array([-np.inf, np.inf]))
     saturates = tuple(
-        side
-        for side, v in zip(("negative", "positive"), dlim, strict=True)
-        if abs(v) < flat_below
+        side for side, v in zip(("negative", "positive"), dlim, strict=True) if abs(v) < flat_below
     )
     ex = expectations(act, 1.0)
     if init is not None:

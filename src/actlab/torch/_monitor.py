@@ -43,6 +43,11 @@ from ._observe import OBSERVERS
 
 SAMPLE_ROWS = 32  # examples per recorded batch whose f' is inspected (cost, not a threshold)
 WINDOW = 10  # the gradient verdict is the median of the last this many recorded ratios
+# a model's functional activation calls are looked for on its first two recorded forwards and
+# every PROBE_FORWARDS-th after (a TorchFunctionMode costs every torch call in the forward);
+# once one is seen the mode is on for every recorded forward
+PROBE_FORWARDS = 50
+UPDATE_EVERY = 10  # |ΔW|/|W| is measured on every UPDATE_EVERY-th recorded step (a copy of W)
 
 __all__ = ["Finding", "Findings", "LayerRecord", "Monitor", "watch"]
 
@@ -332,6 +337,7 @@ class Monitor:
         self._acts: dict[str, Activation] = {}
         self._handles: list[Any] = []
         self._mode: _Functions | None = None
+        self._functional_seen = False
         self._stash: dict[str, torch.Tensor] = {}  # inputs of in-place modules, before
         self._pending: list[tuple[LayerRecord, Activation, Any, Any]] = []
         self._grads: list[tuple[LayerRecord, int, torch.Tensor]] = []  # this step's ∂loss/∂z
@@ -377,8 +383,11 @@ class Monitor:
         if self._recording and self._mode is None:
             self._counts.clear()
             self.forwards += 1
-            self._mode = _Functions(self)
-            self._mode.__enter__()  # type: ignore[no-untyped-call]
+            # functional calls are looked for on the first recorded forwards and every
+            # PROBE_FORWARDS-th after; a model that makes some is watched on every one
+            if self._functional_seen or self.forwards % PROBE_FORWARDS in (1, 2):
+                self._mode = _Functions(self)
+                self._mode.__enter__()  # type: ignore[no-untyped-call]
 
     def _exit(self, module: nn.Module, args: Any, output: Any) -> None:
         if self._mode is not None:
@@ -420,6 +429,7 @@ class Monitor:
     def _call(
         self, name: str, act: Activation, z: torch.Tensor, y: torch.Tensor, source: str, hook: bool
     ) -> None:
+        self._functional_seen = True
         k = self._counts.get(name, 0) + 1
         self._counts[name] = k
         self._observe(f"{name}#{k}", act, z, y, source, hook)
@@ -581,9 +591,10 @@ class Monitor:
             if len(seen) >= 2 and seen[-1].grad_rms[-1][1] > 0:
                 ratio = seen[0].grad_rms[-1][1] / seen[-1].grad_rms[-1][1]
                 self.ratios.append((t, ratio, seen[0].name, seen[-1].name))
-            names = list(params)
-            copies = torch._foreach_mul([params[n].detach() for n in names], 1.0)  # one op
-            self._snapshot = dict(zip(names, copies, strict=True))
+            if (t // self.every) % UPDATE_EVERY == 0:
+                names = list(params)
+                copies = torch._foreach_mul([params[n].detach() for n in names], 1.0)  # one op
+                self._snapshot = dict(zip(names, copies, strict=True))
         self.steps = t + 1
         self._recording = self.steps % self.every == 0
 
