@@ -76,7 +76,8 @@ def test_dead_zone_and_saturation_mass() -> None:
     assert analysis("leaky_relu").dead_mass == 0
     # hardtanh: f' = 0 for |z| >= 1: P = 2Φ(−1)
     assert math.isclose(analysis("hardtanh").dead_mass, 0.3173, abs_tol=2e-3)
-    # flat: |σ'| < 1e-3·max|σ'| = 2.5e-4, i.e. σ(z)σ(−z) = c beyond |z| = ln((1 − 2c + √(1 − 4c)) / 2c)
+    # flat: |σ'| < 1e-3·max|σ'| = 2.5e-4, i.e. σ(z)σ(−z) = c, beyond
+    # |z| = ln((1 − 2c + √(1 − 4c)) / 2c)
     c = 2.5e-4
     edge = math.log((1 - 2 * c + math.sqrt(1 - 4 * c)) / (2 * c))
     assert analysis("sigmoid").saturation_mass < 1e-6
