@@ -246,3 +246,16 @@ def test_no_threshold_is_written_outside_health() -> None:
         text = "\n".join(code)
         for literal in ("1e-3", "1e-4", "1e4", "DEAD_WARN =", "SATURATED_LAYER =", "VANISHING ="):
             assert literal not in text, (name, literal)
+
+
+def test_without_step_what_the_forward_showed_is_still_measured() -> None:
+    torch.manual_seed(0)
+    model = mlp(2, 16, nn.ReLU, "he")
+    with torch.no_grad():
+        model[0].bias.fill_(-100.0)  # every first-layer unit off
+    mon = at.watch(model)
+    model(torch.randn(8, 2))
+    kinds = [f.kind for f in mon.report()]
+    assert "no_steps" in kinds and "dead_units" in kinds
+    assert mon.summary()[0]["dead"] == 1.0
+    mon.close()

@@ -616,6 +616,7 @@ class Monitor:
     def report(self) -> Findings:
         """Findings, worst first: each with severity, layer, evidence, threshold and fixes.
         Never silently empty: an unwatched model or a missing ``step()`` is a finding."""
+        self._flush()  # forwards not followed by step() yet are measured too
         out: list[Finding] = []
         main = next(iter(self.layers.values())).activation if self.layers else None
         if self.nonfinite is not None:
@@ -683,6 +684,7 @@ class Monitor:
         """One row (a dict) per observed activation layer, in forward order: units, dead and
         saturated fractions, the share of flat samples, pre-activation mean and std, and the
         last RMS of ∂loss/∂z (None where a measure does not apply)."""
+        self._flush()
         rows = []
         for r in sorted(self.layers.values(), key=lambda r: r.order):
             d = r.to_dict()
