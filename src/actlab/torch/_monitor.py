@@ -180,6 +180,7 @@ class LayerRecord:
     last_pre: torch.Tensor | None = None  # the last recorded batch's inspected rows
     last_post: torch.Tensor | None = None
     grad_rms: list[tuple[int, float]] = field(default_factory=list)
+    grad_numel: int = 0  # entries of z in the last recorded forward (the RMS's denominator)
     first_step: int = -1
     last_step: int = -1
 
@@ -471,7 +472,9 @@ class Monitor:
             z.register_hook(lambda g: self._grad(rec, step, g))  # type: ignore[no-untyped-call]
         # the rows whose f' is inspected (views: nothing is copied); where NaN/inf first
         # appears is looked up in them only when the loss or a gradient is not finite
-        self._pending.append((rec, act, z[:SAMPLE_ROWS].detach(), y[:SAMPLE_ROWS].detach()))
+        zd = z.detach()
+        rec.grad_numel = zd.numel()
+        self._pending.append((rec, act, zd[:SAMPLE_ROWS], y.detach()[:SAMPLE_ROWS]))
 
     def _flush(self) -> None:
         """Measure what the recorded forward passes kept (outside them: no mode, no autograd
@@ -517,7 +520,7 @@ class Monitor:
 
     def _grad(self, rec: LayerRecord, step: int, g: torch.Tensor) -> None:
         """∂loss/∂z of a layer arrives in backward: its sum of squares, read in step()."""
-        self._grads.append((rec, step, g.detach().float().square().sum() / max(g.numel(), 1)))
+        self._grads.append((rec, step, torch.linalg.vector_norm(g.detach())))
 
     def _read_grads(self) -> None:
         """This step's ∂loss/∂z RMS per layer (one read for all; a layer called twice in a
@@ -525,8 +528,10 @@ class Monitor:
         grads, self._grads = self._grads, []
         if not grads:
             return
-        values = torch.stack([v for _, _, v in grads]).tolist()
-        for (rec, step, _), ms in zip(grads, values, strict=True):
+        norms = torch.stack([v for _, _, v in grads]).tolist()
+        for (rec, step, _), norm in zip(grads, norms, strict=True):
+            n = rec.grad_numel or 1
+            ms = norm * norm / n
             if rec.grad_rms and rec.grad_rms[-1][0] == step:
                 rec.grad_rms[-1] = (step, math.sqrt(rec.grad_rms[-1][1] ** 2 + ms))
             else:
