@@ -183,12 +183,11 @@ def profile(act: str | Activation, **params: Any) -> Profile:
 
 def unit_counts(a: Any, prof: Profile, axis: int) -> tuple[Any, Any]:
     """From |f'(z)| (a torch tensor or NumPy array, samples along ``axis``): per unit whether it
-    is dead on these samples (all zero; False where the activation cannot die) and how many of
-    its samples are flat (0 where it does not saturate)."""
-    never = a < 0  # |f'| is never negative: all False, of a's kind and shape
-    dead = (a == 0).all(axis) if prof.can_die else never.all(axis)
-    flat = (a < prof.flat_below).sum(axis) if prof.saturating else never.sum(axis)
-    return dead, flat
+    was active on these samples (some f' ≠ 0; None where the activation cannot die — "dead"
+    does not apply) and how many of its samples are flat (None where it does not saturate)."""
+    active = (a != 0).any(axis) if prof.can_die else None
+    flat = (a < prof.flat_below).sum(axis) if prof.saturating else None
+    return active, flat
 
 
 def saturated_units(flat: Any, samples: int) -> Any:

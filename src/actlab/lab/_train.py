@@ -817,13 +817,13 @@ def _unit_health(
     out = []
     for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):
         a = dz.view(z.shape).abs()
-        dead, flat = unit_counts(a, prof, axis=1)  # per seed and unit
+        active, flat = unit_counts(a, prof, axis=1)  # per seed and unit
         rows = z.shape[1]
         out.append(
             (
-                dead.double().mean(1).tolist() if prof.can_die else nan,
-                saturated_units(flat, rows).double().mean(1).tolist() if prof.saturating else nan,
-                (flat.double().sum(1) / (rows * z.shape[2])).tolist() if prof.saturating else nan,
+                (~active).double().mean(1).tolist() if active is not None else nan,
+                saturated_units(flat, rows).double().mean(1).tolist() if flat is not None else nan,
+                (flat.double().sum(1) / (rows * z.shape[2])).tolist() if flat is not None else nan,
             )
         )
     return out

@@ -47,6 +47,7 @@ WINDOW = 10  # the gradient verdict is the median of the last this many recorded
 # every PROBE_FORWARDS-th after (a TorchFunctionMode costs every torch call in the forward);
 # once one is seen the mode is on for every recorded forward
 PROBE_FORWARDS = 50
+MAX_PENDING = 64  # kept layer observations measured at the latest this many at a time
 UPDATE_EVERY = 10  # |ΔW|/|W| is measured on every UPDATE_EVERY-th recorded step (a copy of W)
 
 __all__ = ["Finding", "Findings", "LayerRecord", "Monitor", "watch"]
@@ -183,6 +184,19 @@ class LayerRecord:
     grad_numel: int = 0  # entries of z in the last recorded forward (the RMS's denominator)
     first_step: int = -1
     last_step: int = -1
+
+    def accumulate(self, active: Any, flat: Any, samples: int, units: int) -> None:
+        """Add one recorded batch's per-unit activity and flat counts to the window."""
+        prev = self.ever_active if self.ever_active is not None else self.flat_samples
+        if self.samples == 0 or prev is None or prev.shape[0] != units:  # new, or reshaped
+            self.units, self.ever_active, self.flat_samples = units, active, flat
+            self.samples = samples
+            return
+        if active is not None and self.ever_active is not None:
+            self.ever_active = self.ever_active | active
+        if flat is not None and self.flat_samples is not None:
+            self.flat_samples = self.flat_samples + flat
+        self.samples += samples
 
     @property
     def can_die(self) -> bool:
@@ -394,6 +408,8 @@ class Monitor:
         if self._mode is not None:
             mode, self._mode = self._mode, None
             mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
+        if self._recording:  # measure now: the kept rows hold their batches' tensors alive
+            self._flush()
 
     def _pre_hook(self, label: str) -> Any:
         def pre_hook(module: nn.Module, args: Any) -> None:
@@ -475,6 +491,8 @@ class Monitor:
         zd = z.detach()
         rec.grad_numel = zd.numel()
         self._pending.append((rec, act, zd[:SAMPLE_ROWS], y.detach()[:SAMPLE_ROWS]))
+        if len(self._pending) >= MAX_PENDING:  # submodules called without the watched model
+            self._flush()
 
     def _flush(self) -> None:
         """Measure what the recorded forward passes kept (outside them: no mode, no autograd
@@ -490,7 +508,11 @@ class Monitor:
                 rec.batches += 1
                 rec.first_step = step if rec.first_step < 0 else rec.first_step
                 rec.last_step = step
-                if rec.profile is not None and z.ndim >= 2 and z.is_floating_point():
+                if z.ndim >= 2:
+                    rec.units = int(z.shape[1])
+                prof = rec.profile
+                measured = prof is not None and (prof.can_die or prof.saturating)
+                if measured and z.ndim >= 2 and z.is_floating_point():
                     groups.setdefault(_key(act), (act, []))[1].append((rec, z))
         for act, items in groups.values():
             same = isinstance(_key(act), Activation) and len({z.shape for _, z in items}) == 1
@@ -502,21 +524,29 @@ class Monitor:
                     (d,) = torch.autograd.grad(_kernel(act)(zz).sum(), zz)
                 ds.append(d)
             with torch.no_grad():
-                split = ds[0].abs().unbind(0) if same else [d.abs() for d in ds]
-                for (rec, z), a in zip(items, split, strict=True):
-                    # units along dim 1 (features or channels), samples along the rest
-                    units = z.shape[1]
-                    per_unit = a.reshape(z.shape)
-                    if z.ndim > 2:
-                        per_unit = per_unit.transpose(0, 1).reshape(units, -1).T
-                    dead, flat = unit_counts(per_unit, rec.profile, axis=0)  # type: ignore[arg-type]
-                    if rec.ever_active is None or rec.units != units:
-                        rec.units, rec.ever_active = units, ~dead
-                        rec.flat_samples, rec.samples = flat, per_unit.shape[0]
-                    else:
-                        rec.ever_active |= ~dead
-                        rec.flat_samples = rec.flat_samples + flat
-                        rec.samples += per_unit.shape[0]
+                if same:  # all layers of the group at once: (layers, rows, units)
+                    a = ds[0].abs()
+                    if a.ndim > 3:  # convolutions: units along dim 2, samples the rest
+                        a = a.transpose(1, 2).reshape(a.shape[0], a.shape[2], -1).transpose(1, 2)
+                    active, flat = unit_counts(a, items[0][0].profile, axis=1)  # type: ignore[arg-type]
+                    per = [
+                        (
+                            None if active is None else active[i],
+                            None if flat is None else flat[i],
+                            a.shape[1],
+                        )
+                        for i in range(len(items))
+                    ]
+                else:
+                    per = []
+                    for (rec, z), d in zip(items, ds, strict=True):
+                        u = d.abs()
+                        if u.ndim > 2:
+                            u = u.transpose(0, 1).reshape(z.shape[1], -1).T
+                        act_i, flat_i = unit_counts(u, rec.profile, axis=0)  # type: ignore[arg-type]
+                        per.append((act_i, flat_i, u.shape[0]))
+                for (rec, z), (act_i, flat_i, samples) in zip(items, per, strict=True):
+                    rec.accumulate(act_i, flat_i, samples, int(z.shape[1]))
 
     def _grad(self, rec: LayerRecord, step: int, g: torch.Tensor) -> None:
         """∂loss/∂z of a layer arrives in backward: its sum of squares, read in step()."""
@@ -539,7 +569,11 @@ class Monitor:
 
     def _first_nonfinite(self, step: int) -> None:
         """Where NaN/inf first shows in this step's inspected activations, if anywhere."""
-        for rec, _, z, y in self._pending:
+        self._flush()
+        for rec in sorted(self.layers.values(), key=lambda r: r.order):
+            z, y = rec.last_pre, rec.last_post
+            if rec.last_step != step or z is None or y is None:
+                continue
             if not bool(torch.isfinite(y).all()):
                 where = "input" if not bool(torch.isfinite(z).all()) else "output"
                 self.nonfinite = {"step": step, "place": f"activations of {rec.name} ({where})"}
