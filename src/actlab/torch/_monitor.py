@@ -140,6 +140,39 @@ def _kernel(act: Activation) -> Any:
     return _KERNELS[key]
 
 
+_LEAN: dict[Any, Any] = {}
+
+
+def _derivative(act: Activation, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """f'(z) as the network's backward forms it: from the spec's lean form where it has one
+    (relu-like: the mask z > 0; sigmoid, tanh, elu: from the output y — elementwise, no
+    autograd), else the autograd backward of the kernel the network runs."""
+    key = _key(act)
+    if key not in _LEAN:
+        lean = act.spec.lean if isinstance(key, Activation) else None
+        if lean is not None:
+            import array_api_compat.torch as xp
+
+            from .._catalog._xp import prepare
+
+            p = act._call_params(prepare(torch.zeros(1), act.name, native=True))
+            _LEAN[key] = (lean, xp, p)
+        else:
+            _LEAN[key] = None
+    entry = _LEAN[key]
+    if entry is not None:
+        (kind, fn, from_mask), xp, p = entry
+        with torch.no_grad():
+            if kind == "mask" and from_mask is not None:
+                return torch.as_tensor(from_mask(xp, fn(xp, z, p), p))
+            if kind == "output" and y.shape == z.shape:
+                return torch.as_tensor(fn(xp, y, p))
+    zz = z.detach().requires_grad_(True)
+    with torch.enable_grad():
+        (d,) = torch.autograd.grad(_kernel(act)(zz).sum(), zz)
+    return d
+
+
 def _function_activation(
     fn: Any, name: str, mapping: dict[str, str], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Activation:
@@ -501,7 +534,7 @@ class Monitor:
         was active and how many of its samples were flat."""
         pending, self._pending = self._pending, []
         step = self.steps
-        groups: dict[Any, tuple[Activation, list[tuple[LayerRecord, torch.Tensor]]]] = {}
+        groups: dict[Any, tuple[Activation, list[tuple[LayerRecord, torch.Tensor, Any]]]] = {}
         with torch.no_grad():
             for rec, act, z, y in pending:
                 rec.last_pre, rec.last_post = z, y
@@ -513,16 +546,16 @@ class Monitor:
                 prof = rec.profile
                 measured = prof is not None and (prof.can_die or prof.saturating)
                 if measured and z.ndim >= 2 and z.is_floating_point():
-                    groups.setdefault(_key(act), (act, []))[1].append((rec, z))
+                    groups.setdefault(_key(act), (act, []))[1].append((rec, z, y))
         for act, items in groups.values():
-            same = isinstance(_key(act), Activation) and len({z.shape for _, z in items}) == 1
-            zs = [torch.stack([z for _, z in items])] if same else [z for _, z in items]
-            ds = []
-            for z in zs:  # one autograd call per activation where the layers' shapes agree
-                zz = z.detach().requires_grad_(True)
-                with torch.enable_grad():
-                    (d,) = torch.autograd.grad(_kernel(act)(zz).sum(), zz)
-                ds.append(d)
+            same = isinstance(_key(act), Activation) and len({z.shape for _, z, _ in items}) == 1
+            if same:  # one call per activation where the layers' shapes agree
+                pairs = [
+                    (torch.stack([z for _, z, _ in items]), torch.stack([y for *_, y in items]))
+                ]
+            else:
+                pairs = [(z, y) for _, z, y in items]
+            ds = [_derivative(act, z, y) for z, y in pairs]
             with torch.no_grad():
                 if same:  # all layers of the group at once: (layers, rows, units)
                     a = ds[0].abs()
@@ -539,13 +572,13 @@ class Monitor:
                     ]
                 else:
                     per = []
-                    for (rec, z), d in zip(items, ds, strict=True):
+                    for (rec, z, _), d in zip(items, ds, strict=True):
                         u = d.abs()
                         if u.ndim > 2:
                             u = u.transpose(0, 1).reshape(z.shape[1], -1).T
                         act_i, flat_i = unit_counts(u, rec.profile, axis=0)  # type: ignore[arg-type]
                         per.append((act_i, flat_i, u.shape[0]))
-                for (rec, z), (act_i, flat_i, samples) in zip(items, per, strict=True):
+                for (rec, z, _), (act_i, flat_i, samples) in zip(items, per, strict=True):
                     rec.accumulate(act_i, flat_i, samples, int(z.shape[1]))
 
     def _grad(self, rec: LayerRecord, step: int, g: torch.Tensor) -> None:
