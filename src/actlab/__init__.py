@@ -14,6 +14,7 @@ first use, torch only when you pass a tensor.
 
 from typing import TYPE_CHECKING, Any
 
+from . import health
 from ._analysis import (
     Analysis,
     Init,
@@ -80,6 +81,7 @@ __all__ = [
     "analyze",
     "gain",
     "get",
+    "health",
     "initialize",
     "names",
     "plot",
