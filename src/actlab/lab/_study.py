@@ -63,9 +63,14 @@ def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
 def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
     """The configurations and seeds a study config describes."""
     allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
+    allowed.add("definitions")  # user-defined activations the study uses (actlab.define)
     unknown = set(config) - allowed
     if unknown:
         raise ValueError(f"study: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
+    if config.get("definitions"):
+        from .._define import register_all
+
+        register_all(config["definitions"], "the study's definitions")
     seeds_v = config.get("seeds", 5)
     seeds = list(range(seeds_v)) if isinstance(seeds_v, int) else [int(s) for s in seeds_v]
     if not seeds or (isinstance(seeds_v, int) and seeds_v < 1):
@@ -131,18 +136,24 @@ def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResu
 class LocalExecutor:
     """Runs units in this process (workers=1) or in a pool of local processes."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, definitions: dict[str, Any] | None = None
+    ) -> None:
         n = workers if workers is not None else min(2, os.cpu_count() or 1)
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"LocalExecutor: workers must be a positive int, got {workers!r}")
         self.workers = n
+        #: user-defined activations each worker process defines before it trains
+        self.definitions = dict(definitions or {})
 
     def map(self, fn: Callable[[Any], Any], units: list[Any]) -> Iterator[Any]:
         if self.workers == 1 or len(units) <= 1:
             for u in units:
                 yield fn(u)
             return
-        with ProcessPoolExecutor(max_workers=self.workers, initializer=_one_thread) as pool:
+        with ProcessPoolExecutor(
+            max_workers=self.workers, initializer=_worker_init, initargs=(self.definitions,)
+        ) as pool:
             futures = [pool.submit(fn, u) for u in units]
             for f in as_completed(futures):
                 yield f.result()
@@ -152,6 +163,14 @@ def _one_thread() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+def _worker_init(definitions: dict[str, Any]) -> None:
+    _one_thread()
+    if definitions:
+        from .._define import register_all
+
+        register_all(definitions, "the study's definitions")
 
 
 # ---------------------------------------------------------------------- studies
@@ -358,6 +377,7 @@ def compare(
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
         conf["activations"] = list(activations)
+    _with_definitions(conf)
     if seeds is not None:
         conf["seeds"] = seeds
     for k, v in settings.items():
@@ -375,8 +395,27 @@ def compare(
         missing = [s for s in seed_list if s not in st.done(study_id, cfg)]
         if missing:
             units.append((cfg, missing))
-    _execute(st, study_id, units, LocalExecutor(workers), progress)
+    _execute(st, study_id, units, LocalExecutor(workers, conf.get("definitions")), progress)
     return Study(st, study_id, study_name)
+
+
+def _with_definitions(conf: dict[str, Any]) -> None:
+    """Inline ``name=formula`` activations defined, and the declarations of every defined
+    activation the study uses kept in its config (the store keeps the config, so a later
+    report or resume, in another process, resolves the same definitions)."""
+    acts = conf.get("activations")
+    if acts is None:
+        return
+    if conf.get("definitions"):
+        from .._define import register_all
+
+        register_all(conf["definitions"], "the study's definitions")
+    from .._define import inline
+
+    names, used = inline([acts] if isinstance(acts, str) else [str(a) for a in acts])
+    conf["activations"] = names
+    if used:
+        conf["definitions"] = {**conf.get("definitions", {}), **used}
 
 
 def _auto_name(conf: dict[str, Any]) -> str:
