@@ -384,3 +384,55 @@ def test_compare_and_report_resolve_the_studys_definitions(tmp_path: Path) -> No
     )
     assert r.returncode == 0, r.stderr
     assert "logish2" in html.read_text()
+
+
+def test_torch_functional_and_plot_see_a_defined_activation() -> None:
+    torch = pytest.importorskip("torch")
+    import actlab.torch as at
+
+    actlab.define("sq_f", "x * tanh(softplus(x))")
+    x = torch.linspace(-3, 3, 7, dtype=torch.float64)
+    torch.testing.assert_close(
+        at.functional.sq_f(x), x * torch.tanh(torch.nn.functional.softplus(x)), rtol=1e-14, atol=0
+    )
+    with pytest.raises(AttributeError):
+        _ = at.functional.not_defined_anywhere
+
+
+def test_cli_define_show_and_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("typer")
+    from typer.testing import CliRunner
+
+    from actlab._cli import app
+
+    env = {"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke
+    r = run(app, ["define", "cli_lg", "x*log(1+sigmoid(x))", "--no-check"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "f'(x) = x*sigmoid(-x)*sigmoid(x)/(sigmoid(x) + 1) + log1p(sigmoid(x))" in r.output
+    assert (tmp_path / "actlab.toml").read_text() == (
+        '[definitions.cli_lg]\nformula = "x*log(1+sigmoid(x))"\n'
+    )
+    actlab.undefine("cli_lg")
+    r = run(app, ["show", "cli_lg"], env=env)  # read back from ./actlab.toml
+    assert r.exit_code == 0 and "f(x) = x*log(1+sigmoid(x))" in r.output, r.output
+    other = tmp_path / "other.toml"
+    r = run(app, ["define", "cli_p", "x*sigmoid(b*x)", "-p", "b=2", "--defs", str(other),
+                  "--no-check"], env=env)  # fmt: skip
+    assert r.exit_code == 0 and "b = 2.0" in other.read_text(), r.output
+    r = run(app, ["define", "cli_bad", "x*sigmod(x)", "--no-save"], env=env)
+    assert r.exit_code == 1 and "did you mean 'sigmoid'" in r.output
+    assert "^" in r.output.splitlines()[-1]
+    r = run(app, ["--defs", str(tmp_path / "missing.toml"), "list"], env=env)
+    assert r.exit_code == 1 and "no such file" in r.output
+    db = tmp_path / "c.db"
+    r = run(
+        app,
+        ["compare", "--dataset", "xor", "--activations", "relu,cli_m=max(x, 0.1*x)",
+         "--seeds", "1", "--steps", "10", "--store", str(db), "--out", str(tmp_path / "c.html"),
+         "--workers", "1"],
+        env=env,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "cli_m" in (tmp_path / "c.html").read_text()

@@ -156,7 +156,9 @@ def check(name: str, dtypes: tuple[str, ...] = ("float16", "float32", "float64")
 def split_activations(text: str) -> list[str]:
     """A comma-separated activation list, where a formula's own commas (inside parentheses)
     do not split: "relu,m=max(x, 0.1*x)" -> ["relu", "m=max(x, 0.1*x)"]."""
-    out, depth, cur = [], 0, []
+    out: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for c in text:
         if c == "," and depth == 0:
             out.append("".join(cur).strip())

@@ -103,18 +103,22 @@ class Report:
                 f"  rewrite {w.rewrite}: as written {w.as_written:.3g} ULP, rewritten "
                 f"{w.rewritten:.3g} ULP (float64)"
             )
-            for r in sorted(w.where, key=lambda r: r.what == "inaccurate")[:3]:
-                out.append(f"      as written: {r}")
-        for which, r, e in self.roots:
+            for reg in sorted(w.where, key=lambda g: g.what == "inaccurate")[:3]:
+                out.append(f"      as written: {reg}")
+        for which, root, ulp in self.roots:
+            note = " — cancellation" if ulp > BARS["float64"] else ""
             out.append(
-                f"  root of {'f' if which == 'f' else chr(102) + chr(39)} at x = {r:.6g}: "
-                f"{e:.3g} ULP nearby (float64){' — cancellation' if e > BARS['float64'] else ''}"
+                f"  root of {_label(which)} at x = {root:.6g}: {ulp:.3g} ULP nearby (float64){note}"
             )
         out += [f"  suggestion: {s}" for s in self.suggestions]
         return out
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+def _label(which: str) -> str:
+    return "f" if which == "f" else "f'"
 
 
 def _definition(name: str) -> Definition:
@@ -251,19 +255,19 @@ def check(name: str, dtypes: tuple[str, ...] = ("float16", "float32", "float64")
     roots = _roots(f64)
     for m in measures:
         if not m.passes and m.dtype == "float64":
-            for r in m.regions:
-                if r.what == "overflow":
+            for reg in m.regions:
+                if reg.what == "overflow":
                     suggestions.append(
-                        f"{'f' if m.which == 'f' else chr(102) + chr(39)} overflows ({r}): "
+                        f"{_label(m.which)} overflows ({reg}): "
                         "keep exp's argument non-positive, e.g. softplus(x) for log(1+exp(x)), "
                         "sigmoid(x) for exp(x)/(1+exp(x))"
                     )
                     break
-    for which, r, e in roots:
-        if e > BARS["float64"]:
+    for which, root, ulp in roots:
+        if ulp > BARS["float64"]:
             suggestions.append(
-                f"near the root x = {r:.6g} of {'f' if which == 'f' else chr(102) + chr(39)} "
-                f"terms cancel ({e:.3g} ULP): write the formula as a product with the root as "
+                f"near the root x = {root:.6g} of {_label(which)} "
+                f"terms cancel ({ulp:.3g} ULP): write the formula as a product with the root as "
                 "a factor there, or accept an absolute error (it is tiny next to f's scale)"
             )
     return Report(
@@ -276,7 +280,7 @@ def _roots(
 ) -> list[tuple[str, float, float]]:
     """Sign changes of f and f' in [-30, 30] (from the exact values) and the float64 error
     within 0.05 of each: where a sum of terms cancels to a small value."""
-    out = []
+    out: list[tuple[str, float, float]] = []
     for which, (x, hi, _, err) in f64.items():
         sel = np.isfinite(hi) & (np.abs(x) <= 30)
         order = np.argsort(x[sel])
@@ -284,6 +288,7 @@ def _roots(
         for i in range(len(xs) - 1):
             if hs[i] == 0 or hs[i] * hs[i + 1] < 0:
                 r = float(xs[i]) if hs[i] == 0 else float((xs[i] + xs[i + 1]) / 2)
+                r = 0.0 if abs(r) < 1e-300 else r  # a root at 0, seen between ±subnormals
                 near = np.abs(xs - r) <= 0.05
                 e = float(np.max(es[near])) if near.any() else 0.0
                 if not out or out[-1][0] != which or abs(out[-1][1] - r) > 0.05:

@@ -388,6 +388,7 @@ def numpy_fn(fn: Fn) -> Callable[[np.ndarray, Mapping[str, Any]], np.ndarray]:
     def run(x: np.ndarray, p: Mapping[str, Any]) -> np.ndarray:
         with np.errstate(all="ignore"):
             y = fn(np, np.asarray(x, dtype=np.float64), p)
-            return np.broadcast_to(np.asarray(y, dtype=np.float64), np.shape(x)).copy()
+            out: np.ndarray = np.broadcast_to(np.asarray(y, dtype=np.float64), np.shape(x)).copy()
+            return out
 
     return run

@@ -24,7 +24,7 @@ from typing import Any
 try:
     import tomllib
 except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 #: the file actlab reads definitions from when none is named: in the working directory
 DEFAULT_FILE = "actlab.toml"

@@ -35,7 +35,7 @@ def _power(tex: str, exp: Any) -> str:
     return tex if exp is None else r"\left(" + tex + r"\right)^{" + str(exp) + "}"
 
 
-class sigmoid(sp.Function):
+class sigmoid(sp.Function):  # type: ignore[misc]
     """σ(u) = 1/(1 + e^−u)."""
 
     def fdiff(self, argindex: int = 1) -> Any:
@@ -46,7 +46,7 @@ class sigmoid(sp.Function):
         return _power(r"\sigma\left(" + _arg_latex(printer, self.args[0]) + r"\right)", exp)
 
 
-class softplus(sp.Function):
+class softplus(sp.Function):  # type: ignore[misc]
     """log(1 + e^u)."""
 
     def fdiff(self, argindex: int = 1) -> Any:
@@ -58,7 +58,7 @@ class softplus(sp.Function):
         )
 
 
-class expm1(sp.Function):
+class expm1(sp.Function):  # type: ignore[misc]
     """e^u − 1."""
 
     def fdiff(self, argindex: int = 1) -> Any:
@@ -68,7 +68,7 @@ class expm1(sp.Function):
         return _power(r"\left(e^{" + _arg_latex(printer, self.args[0]) + r"} - 1\right)", exp)
 
 
-class log1p(sp.Function):
+class log1p(sp.Function):  # type: ignore[misc]
     """log(1 + u)."""
 
     def fdiff(self, argindex: int = 1) -> Any:
@@ -78,7 +78,7 @@ class log1p(sp.Function):
         return _power(r"\log\left(1 + " + _arg_latex(printer, self.args[0]) + r"\right)", exp)
 
 
-class npdf(sp.Function):
+class npdf(sp.Function):  # type: ignore[misc]
     """φ(u) = e^(−u²/2)/√(2π), the standard normal density."""
 
     def fdiff(self, argindex: int = 1) -> Any:
@@ -89,7 +89,7 @@ class npdf(sp.Function):
         return _power(r"\phi\left(" + _arg_latex(printer, self.args[0]) + r"\right)", exp)
 
 
-class ndtr(sp.Function):
+class ndtr(sp.Function):  # type: ignore[misc]
     """Φ(u), the standard normal CDF: (1 + erf(u/√2))/2."""
 
     def fdiff(self, argindex: int = 1) -> Any:
