@@ -19,7 +19,8 @@ pytest.importorskip("mpmath")
 
 import actlab
 from actlab import FormulaError
-from actlab._define import DEFINED, split_activations
+from actlab._define import split_activations
+from actlab._define._build import DEFINED
 from actlab._define._parse import MAX_DEPTH, MAX_LENGTH
 from actlab_oracle.accuracy import errors, load, relative, underflow_ok
 from actlab_oracle.grid import DTYPES
@@ -250,6 +251,10 @@ def test_bad_declarations() -> None:
         actlab.define("t", "x", params={"a": 1.0})
     with pytest.raises(ValueError, match="parameter name '_a'"):
         actlab.define("t", "x * _a", params={"_a": 1.0})
+    with pytest.raises(ValueError, match="name must be letters"):
+        actlab.define("my act", "x")
+    with pytest.raises(ValueError, match="function or constant of the formula grammar"):
+        actlab.define("where", "x")
     with pytest.raises(ValueError, match="does not depend on x"):
         actlab.define("t", "2")
     assert "t" not in actlab.names()
@@ -308,6 +313,8 @@ def test_check_measures_rewrites_and_roots() -> None:
     root = [r for w, r, _ in rep.roots if w == "d"]
     assert root and abs(root[0] + 1.2785) < 0.05  # silu's minimum: f' = 0 at x ≈ -1.2785
     assert "numerics of silu_chk" in str(rep)
+    a = actlab.analyze("silu_chk")  # the facts are measured as analyze measures them
+    assert rep.facts["range"] == str(a.range) and rep.facts["monotonic"] is a.monotonic is False
     with pytest.raises(ValueError, match="catalog activation"):
         actlab.check("relu")
 

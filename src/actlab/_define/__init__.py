@@ -75,7 +75,7 @@ def define(
     >>> act.spec.text
     'f(x) = x * log(1 + sigmoid(x))'
     >>> round(float(act(1.0)), 12), round(float(act.derivative(0.0)), 12)
-    (0.474076984366, 0.405465108108)
+    (0.54873311654, 0.405465108108)
     >>> actlab.undefine("logish_doc")
     """
     _need_sympy()

@@ -4,6 +4,7 @@ found, and registered like any other activation."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -16,7 +17,7 @@ from .._catalog._activation import Activation
 from .._catalog._common import sum_to
 from .._catalog._spec import Facts, Kink, Param, Range, Spec
 from .._catalog._xp import Array, const
-from ._parse import Parser, check_param_name
+from ._parse import CONSTANTS, FUNCTIONS, Parser, check_param_name
 
 #: the one list of specs made here: name -> Definition
 DEFINED: dict[str, Definition] = {}
@@ -94,8 +95,12 @@ def build(
 
     if not isinstance(formula, str):
         raise TypeError(f"define: formula must be a str, got {type(formula).__name__}")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"define: name must be a non-empty str, got {name!r}")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise ValueError(
+            f"define: name must be letters, digits and _ starting with a letter, got {name!r}"
+        )
+    if name.lower() in FUNCTIONS or name in CONSTANTS or name == "x":
+        raise ValueError(f"define: {name!r} is a function or constant of the formula grammar")
     params = dict(params or {})
     for k, v in params.items():
         check_param_name(k)

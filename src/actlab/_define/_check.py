@@ -87,6 +87,8 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [f"numerics of {self.name} = {self.formula} (max ULP vs mpmath, catalog bars):"]
+        if self.facts:
+            out.append("  facts: " + "; ".join(f"{k} {v}" for k, v in self.facts.items()))
         for m in self.measures:
             mark = "ok" if m.passes else "ABOVE BAR"
             label = "f " if m.which == "f" else "f'"
@@ -270,8 +272,17 @@ def check(name: str, dtypes: tuple[str, ...] = ("float16", "float32", "float64")
                 f"terms cancel ({ulp:.3g} ULP): write the formula as a product with the root as "
                 "a factor there, or accept an absolute error (it is tiny next to f's scale)"
             )
+    rf = act.facts  # measured as analyze measures them (actlab._define._build)
+    facts = {
+        "range": str(rf.range),
+        "bounded": rf.bounded,
+        "monotonic": rf.monotonic,
+        "zero_centred": rf.zero_centred,
+        "smoothness": rf.smoothness,
+        "saturates": rf.saturates,
+    }
     return Report(
-        d.name, d.formula, tuple(measures), tuple(effects), tuple(roots), tuple(suggestions)
+        d.name, d.formula, tuple(measures), tuple(effects), tuple(roots), tuple(suggestions), facts
     )
 
 

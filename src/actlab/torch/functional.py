@@ -50,7 +50,7 @@ __all__ = [s.name for s in specs()]
 def __getattr__(name: str) -> Callable[..., torch.Tensor]:
     """An activation registered after import (``actlab.define``): its function, made now."""
     from .._catalog import resolve
-    from .._define import DEFINED
+    from .._define._build import DEFINED
 
     if not name.startswith("_"):
         try:
