@@ -443,3 +443,23 @@ def test_cli_define_show_and_compare(tmp_path: Path, monkeypatch: pytest.MonkeyP
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "cli_m" in (tmp_path / "c.html").read_text()
+
+
+def test_the_parser_only_ever_raises_formula_errors() -> None:
+    """Any text, however malformed, gets a FormulaError or a tree — never another exception."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    from actlab._define._parse import Parser
+
+    alphabet = st.sampled_from(list("x()+-*/^<>=,.0123456789e _'\"[];") + ["exp", "max", "**"])
+
+    @hypothesis.settings(max_examples=300, deadline=None, database=None)
+    @hypothesis.given(st.lists(alphabet, max_size=25).map("".join))
+    def parse(text: str) -> None:
+        try:
+            Parser(text, ("a",), lambda n: n == "relu", ["relu"]).parse()
+        except FormulaError as exc:
+            assert "(at position " in str(exc) and str(exc).count("\n") == 2
+
+    parse()
