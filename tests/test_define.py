@@ -452,7 +452,7 @@ def test_the_parser_only_ever_raises_formula_errors() -> None:
 
     from actlab._define._parse import Parser
 
-    alphabet = st.sampled_from(list("x()+-*/^<>=,.0123456789e _'\"[];") + ["exp", "max", "**"])
+    alphabet = st.sampled_from([*"x()+-*/^<>=,.0123456789e _'\"[];", "exp", "max", "**"])
 
     @hypothesis.settings(max_examples=300, deadline=None, database=None)
     @hypothesis.given(st.lists(alphabet, max_size=25).map("".join))
