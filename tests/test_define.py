@@ -391,6 +391,9 @@ def test_compare_and_report_resolve_the_studys_definitions(tmp_path: Path) -> No
     )
     assert r.returncode == 0, r.stderr
     assert "logish2" in html.read_text()
+    with pytest.raises(ValueError, match=r"logish2 was 'x\*log\(1\+sigmoid\(x\)\)' in the"):
+        compare("xor", ["logish2=x*tanh(x)"], seeds=2, steps=20, store=db, name="defs",
+                workers=1, progress=False)  # fmt: skip
 
 
 def test_torch_functional_and_plot_see_a_defined_activation() -> None:

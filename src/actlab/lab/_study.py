@@ -389,6 +389,7 @@ def compare(
     conf.pop("name", None)
     configs, seed_list = grid(conf)
     st = Store(store)
+    _same_definitions(st, study_name, conf)
     study_id = st.study(study_name, conf)
     units = []
     for cfg in configs:
@@ -397,6 +398,22 @@ def compare(
             units.append((cfg, missing))
     _execute(st, study_id, units, LocalExecutor(workers, conf.get("definitions")), progress)
     return Study(st, study_id, study_name)
+
+
+def _same_definitions(st: Store, name: str, conf: dict[str, Any]) -> None:
+    """Resuming a study with an activation of the same name but another formula would mix two
+    functions in one row: refuse, naming both."""
+    new = conf.get("definitions", {})
+    for s in st.studies():
+        if s["name"] != name:
+            continue
+        old = s["config"].get("definitions", {})
+        for n in set(old) & set(new):
+            if old[n] != new[n]:
+                raise ValueError(
+                    f"study {name!r}: {n} was {old[n]['formula']!r} in the stored study, now "
+                    f"{new[n]['formula']!r}; use another study name (or another activation name)"
+                )
 
 
 def _with_definitions(conf: dict[str, Any]) -> None:
