@@ -99,7 +99,15 @@ def define(
 
 
 def undefine(name: str, *, save: str | Path | None = None) -> None:
-    """Remove a defined activation (and, with ``save``, its entry in that TOML file)."""
+    """Remove a defined activation (and, with ``save``, its entry in that TOML file).
+
+    Args:
+        name: the defined activation's name.
+        save: a TOML file to remove its entry from.
+
+    Returns:
+        None.
+    """
     spec = _registry.resolve(name)
     if spec.name not in DEFINED:
         raise ValueError(f"undefine: {spec.name!r} is a catalog activation, not a defined one")
@@ -110,7 +118,11 @@ def undefine(name: str, *, save: str | Path | None = None) -> None:
 
 
 def definitions() -> dict[str, dict[str, Any]]:
-    """Every defined activation's declaration: name -> {formula, params, learnable}."""
+    """Every defined activation's declaration.
+
+    Returns:
+        A new dict name -> {formula, params, learnable} (what the TOML file keeps).
+    """
     return {n: d.to_dict() for n, d in sorted(DEFINED.items())}
 
 
@@ -128,8 +140,14 @@ def register_all(defs: Mapping[str, Mapping[str, Any]], where: str = "definition
 
 
 def load_definitions(path: str | Path | None = None) -> list[str]:
-    """Define everything in a TOML file (default: ``actlab.toml`` in the working directory,
-    if there is one); the names defined."""
+    """Define everything in a TOML file's [definitions] table.
+
+    Args:
+        path: the file (default: ``actlab.toml`` in the working directory, if there is one).
+
+    Returns:
+        The names defined (a list).
+    """
     if path is None:
         if not Path(_store.DEFAULT_FILE).is_file():
             return []
@@ -138,7 +156,15 @@ def load_definitions(path: str | Path | None = None) -> list[str]:
 
 
 def save_definition(name: str, path: str | Path = _store.DEFAULT_FILE) -> None:
-    """Store a defined activation's declaration in a TOML file."""
+    """Store a defined activation's declaration in a TOML file (the rest of it is kept).
+
+    Args:
+        name: the defined activation's name.
+        path: the TOML file.
+
+    Returns:
+        None.
+    """
     spec = _registry.resolve(name)
     if spec.name not in DEFINED:
         raise ValueError(f"save_definition: {spec.name!r} is a catalog activation")
@@ -146,7 +172,16 @@ def save_definition(name: str, path: str | Path = _store.DEFAULT_FILE) -> None:
 
 
 def check(name: str, dtypes: tuple[str, ...] = ("float16", "float32", "float64")) -> Any:
-    """Numerics of a defined activation against mpmath (see ``actlab._define._check``)."""
+    """Numerics of a defined activation against mpmath (see ``actlab._define._check``).
+
+    Args:
+        name: the name given to ``define``.
+        dtypes: which of float16, float32, float64 to measure.
+
+    Returns:
+        A Report (``print`` it): max ULP per dtype for f and f', regions above the catalog's
+        bars, the rewrites measured against the formula as written, roots, suggestions.
+    """
     _need_sympy()
     from ._check import check as _check
 
