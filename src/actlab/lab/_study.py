@@ -80,9 +80,14 @@ def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
 
 def _grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
     allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
+    allowed.add("definitions")  # user-defined activations the study uses (actlab.define)
     unknown = set(config) - allowed
     if unknown:
         raise ValueError(f"study: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
+    if config.get("definitions"):
+        from .._define import register_all
+
+        register_all(config["definitions"], "the study's definitions")
     seeds_v = config.get("seeds", 5)
     seeds = list(range(seeds_v)) if isinstance(seeds_v, int) else [int(s) for s in seeds_v]
     if not seeds or (isinstance(seeds_v, int) and seeds_v < 1):
@@ -152,6 +157,25 @@ def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResu
     """One executor task: all missing seeds of one configuration, trained together."""
     cfg, seeds = unit
     return cfg, train(cfg, _data_for(cfg), seeds)
+
+
+def run_defined_unit(
+    definitions: dict[str, Any], unit: tuple[RunConfig, list[int]]
+) -> tuple[RunConfig, list[RunResult]]:
+    """run_unit in a worker (a local process or a Ray task) that first defines the study's
+    user-defined activations (a no-op where they are defined already)."""
+    from .._define import register_all
+
+    register_all(definitions, "the study's definitions")
+    return run_unit(unit)
+
+
+def _unit_fn(conf: dict[str, Any]) -> Callable[[Any], Any]:
+    """What the executor runs per unit: run_unit, carrying the study's definitions if any."""
+    import functools
+
+    defs = conf.get("definitions")
+    return functools.partial(run_defined_unit, dict(defs)) if defs else run_unit
 
 
 # ---------------------------------------------------------------------- studies
@@ -417,6 +441,7 @@ def compare(
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
         conf["activations"] = list(activations)
+    _with_definitions(conf)
     if seeds is not None:
         conf["seeds"] = seeds
     for k, v in settings.items():
@@ -472,6 +497,7 @@ def compare(
             say(note)
         st = Store(store)
         try:
+            _same_definitions(st, study_name, conf)
             _drive(st, study_name, conf, configs, seed_list, run, progress)
             study_id = st.find(study_name)
         except BaseException:
@@ -490,6 +516,41 @@ def _notes(show: bool) -> Callable[[str], None]:
             print(text, file=sys.stderr, flush=True)
 
     return say
+
+
+def _same_definitions(st: Store, name: str, conf: dict[str, Any]) -> None:
+    """Resuming a study with an activation of the same name but another formula would mix two
+    functions in one row: refuse, naming both."""
+    new = conf.get("definitions", {})
+    for s in st.studies():
+        if s["name"] != name:
+            continue
+        old = s["config"].get("definitions", {})
+        for n in set(old) & set(new):
+            if old[n] != new[n]:
+                raise ValueError(
+                    f"study {name!r}: {n} was {old[n]['formula']!r} in the stored study, now "
+                    f"{new[n]['formula']!r}; use another study name (or another activation name)"
+                )
+
+
+def _with_definitions(conf: dict[str, Any]) -> None:
+    """Inline ``name=formula`` activations defined, and the declarations of every defined
+    activation the study uses kept in its config (the store keeps the config, so a later
+    report or resume, in another process, resolves the same definitions)."""
+    acts = conf.get("activations")
+    if acts is None:
+        return
+    if conf.get("definitions"):
+        from .._define import register_all
+
+        register_all(conf["definitions"], "the study's definitions")
+    from .._define import inline
+
+    names, used = inline([acts] if isinstance(acts, str) else [str(a) for a in acts])
+    conf["activations"] = names
+    if used:
+        conf["definitions"] = {**conf.get("definitions", {}), **used}
 
 
 def _auto_name(conf: dict[str, Any]) -> str:
@@ -594,7 +655,7 @@ def _drive(
                 if not todo:
                     break
                 ran = False
-                for cfg, results in executor.map(run_unit, claimed(todo)):
+                for cfg, results in executor.map(_unit_fn(conf), claimed(todo)):
                     ran = True
                     for r in results:
                         st.add(name, cfg, r, config=conf)

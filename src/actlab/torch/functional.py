@@ -58,3 +58,19 @@ if TYPE_CHECKING:  # the functions, typed (generated: python -m actlab._stubs)
 
 globals().update({s.name: _functional(s) for s in specs()})
 __all__ = [s.name for s in specs()]
+
+
+def __getattr__(name: str) -> Callable[..., torch.Tensor]:
+    """An activation registered after import (``actlab.define``): its function, made now."""
+    from .._catalog import resolve
+    from .._define._build import DEFINED
+
+    if not name.startswith("_"):
+        try:
+            spec = resolve(name)
+        except ValueError:
+            pass
+        else:
+            if spec.name in DEFINED:
+                return _functional(spec)
+    raise AttributeError(f"module 'actlab.torch.functional' has no attribute {name!r}")
