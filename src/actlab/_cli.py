@@ -8,7 +8,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 
@@ -36,7 +36,7 @@ def _console() -> Console:
     return Console(highlight=False, markup=False)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     Console(stderr=True, highlight=False, markup=False).print(f"error: {message}", style="red")
     raise typer.Exit(1)
 
@@ -457,6 +457,29 @@ def _csv(text: str | None) -> list[str] | None:
     return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _ints(text: str | None, what: str) -> int | list[int] | None:
+    """ "32" → 32; "512,256" → [512, 256] (a per-layer list)."""
+    if text is None:
+        return None
+    parts = _csv(text) or []
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        _fail(f"--{what} must be an int or comma-separated ints, got {text!r}")
+    if what == "width" and len(values) == 1 and "," not in text:
+        return values[0]
+    return values
+
+
+def _bias(text: str | None) -> float | str | None:
+    if text is None or text in ("zeros", "torch"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        _fail(f"--bias must be zeros, torch or a number, got {text!r}")
+
+
 @app.command()
 def compare(
     dataset: Annotated[str | None, typer.Option(help="dataset(s), comma-separated")] = None,
@@ -465,12 +488,23 @@ def compare(
     ] = None,
     seeds: Annotated[int | None, typer.Option(help="seeds per configuration")] = None,
     depth: Annotated[int | None, typer.Option(help="hidden layers")] = None,
-    width: Annotated[int | None, typer.Option(help="units per hidden layer")] = None,
+    width: Annotated[
+        str | None, typer.Option(help="units per hidden layer, or per layer: 512,256,256,128")
+    ] = None,
     steps: Annotated[int | None, typer.Option(help="training steps")] = None,
     lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
     optimizer: Annotated[str | None, typer.Option(help="adam or sgd")] = None,
-    init: Annotated[str | None, typer.Option(help="auto, he, xavier or lecun")] = None,
-    model: Annotated[str | None, typer.Option(help="mlp or cnn")] = None,
+    init: Annotated[str | None, typer.Option(help="auto, torch, he, xavier or lecun")] = None,
+    gain: Annotated[float | None, typer.Option(help="init gain (std = gain/√fan)")] = None,
+    std: Annotated[float | None, typer.Option(help="fixed init std of the weights")] = None,
+    distribution: Annotated[str | None, typer.Option(help="init: normal or uniform")] = None,
+    bias: Annotated[str | None, typer.Option(help="bias init: zeros, torch or a number")] = None,
+    momentum: Annotated[float | None, typer.Option(help="SGD momentum")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="rows per step")] = None,
+    channels: Annotated[str | None, typer.Option(help="CNN conv channels, e.g. 8,16")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="mlp, cnn, or your own: FILE.py:FACTORY")
+    ] = None,
     precision: Annotated[
         str | None, typer.Option(help="activation arithmetic: fast (default), native or exact")
     ] = None,
@@ -492,7 +526,14 @@ def compare(
         k: v
         for k, v in (
             ("depth", depth),
-            ("width", width),
+            ("width", _ints(width, "width")),
+            ("gain", gain),
+            ("std", std),
+            ("distribution", distribution),
+            ("bias", _bias(bias)),
+            ("momentum", momentum),
+            ("batch_size", batch_size),
+            ("channels", _ints(channels, "channels")),
             ("steps", steps),
             ("lr", lr),
             ("optimizer", optimizer),

@@ -23,16 +23,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._analysis import recommended_init
-from .._analysis._init import SCHEMES, _fan
 from .._catalog import get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
 from ..torch._monitor import SATURATED_SAMPLES
 from ._datasets import Data
+from ._init import INITS, bias_value, check_init, output_rule, seed_layer, weight_rule
 
 OPTIMIZERS = ("adam", "sgd")
-INITS = ("auto", "he", "xavier", "lecun")
 MODELS = ("mlp", "cnn")
 DIVERGED = 1e6  # a loss this many times the first one (or non-finite) stops a seed
 # batch-norm as torch.nn.BatchNorm1d/2d's defaults: running statistics move by this much per
@@ -49,7 +47,13 @@ class RunConfig:
     """One configuration; its seeds train together. ``init="auto"``: the advisor's match
     (recommended_init of the activation: the exact variance-preserving gain). ``precision``:
     how the activation is computed (actlab.torch.apply) — "fast" (PyTorch's kernel where torch
-    has the same function, else actlab's native forms), "native" or "exact"."""
+    has the same function, else actlab's native forms), "native" or "exact".
+
+    ``init="torch"``: PyTorch's default nn.Linear/Conv2d init (U(±1/√fan_in) weights and
+    biases); ``gain``/``std``/``distribution`` override the scheme's; ``bias``: "zeros", "torch"
+    or a constant (unset: "torch" under init="torch", else 0). ``width``: an int (every hidden
+    layer) or a per-layer list (512, 256, 256, 128) — depth is then its length (plus the
+    convolutions for the CNN). ``channels``: the CNN's 3×3 convolutions' output channels."""
 
     dataset: str = "xor"
     activation: str = "relu"
@@ -73,6 +77,27 @@ class RunConfig:
     path: str | None = None
     target: str | None = None
     precision: str = "fast"
+    gain: float | None = None
+    std: float | None = None
+    distribution: str | None = None
+    bias: float | str | None = None
+    channels: tuple[int, ...] = (8, 16)
+
+    def __post_init__(self) -> None:
+        # lists (JSON, TOML, the CLI) become tuples; a width list fixes the depth
+        if isinstance(self.channels, list):
+            object.__setattr__(self, "channels", tuple(self.channels))
+        if isinstance(self.width, list | tuple):
+            object.__setattr__(self, "width", tuple(self.width))
+            convs = len(self.channels) if self.model == "cnn" else 0
+            object.__setattr__(self, "depth", len(self.width) + convs)
+
+    def widths(self) -> list[int]:
+        """The hidden dense layers' widths, first to last."""
+        convs = len(self.channels) if self.model == "cnn" else 0
+        if isinstance(self.width, tuple):
+            return list(self.width)
+        return [self.width] * max(self.depth - convs, 0)
 
     def validate(self) -> None:
         get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
@@ -81,7 +106,21 @@ class RunConfig:
             (self.init in INITS, f"init must be one of {', '.join(INITS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
             (isinstance(self.depth, int) and self.depth >= 1, "depth must be an int >= 1"),
-            (isinstance(self.width, int) and self.width >= 1, "width must be an int >= 1"),
+            (
+                (isinstance(self.width, int) and self.width >= 1)
+                or (
+                    isinstance(self.width, tuple)
+                    and len(self.width) >= 1
+                    and all(isinstance(w, int) and w >= 1 for w in self.width)
+                ),
+                "width must be an int >= 1 or a non-empty list of them",
+            ),
+            (
+                isinstance(self.channels, tuple)
+                and len(self.channels) >= 1
+                and all(isinstance(c, int) and c >= 1 for c in self.channels),
+                "channels must be a non-empty list of ints >= 1",
+            ),
             (isinstance(self.steps, int) and self.steps >= 1, "steps must be an int >= 1"),
             (
                 isinstance(self.batch_size, int) and self.batch_size >= 1,
@@ -106,6 +145,7 @@ class RunConfig:
         for ok, msg in checks:
             if not ok:
                 raise ValueError(f"RunConfig: {msg}; got {self!r}")
+        check_init(self.init, self.gain, self.std, self.distribution, self.bias, "RunConfig")
         kind = get(self.activation, **self.params).kind
         if kind == "vector":
             raise ValueError(
@@ -117,12 +157,26 @@ class RunConfig:
         import hashlib
         import json
 
-        blob = json.dumps(asdict(self), sort_keys=True, default=str)
+        # fields added later leave the key of a configuration that does not use them as it was
+        # (a store's finished runs stay found)
+        fields_ = {
+            k: v for k, v in asdict(self).items() if k not in _LATER or _LATER[k] != v
+        }
+        blob = json.dumps(fields_, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def label(self) -> str:
         extra = "".join(f",{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.activation}{extra}"
+
+
+_LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at their defaults
+    "gain": None,
+    "std": None,
+    "distribution": None,
+    "bias": None,
+    "channels": (8, 16),
+}
 
 
 # ---------------------------------------------------------------------- the batched model
@@ -208,11 +262,17 @@ class BatchedNet(nn.Module):
         gated = get(cfg.activation, **cfg.params).kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
-        if cfg.init == "auto":  # the advisor's match, gated activations included
-            rec = recommended_init(cfg.activation, **cfg.params)
-            fan_mode, gain = rec.mode, rec.gain
-        else:
-            fan_mode, gain = SCHEMES[cfg.init]
+        # "auto": the advisor's match, gated activations included
+        rule = weight_rule(
+            cfg.init,
+            cfg.activation,
+            cfg.params,
+            gain=cfg.gain,
+            std=cfg.std,
+            distribution=cfg.distribution,
+        )
+        last_rule = output_rule(rule, cfg.init)
+        bias_rule = bias_value(cfg.init, cfg.bias)
         self.image = cfg.model == "cnn"
         if self.image and data.image_shape is None:
             raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
@@ -225,35 +285,30 @@ class BatchedNet(nn.Module):
         self.biases = nn.ParameterList()
         self.kinds: list[str] = []
 
-        def add(shape: tuple[int, ...], g: float, kind: str) -> None:
+        def add(shape: tuple[int, ...], kind: str) -> None:
             # fans as torch.nn.init takes them from the torch layout (out, in, kh, kw);
             # a dense weight is stored (in, out) for the batched product
             torch_shape = shape if kind == "conv" else (shape[1], shape[0])
-            std = g / math.sqrt(_fan(torch_shape, fan_mode))
-            w = torch.stack(
-                [torch.randn(shape, generator=gen, dtype=torch.float64) * std for gen in gens]
-            ).to(dtype)
-            self.weights.append(nn.Parameter(w))
-            units = shape[0] if kind == "conv" else shape[-1]
+            r = last_rule if kind == "out" else rule
+            drawn = [seed_layer(torch_shape, kind != "conv", r, bias_rule, g, dtype) for g in gens]
+            self.weights.append(nn.Parameter(torch.stack([w for w, _ in drawn])))
             # (S, 1, units): broadcast over the batch as it is (one op less per layer and step)
-            self.biases.append(nn.Parameter(torch.zeros(self.S, 1, units, dtype=dtype)))
+            self.biases.append(nn.Parameter(torch.stack([b[None] for _, b in drawn])))
             self.kinds.append(kind)
 
         if self.image:
             c, h, w_ = data.image_shape  # type: ignore[misc]
-            chans = [c, 8, 16]  # two 3x3 convolutions, then depth − 2 dense layers
+            chans = [c, *cfg.channels]  # the 3x3 convolutions, then the dense layers
             for cin, cout in itertools.pairwise(chans):
-                add((cout * self.mult, cin, 3, 3), gain, "conv")
+                add((cout * self.mult, cin, 3, 3), "conv")
             self.flat = chans[-1] * h * w_
             din = self.flat
-            hidden = max(cfg.depth - 2, 0)
         else:
             din = data.n_features
-            hidden = cfg.depth
-        for _ in range(hidden):
-            add((din, cfg.width * self.mult), gain, "dense")
-            din = cfg.width
-        add((din, data.n_outputs), 1.0, "out")
+        for width in cfg.widths():
+            add((din, width * self.mult), "dense")
+            din = width
+        add((din, data.n_outputs), "out")
         if cfg.batch_norm:
             n_norm = sum(k != "out" for k in self.kinds)
             self.gammas = nn.ParameterList(
