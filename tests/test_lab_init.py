@@ -1,6 +1,7 @@
 """The lab's layer initialisation against PyTorch: init="torch" is nn.Linear/nn.Conv2d's own
 draw, the schemes' statistics are torch.nn.init's, tapered widths give those layers."""
 
+import itertools
 import math
 
 import numpy as np
@@ -44,9 +45,9 @@ def test_lab_torch_init_starts_where_torch_mlp_does(dtype):
         ours = [m for m in net.seed_module(slot) if isinstance(m, nn.Linear)]
         torch.manual_seed(seed)
         sizes = [2, 9, 5, 7, 1]
-        ref = [nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes, sizes[1:], strict=False)]
-        assert [(m.in_features, m.out_features) for m in ours] == [(a, b) for a, b in
-                                                                   zip(sizes, sizes[1:], strict=False)]  # fmt: skip
+        pairs = list(itertools.pairwise(sizes))
+        ref = [nn.Linear(a, b, dtype=dtype) for a, b in pairs]
+        assert [(m.in_features, m.out_features) for m in ours] == pairs
         for a, b in zip(ours, ref, strict=True):
             assert torch.equal(a.weight, b.weight) and torch.equal(a.bias, b.bias)
 

@@ -159,9 +159,7 @@ class RunConfig:
 
         # fields added later leave the key of a configuration that does not use them as it was
         # (a store's finished runs stay found)
-        fields_ = {
-            k: v for k, v in asdict(self).items() if k not in _LATER or _LATER[k] != v
-        }
+        fields_ = {k: v for k, v in asdict(self).items() if k not in _LATER or _LATER[k] != v}
         blob = json.dumps(fields_, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
