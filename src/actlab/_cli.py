@@ -509,6 +509,10 @@ def compare(
         str | None, typer.Option(help="activation arithmetic: fast (default), native or exact")
     ] = None,
     data: Annotated[Path | None, typer.Option(help="your own data: .csv, .npz")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="where fashion_mnist/mnist IDX files are")
+    ] = None,
+    n: Annotated[int | None, typer.Option(help="subsample: rows of the training part")] = None,
     target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
     config: Annotated[Path | None, typer.Option(help="a study.toml")] = None,
     store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
@@ -534,6 +538,8 @@ def compare(
             ("momentum", momentum),
             ("batch_size", batch_size),
             ("channels", _ints(channels, "channels")),
+            ("data_dir", None if data_dir is None else str(data_dir)),
+            ("n", n),
             ("steps", steps),
             ("lr", lr),
             ("optimizer", optimizer),

@@ -113,12 +113,14 @@ _DATA_CACHE: dict[tuple[Any, ...], Data] = {}
 
 
 def _data_for(cfg: RunConfig) -> Data:
-    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target)
+    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target, cfg.data_dir)
     if key not in _DATA_CACHE:
         if cfg.path:
             _DATA_CACHE[key] = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed)
         else:
-            _DATA_CACHE[key] = load(cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n)
+            _DATA_CACHE[key] = load(
+                cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n, data_dir=cfg.data_dir
+            )
     return _DATA_CACHE[key]
 
 
@@ -368,6 +370,8 @@ def compare(
     study_name = name or conf.pop("name", None) or _auto_name(conf)
     conf.pop("name", None)
     configs, seed_list = grid(conf)
+    for cfg in configs:  # every dataset loads (or says why not) before the store is touched
+        _data_for(cfg)
     st = Store(store)
     study_id = st.study(study_name, conf)
     units = []

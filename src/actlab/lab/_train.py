@@ -82,6 +82,7 @@ class RunConfig:
     distribution: str | None = None
     bias: float | str | None = None
     channels: tuple[int, ...] = (8, 16)
+    data_dir: str | None = None  # where a file-backed dataset's files are (fashion_mnist, ...)
 
     def __post_init__(self) -> None:
         # lists (JSON, TOML, the CLI) become tuples; a width list fixes the depth
@@ -174,6 +175,7 @@ _LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at th
     "distribution": None,
     "bias": None,
     "channels": (8, 16),
+    "data_dir": None,
 }
 
 
