@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from actlab.lab import load  # noqa: E402
-from actlab.lab._real import IDX_FILES, locate, read_set  # noqa: E402
+from actlab.lab import load
+from actlab.lab._real import IDX_FILES, locate, read_set
 
 
 def _write_idx(path: Path, arr: np.ndarray, gz: bool = False) -> None:

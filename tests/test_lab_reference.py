@@ -93,7 +93,15 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
 }
 # RunConfig fields that are not trainer options: the data's identity, and how often to record
 NOT_OPTIONS = {
-    "dataset", "noise", "n", "data_seed", "path", "target", "data_dir", "steps", "eval_every"
+    "dataset",
+    "noise",
+    "n",
+    "data_seed",
+    "path",
+    "target",
+    "data_dir",
+    "steps",
+    "eval_every",
 }
 
 

@@ -104,9 +104,7 @@ def read_set(files: list[Path]) -> tuple[np.ndarray, np.ndarray, int]:
                 "expected (rows, height, width) and (rows,)"
             )
     if xtr.shape[1:] != xte.shape[1:]:
-        raise ValueError(
-            f"load: training images are {xtr.shape[1:]}, test images {xte.shape[1:]}"
-        )
+        raise ValueError(f"load: training images are {xtr.shape[1:]}, test images {xte.shape[1:]}")
     X = np.concatenate([xtr, xte]).reshape(len(xtr) + len(xte), -1) / 255.0
     y = np.concatenate([ytr, yte]).astype(int)
     _CACHE[key] = (X, y, len(xte))
