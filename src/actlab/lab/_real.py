@@ -120,7 +120,7 @@ def _idx_set(name: str) -> Any:
     return make
 
 
-def mnist1d(n: int | None, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def mnist1d(n: int | None, noise: float, rng: np.random.Generator) -> tuple[Any, ...]:
     """MNIST-1D's default set (5000 sequences of 40, 4000 train / 1000 test) from the
     package's generator with its own seed (42): the published set, made offline. Its global
     NumPy and ``random`` states are restored afterwards."""
