@@ -395,6 +395,19 @@ def read_file(
 # ---------------------------------------------------------------------- load and split
 
 
+def name_of_arrays(X: np.ndarray, y: np.ndarray) -> str:
+    """arrays-<hash of the values>: two different array sets never share a name (a row of a
+    comparison is one data identity)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in (X, y):
+        a = np.ascontiguousarray(a)
+        h.update(str((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    return "arrays-" + h.hexdigest()[:10]
+
+
 def _task_of(y: np.ndarray) -> str:
     if y.ndim == 2:
         return "multilabel"
@@ -415,20 +428,30 @@ def load(
     labels: str | Path | None = None,
     split: tuple[float, float, float] = (0.6, 0.2, 0.2),
     data_dir: str | Path | None = None,
+    arrays: tuple[Any, Any] | None = None,
 ) -> Data:
     """A dataset by name (``load("spiral", seed=0, noise=0.1)``) or from a file
     (``load(path="data.csv", target="label")``), split and standardised on train.
     A set with an official test split (fashion_mnist, mnist, mnist1d) keeps it; ``n`` then
     subsamples the training part (train + validation rows). ``data_dir``: where a file-backed
-    set's files are (default: $ACTLAB_DATA, then the Debian package's directory)."""
-    if (name is None) == (path is None):
-        raise ValueError("load: give a dataset name or path=, exactly one")
+    set's files are (default: $ACTLAB_DATA, then the Debian package's directory).
+    ``arrays=(X, y)``: your own arrays (X: rows × features, or images rows × C × H × W)."""
+    if sum(x is not None for x in (name, path, arrays)) != 1:
+        raise ValueError("load: give a dataset name, path= or arrays=, exactly one")
     if not (len(split) == 3 and all(s > 0 for s in split) and abs(sum(split) - 1) < 1e-9):
         raise ValueError(f"load: split must be three positive fractions summing to 1, got {split}")
     rng = np.random.default_rng(seed)
     image_shape = None
     fixed_test: int | None = None
-    if path is not None:
+    if arrays is not None:
+        X, y = (np.asarray(a) for a in arrays)
+        if X.ndim == 4:  # images (rows, C, H, W): the model sees them as such
+            image_shape = tuple(int(k) for k in X.shape[1:])
+            X = X.reshape(len(X), -1)
+        dname = name_of_arrays(X, y)
+        task = _task_of(y)
+        y = np.unique(y, return_inverse=True)[1] if task in ("binary", "multiclass") else y
+    elif path is not None:
         X, y, image_shape = read_file(path, target, labels)
         dname = Path(path).stem
         task = _task_of(y)

@@ -6,6 +6,7 @@ import html
 import io
 import json
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -185,6 +186,12 @@ def _band(ax: Any, series: list[list[tuple[int, float]]], label: str) -> None:
     )
 
 
+def _legend(a: Any) -> None:
+    """A legend where something was drawn (a user's model may have no per-layer records)."""
+    if a.get_legend_handles_labels()[0]:
+        a.legend(fontsize=7)
+
+
 def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
     fig, ax = _figure(cols=3, w=4.4)
     for label, d in curves.items():
@@ -198,7 +205,7 @@ def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
         a.set_yscale("log")
     for a in ax[0]:
         a.set_xlabel("step")
-    ax[0, 2].legend(fontsize=7)
+    _legend(ax[0, 2])
     fig.tight_layout()
     return fig
 
@@ -237,7 +244,9 @@ def _by_layer(
         ],
         float,
     )
-    return np.array(layers), np.nanmean(vals, 0)
+    with warnings.catch_warnings():  # a statistic not measured on any seed stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.array(layers), np.nanmean(vals, 0)
 
 
 def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
@@ -249,7 +258,7 @@ def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
     ax[0, 0].set_yscale("log")
     ax[0, 0].set_xlabel("layer (1 = first)")
     ax[0, 0].set_ylabel("|∂loss/∂W|")
-    ax[0, 0].legend(fontsize=7)
+    _legend(ax[0, 0])
     fig.tight_layout()
     return fig
 
@@ -271,7 +280,7 @@ def _health_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
     for a in ax[0]:
         a.set_xlabel("step")
         a.set_ylim(-0.02, 1.02)
-    ax[0, 1].legend(fontsize=7)
+    _legend(ax[0, 1])
     fig.tight_layout()
     return fig
 
@@ -349,13 +358,13 @@ def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any
                 )
                 break
         _, dead = _final_by_layer(stats, "dead")
-        if len(dead) and np.nanmax(dead) >= 0.4:
+        if np.isfinite(dead).any() and np.nanmax(dead) >= 0.4:
             notes.append(
                 f"{label}: up to {np.nanmax(dead):.0%} of a layer's units are dead at the "
                 f"end of training. Try: {_fixes('dead_units')}."
             )
         _, sat = _final_by_layer(stats, "saturated")
-        if len(sat) and np.nanmax(sat) >= 0.4:
+        if np.isfinite(sat).any() and np.nanmax(sat) >= 0.4:
             notes.append(
                 f"{label}: up to {np.nanmax(sat):.0%} of a layer's units are saturated. "
                 f"Try: {_fixes('saturation')}."

@@ -110,9 +110,12 @@ def read_config(path: str | Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------- executors
 
 _DATA_CACHE: dict[tuple[Any, ...], Data] = {}
+_USER_DATA: dict[str, Data] = {}  # compare(data=...): by their name, arrays-<hash>
 
 
 def _data_for(cfg: RunConfig) -> Data:
+    if cfg.dataset in _USER_DATA:
+        return _USER_DATA[cfg.dataset]
     key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target, cfg.data_dir)
     if key not in _DATA_CACHE:
         if cfg.path:
@@ -127,6 +130,10 @@ def _data_for(cfg: RunConfig) -> Data:
 def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResult]]:
     """One executor task: all missing seeds of one configuration, trained together."""
     cfg, seeds = unit
+    if cfg.model.startswith("user:"):
+        from ._models import train_user
+
+        return cfg, train_user(cfg, _data_for(cfg), seeds)
     return cfg, train(cfg, _data_for(cfg), seeds)
 
 
@@ -197,7 +204,7 @@ class Study:
             label = RunConfig(**{k: v for k, v in c.items()}).label()
             extra = [
                 f"{k}={c[k]}"
-                for k in ("depth", "width", "init", "lr")
+                for k in ("model", "depth", "width", "init", "lr")
                 if len(
                     {
                         str(x["config"][k])
@@ -339,6 +346,9 @@ def compare(
     name: str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    model: Any = None,
+    swap: Any = None,
+    data: Any = None,
     **settings: Any,
 ) -> Study:
     """Train one network per activation on the same data, every seed at once, into ``store``.
@@ -347,7 +357,34 @@ def compare(
     width 32; 5 seeds). ``settings`` are RunConfig fields (depth, width, steps, lr, optimizer,
     init, batch_norm, dropout, model, ...) or grid axes (depths, widths, inits, lrs). A study
     with the same name in the same store resumes: finished runs are skipped.
+
+    Your own network: ``model=build`` (a factory ``build(activation_module) -> nn.Module``,
+    or "FILE.py:FACTORY") or ``model=module, swap=torch.nn.ReLU`` (every module of that type
+    replaced by each candidate, per seed a deep copy re-initialised by its own
+    reset_parameters). ``data=(X, y)`` (arrays; images as rows × C × H × W), a torch
+    Dataset or DataLoader, instead of a dataset name. These run in this process.
     """
+    if data is not None:
+        if dataset is not None:
+            raise ValueError("compare: give dataset= or data=, not both")
+        from ._datasets import load as load_data
+
+        d = load_data(arrays=_arrays(data), seed=int(settings.get("data_seed", 0)))
+        _USER_DATA[d.name] = d
+        dataset = d.name
+    if model is not None and not (isinstance(model, str) and ":" not in model):
+        from ._models import load_factory, register
+
+        build = load_factory(model) if isinstance(model, str) else model
+        names = list(activations) if activations is not None else DEFAULT_STUDY["activations"]
+        acts = [parse_activation(str(a)) for a in names]
+        sets = [dataset] if isinstance(dataset, str) else list(dataset or ["digits"])
+        keys = {register(build, swap, acts, _data_for(RunConfig(dataset=ds))) for ds in sets}
+        settings["model"] = keys.pop()
+        dataset = sets
+        workers = 1  # the user's objects stay in this process
+    elif model is not None:
+        settings["model"] = model
     if isinstance(config, str | Path):
         conf = read_config(config)
     elif isinstance(config, dict):
@@ -381,6 +418,31 @@ def compare(
             units.append((cfg, missing))
     _execute(st, study_id, units, LocalExecutor(workers), progress)
     return Study(st, study_id, study_name)
+
+
+def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) arrays, a torch Dataset (items (x, y)) or a DataLoader, as NumPy arrays."""
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return np.asarray(data[0]), np.asarray(data[1])
+    try:
+        import torch
+        from torch.utils.data import DataLoader, Dataset
+    except ImportError:  # pragma: no cover
+        raise ValueError("compare: data= must be (X, y) arrays") from None
+    if isinstance(data, Dataset):
+        data = DataLoader(data, batch_size=1024, shuffle=False)
+    if isinstance(data, DataLoader):
+        xs, ys = [], []
+        for batch in data:
+            if not (isinstance(batch, tuple | list) and len(batch) == 2):
+                raise ValueError("compare: a Dataset/DataLoader for data= must yield (x, y) pairs")
+            xs.append(torch.as_tensor(batch[0]).numpy())
+            ys.append(torch.as_tensor(batch[1]).numpy())
+        return np.concatenate(xs), np.concatenate(ys)
+    raise ValueError(
+        f"compare: data must be (X, y) arrays, a torch Dataset or a DataLoader; got "
+        f"{type(data).__name__}"
+    )
 
 
 def _auto_name(conf: dict[str, Any]) -> str:

@@ -103,7 +103,10 @@ class RunConfig:
     def validate(self) -> None:
         get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
         checks = [
-            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
+            (
+                self.model in MODELS or self.model.startswith("user:"),
+                f"model must be one of {', '.join(MODELS)} or your own (compare(model=...))",
+            ),
             (self.init in INITS, f"init must be one of {', '.join(INITS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
             (isinstance(self.depth, int) and self.depth >= 1, "depth must be an int >= 1"),
@@ -463,34 +466,44 @@ class BatchedNet(nn.Module):
         return nn.Sequential(*layers).train(self.training)
 
     def losses(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per-seed mean loss on logits: BCE (binary, multilabel), CE, or MSE."""
-        F = torch.nn.functional
-        if self.task == "binary":
-            return F.binary_cross_entropy_with_logits(
-                logits[..., 0], y.to(logits.dtype), reduction="none"
-            ).mean(1)
-        if self.task == "multilabel":
-            return F.binary_cross_entropy_with_logits(
-                logits, y.to(logits.dtype), reduction="none"
-            ).mean((1, 2))
-        if self.task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
-            # several times faster than log_softmax for few classes on CPU)
-            true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
-            return (torch.logsumexp(logits, -1) - true).mean(1)
-        return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
+        """Per-seed mean loss on logits (task_losses)."""
+        return task_losses(self.task, logits, y)
 
     def metric(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per seed: accuracy (classification; multilabel: per label) or R² (regression)."""
-        if self.task == "binary":
-            return ((logits[..., 0] > 0).long() == y).double().mean(1)
-        if self.task == "multilabel":
-            return ((logits > 0).double() == y.double()).double().mean((1, 2))
-        if self.task == "multiclass":
-            return (logits.argmax(-1) == y).double().mean(1)
-        yd = y.double()
-        ss_res = (logits[..., 0].double() - yd).square().sum(1)
-        ss_tot = (yd - yd.mean(1, keepdim=True)).square().sum(1)
-        return 1 - ss_res / ss_tot
+        """Per seed: accuracy or R² (task_metric)."""
+        return task_metric(self.task, logits, y)
+
+
+def task_losses(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-seed mean loss on logits (S, B, outputs): BCE (binary, multilabel), CE, or MSE."""
+    F = torch.nn.functional
+    if task == "binary":
+        return F.binary_cross_entropy_with_logits(
+            logits[..., 0], y.to(logits.dtype), reduction="none"
+        ).mean(1)
+    if task == "multilabel":
+        return F.binary_cross_entropy_with_logits(
+            logits, y.to(logits.dtype), reduction="none"
+        ).mean((1, 2))
+    if task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
+        # several times faster than log_softmax for few classes on CPU)
+        true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+        return (torch.logsumexp(logits, -1) - true).mean(1)
+    return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
+
+
+def task_metric(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per seed: accuracy (classification; multilabel: per label) or R² (regression)."""
+    if task == "binary":
+        return ((logits[..., 0] > 0).long() == y).double().mean(1)
+    if task == "multilabel":
+        return ((logits > 0).double() == y.double()).double().mean((1, 2))
+    if task == "multiclass":
+        return (logits.argmax(-1) == y).double().mean(1)
+    yd = y.double()
+    ss_res = (logits[..., 0].double() - yd).square().sum(1)
+    ss_tot = (yd - yd.mean(1, keepdim=True)).square().sum(1)
+    return 1 - ss_res / ss_tot
 
 
 @dataclass
