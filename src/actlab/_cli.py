@@ -604,5 +604,53 @@ def report(
     typer.echo(f"report: {out}")
 
 
+@app.command()
+def reproduce(
+    name: Annotated[
+        str | None, typer.Argument(help="an experiment, 'claims' (the folklore) or 'all'")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="the experiments and claims")] = False,
+    quick: Annotated[bool, typer.Option("--quick/--full", help="small budgets")] = True,
+    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/reproduce.html"),
+    workdir: Annotated[Path, typer.Option(help="stores and study reports")] = Path(
+        "runs/reproduce"
+    ),
+) -> None:
+    """Published activation results and folklore, measured here: claim → measured → verdict.
+
+    Example: actlab reproduce --list; actlab reproduce uva-deep-sigmoid
+    """
+    from .lab import _reproduce
+
+    con = _console()
+    if list_ or name is None:
+        for e in _reproduce.experiments():
+            groups = f"  [{', '.join(e.groups)}]" if e.groups else ""
+            con.print(f"{e.name}{groups}", style="bold")
+            con.print(f"  claim:  {e.claim}")
+            con.print(f"  source: {e.source}", style="dim")
+        if name is None and not list_:
+            con.print("\nrun one: actlab reproduce NAME (or claims, or all)")
+        return
+    try:
+        chosen = _reproduce.resolve(name)
+    except ValueError as exc:
+        _fail(str(exc))
+    results = []
+    for e in chosen:
+        con.print(f"{e.name}", style="bold")
+        con.print(f"  claim:    {e.claim}")
+        try:
+            (r,) = _reproduce.run(e.name, quick=quick, workdir=workdir)
+        except (ValueError, TypeError) as exc:
+            _fail(f"{e.name}: {exc}")
+        results.append(r)
+        con.print(f"  measured: {r.outcome.measured}")
+        con.print(f"  verdict:  {r.outcome.verdict} — {r.outcome.why}  ({r.seconds:.1f} s)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(_reproduce.render(results, quick), encoding="utf-8")
+    typer.echo(f"report: {out}")
+
+
 def main() -> None:
     app()
