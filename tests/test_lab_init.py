@@ -151,3 +151,24 @@ def test_new_fields_at_default_keep_the_old_key():
     assert RunConfig(activation="relu").key() != RunConfig(activation="tanh").key()
     assert RunConfig(bias=0.1).key() != RunConfig().key()
     assert RunConfig(width=[4, 4]).key() != RunConfig(width=4, depth=2).key()
+
+
+def test_per_layer_activations_and_their_auto_gains():
+    """ "relu/tanh/sigmoid": each hidden layer its own activation, and under init="auto" its
+    own variance-preserving gain (actlab.gain of that layer's activation)."""
+    import actlab
+
+    data = load("moons", seed=0)
+    cfg = RunConfig(dataset="moons", width=[300, 300, 300], activation="relu/tanh/sigmoid")
+    net = BatchedNet(cfg, data, [0], torch.float64)
+    model = net.seed_module(0)
+    acts = [m.spec.name for m in model if hasattr(m, "spec")]
+    assert acts == ["relu", "tanh", "sigmoid"]
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    for lin, name in zip(linears[1:3], ["tanh", "sigmoid"], strict=True):
+        want = actlab.gain(name) / math.sqrt(300)
+        assert float(lin.weight.detach().std()) == pytest.approx(want, rel=0.02)
+    with pytest.raises(ValueError, match="needs 3 names"):
+        RunConfig(width=[4, 4, 4], activation="relu/tanh").validate()
+    with pytest.raises(ValueError, match="deterministic elementwise"):
+        RunConfig(width=[4, 4], activation="relu/rrelu").validate()

@@ -63,6 +63,8 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
         {"activation": "rrelu"},  # stochastic: each seed's own noise
         {"activation": "glu"},  # gated: the layer is twice as wide, the activation halves it
         {"activation": "gelu", "precision": "exact"},
+        {"activation": "relu/tanh", "init": "auto"},  # per layer: its own f and gain
+        {**CNN, "activation": "relu/tanh/sigmoid"},
     ],
     "params": [{"activation": "leaky_relu", "params": {"negative_slope": 0.2}}],
     "precision": [{"precision": "native", "activation": "silu"}],
@@ -185,7 +187,7 @@ def _restore(model: torch.nn.Module, saved: dict[str, torch.Tensor]) -> None:
 
 def _expected_layers(cfg: RunConfig, data: Any) -> list[tuple[str, tuple[Any, ...]]]:
     """The architecture the lab documents, written out as torch.nn layers."""
-    gated = actlab.get(cfg.activation, **cfg.params).kind == "gated"
+    gated = actlab.get(cfg.activation.split("/")[0], **cfg.params).kind == "gated"
     mult = 2 if gated else 1
     out: list[tuple[str, tuple[Any, ...]]] = []
 

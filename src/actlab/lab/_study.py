@@ -45,7 +45,12 @@ GRID_KEYS = {
 
 
 def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
-    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params)."""
+    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params); a per-layer list
+    "relu/relu/tanh" stays one name (RunConfig checks it)."""
+    if "/" in text:
+        for part in text.split("/"):
+            get(part.strip())
+        return text.strip(), {}
     name, _, rest = text.partition(":")
     params: dict[str, Any] = {}
     for part in filter(None, rest.split(";")):

@@ -93,6 +93,11 @@ class RunConfig:
             convs = len(self.channels) if self.model == "cnn" else 0
             object.__setattr__(self, "depth", len(self.width) + convs)
 
+    def layer_activations(self) -> list[str]:
+        """The hidden layers' activations: one name for every layer, or a per-layer list
+        "relu/relu/tanh" (first layer first; convolutions before dense layers)."""
+        return [a.strip() for a in self.activation.split("/")]
+
     def widths(self) -> list[int]:
         """The hidden dense layers' widths, first to last."""
         convs = len(self.channels) if self.model == "cnn" else 0
@@ -101,7 +106,22 @@ class RunConfig:
         return [self.width] * max(self.depth - convs, 0)
 
     def validate(self) -> None:
-        get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
+        names = self.layer_activations()
+        for name in names:  # unknown names and bad parameters, with their errors
+            get(name, **self.params)
+        if len(names) > 1:
+            hidden = len(self.widths()) + (len(self.channels) if self.model == "cnn" else 0)
+            acts = [get(n) for n in names]
+            mixed_ok = [
+                (len(names) == hidden, f"a per-layer activation list needs {hidden} names "
+                 f"(one per hidden layer), got {len(names)}"),
+                (not self.params, "a per-layer activation list takes no params"),
+                (all(a.kind == "elementwise" and not a.spec.stochastic for a in acts),
+                 "a per-layer activation list takes deterministic elementwise activations"),
+            ]  # fmt: skip
+            for ok, msg in mixed_ok:
+                if not ok:
+                    raise ValueError(f"RunConfig: {msg}; got activation={self.activation!r}")
         checks = [
             (
                 self.model in MODELS or self.model.startswith("user:"),
@@ -150,7 +170,7 @@ class RunConfig:
             if not ok:
                 raise ValueError(f"RunConfig: {msg}; got {self!r}")
         check_init(self.init, self.gain, self.std, self.distribution, self.bias, "RunConfig")
-        kind = get(self.activation, **self.params).kind
+        kind = get(names[0], **self.params).kind
         if kind == "vector":
             raise ValueError(
                 f"RunConfig: {self.activation} is a vector activation; a hidden layer "
@@ -239,20 +259,30 @@ class BatchedNet(nn.Module):
     ) -> None:
         super().__init__()
         self.cfg, self.S, self.task = cfg, len(seeds), data.task
-        self.act = act_module(cfg.activation, precision=cfg.precision, **cfg.params)
+        names = cfg.layer_activations()
+        first = names[0]  # every layer's, or the first of a per-layer list
+        self.act = act_module(first, precision=cfg.precision, **cfg.params)
         # An activation's own learnable parameters (silu's β, prelu's α, ...) would be shared by
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
             p.requires_grad_(False)
         # "fast": call PyTorch's kernel directly where it has this function (no module layers)
-        kernel = peer_kernel(get(cfg.activation, **cfg.params)) if cfg.precision == "fast" else None
+        kernel = peer_kernel(get(first, **cfg.params)) if cfg.precision == "fast" else None
         self.act_fn = kernel if kernel is not None else self.act
+        # a per-layer list: each hidden layer's own function (deterministic, elementwise)
+        self.layer_fns: list[Any] | None = None
+        if len(names) > 1:
+            mods = [act_module(n, precision=cfg.precision) for n in names]
+            self.layer_fns = [
+                (peer_kernel(get(n)) if cfg.precision == "fast" else None) or m
+                for n, m in zip(names, mods, strict=True)
+            ]
         # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
         # so that a seed trains as it would alone
         self.seed_acts = (
             nn.ModuleList(
                 act_module(
-                    cfg.activation,
+                    first,
                     precision=cfg.precision,
                     generator=torch.Generator().manual_seed(20_000 + int(s)),
                     **cfg.params,
@@ -262,18 +292,17 @@ class BatchedNet(nn.Module):
             if self.act.spec.stochastic
             else None
         )
-        gated = get(cfg.activation, **cfg.params).kind == "gated"
+        gated = get(first, **cfg.params).kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
         # "auto": the advisor's match, gated activations included
-        rule = weight_rule(
-            cfg.init,
-            cfg.activation,
-            cfg.params,
-            gain=cfg.gain,
-            std=cfg.std,
-            distribution=cfg.distribution,
-        )
+        rules = [
+            weight_rule(
+                cfg.init, n, cfg.params, gain=cfg.gain, std=cfg.std, distribution=cfg.distribution
+            )
+            for n in names
+        ]  # per hidden layer ("auto": that layer's activation's gain)
+        rule = rules[0]
         last_rule = output_rule(rule, cfg.init)
         bias_rule = bias_value(cfg.init, cfg.bias)
         self.image = cfg.model == "cnn"
@@ -292,7 +321,7 @@ class BatchedNet(nn.Module):
             # fans as torch.nn.init takes them from the torch layout (out, in, kh, kw);
             # a dense weight is stored (in, out) for the batched product
             torch_shape = shape if kind == "conv" else (shape[1], shape[0])
-            r = last_rule if kind == "out" else rule
+            r = last_rule if kind == "out" else rules[min(len(self.kinds), len(rules) - 1)]
             drawn = [seed_layer(torch_shape, kind != "conv", r, bias_rule, g, dtype) for g in gens]
             self.weights.append(nn.Parameter(torch.stack([w for w, _ in drawn])))
             # (S, 1, units): broadcast over the batch as it is (one op less per layer and step)
@@ -336,8 +365,11 @@ class BatchedNet(nn.Module):
         self.dropout_gens = [torch.Generator().manual_seed(10_000 + int(s)) for s in seeds]
         self.image_shape = data.image_shape
 
-    def _act(self, z: torch.Tensor, dim: int) -> torch.Tensor:
-        """The activation; a stochastic one in training per seed (its block along ``dim``)."""
+    def _act(self, z: torch.Tensor, dim: int, i: int = 0) -> torch.Tensor:
+        """Hidden layer ``i``'s activation; a stochastic one in training per seed (its block
+        along ``dim``)."""
+        if self.layer_fns is not None:
+            return self.layer_fns[i](z)
         if self.seed_acts is None or not self.training:
             return self.act_fn(z)
         blocks = z.chunk(self.S, dim)
@@ -369,7 +401,7 @@ class BatchedNet(nn.Module):
                     norm_i += 1
                 if keep is not None:
                     keep.append(z.reshape(B, S, cout, hw).permute(1, 0, 3, 2).reshape(S, -1, cout))
-                h = self._act(z, dim=1)  # (B, S·C, H, W): seed s's channels are block s
+                h = self._act(z, 1, i)  # (B, S·C, H, W): seed s's channels are block s
                 if self.kinds[i + 1] != "conv":
                     h = h.reshape(B, S, -1).permute(1, 0, 2)
                 continue
@@ -382,7 +414,7 @@ class BatchedNet(nn.Module):
                 norm_i += 1
             if keep is not None:
                 keep.append(z)
-            h = self._act(z, dim=0)
+            h = self._act(z, 0, i)
             if self.cfg.dropout > 0 and self.training:
                 p = self.cfg.dropout
                 masks = torch.stack([dropout_mask(g, h.shape[1:], p) for g in self.dropout_gens])
@@ -422,8 +454,11 @@ class BatchedNet(nn.Module):
         act_gen = None if noise is None else _clone(noise)  # type: ignore[arg-type]
         drop_gen = _clone(self.dropout_gens[s])
 
-        def act() -> nn.Module:
-            m = act_module(cfg.activation, precision=cfg.precision, generator=act_gen, **cfg.params)
+        names = cfg.layer_activations()
+
+        def act(i: int) -> nn.Module:
+            name = names[min(i, len(names) - 1)]
+            m = act_module(name, precision=cfg.precision, generator=act_gen, **cfg.params)
             for q in m.parameters():
                 q.requires_grad_(False)
             return m
@@ -458,7 +493,7 @@ class BatchedNet(nn.Module):
                 put(bn.running_var, self.running[norm_i][1][s])
                 layers.append(bn)
                 norm_i += 1
-            layers.append(act())
+            layers.append(act(i))
             if kind == "conv" and self.kinds[i + 1] != "conv":
                 layers.append(nn.Flatten())
             if kind == "dense" and cfg.dropout > 0:
@@ -750,7 +785,7 @@ def metric_sources(
         "dead": ("probe", "eval", "the training split's first {} rows (the probe)"),
         "saturated": ("probe", "eval", "the training split's first {} rows (the probe)"),
     }
-    noisy = get(cfg.activation, **cfg.params).spec.stochastic
+    noisy = get(cfg.layer_activations()[0], **cfg.params).spec.stochastic
     in_mode = {
         "train": "training mode"
         + (", dropout on" if cfg.dropout > 0 else "")
@@ -847,9 +882,17 @@ def _unit_health(
     parts = []
     for z in keep:
         parts.append(z[:, z.shape[1] // samples * start :])
-    flat = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
-    with torch.enable_grad():
-        (d,) = torch.autograd.grad(net.act_fn(flat).sum(), flat)
+    if net.layer_fns is not None:  # a per-layer list: each layer through its own f
+        ds = []
+        for fn, z in zip(net.layer_fns, parts, strict=True):
+            zz = z.detach().reshape(-1).requires_grad_(True)
+            with torch.enable_grad():
+                ds.append(torch.autograd.grad(fn(zz).sum(), zz)[0])
+        d = torch.cat(ds)
+    else:
+        flat = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
+        with torch.enable_grad():
+            (d,) = torch.autograd.grad(net.act_fn(flat).sum(), flat)
     out = []
     for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):
         a = dz.view(z.shape).abs()
