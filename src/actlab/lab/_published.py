@@ -27,6 +27,19 @@ def _study(name: str, wd: Path, **kw: Any) -> Any:
     return compare(store=wd / "reproduce.db", name=name, progress=False, workers=1, **kw)
 
 
+def _welch(study: Any, a: str, b: str) -> float:
+    """Welch's t-test p of test metrics, activation a vs b (1.0 when undecidable)."""
+    from scipy import stats
+
+    runs = {
+        k: [x["test_metric"] for x in study.runs if x["config"]["activation"] == k] for k in (a, b)
+    }
+    if min(len(v) for v in runs.values()) < 2:
+        return 1.0
+    p = float(stats.ttest_ind(runs[a], runs[b], equal_var=False).pvalue)
+    return 1.0 if math.isnan(p) else p
+
+
 def _means(study: Any) -> dict[str, float]:
     return {r.label: r.mean for r in study.rows()}
 
@@ -424,6 +437,149 @@ experiment(
         "400 steps. Differences: an MLP on digits, not a 4-layer CNN on CIFAR-10.",
         "confirmed if tanh needs ≥ 4× relu's steps; depends if 1.5–4×; refuted below 1.5×.",
         _convergence,
+        groups=("claims",),
+    )
+)
+
+
+# ---------------------------------------------------------------------- folklore: from studies
+
+
+def _uva_study(quick: bool, wd: Path) -> Any:
+    """The uva-deep-sigmoid study (resumed from its store when it has run: no retraining)."""
+    _uva(quick, wd)
+    from ._store import Store
+    from ._study import Study
+
+    st = Store(wd / "reproduce.db")
+    name = f"uva-deep-sigmoid-{'quick' if quick else 'full'}"
+    sid = next(s["id"] for s in st.studies() if s["name"] == name)
+    return Study(st, sid, name)
+
+
+def _elu_better(quick: bool, wd: Path) -> Outcome:
+    study = _uva_study(quick, wd)
+    rows = {r.label: r for r in study.rows()}
+    elu, relu = rows["elu"], rows["relu"]
+    diff = elu.mean - relu.mean
+    measured = (
+        f"FashionMNIST (the uva-deep-sigmoid runs): elu {100 * elu.mean:.2f}%, relu "
+        f"{100 * relu.mean:.2f}% → elu − relu = {100 * diff:+.2f} points over {elu.n} seed(s)"
+    )
+    if elu.n < 2 or relu.n < 2:
+        return Outcome(
+            measured, "not supported", "one seed gives no noise estimate (run --full)", {}
+        )
+    p = _welch(study, "elu", "relu")
+    if 0.01 <= diff <= 0.02 and p < 0.05:
+        verdict, why = "confirmed", f"+1–2 points, p = {p:.2g}"
+    elif diff <= 0 and p < 0.05:
+        verdict, why = "refuted", f"elu is worse, p = {p:.2g}"
+    else:
+        verdict, why = "depends", f"difference {100 * diff:+.2f} points, p = {p:.2g}"
+    return Outcome(measured, verdict, why, {"diff": diff, "p": p})
+
+
+experiment(
+    Experiment(
+        "elu-better",
+        "ELU gives ≈ 1–2% better accuracy than ReLU.",
+        "folklore (after Clevert, Unterthiner, Hochreiter 2015, 'Fast and Accurate Deep "
+        "Network Learning by Exponential Linear Units')",
+        "The uva-deep-sigmoid runs (FashionMNIST MLP, torch init, SGD); elu vs relu test "
+        "accuracy, Welch's t-test over seeds.",
+        "confirmed if elu − relu is +1 to +2 points with p < 0.05; refuted if elu is worse "
+        "with p < 0.05; depends otherwise; not supported with one seed.",
+        _elu_better,
+        groups=("claims",),
+    )
+)
+
+
+def _dead_share(quick: bool, wd: Path) -> Outcome:
+    study = _uva_study(quick, wd)
+    shares = []
+    for r in study.runs:
+        if r["config"]["activation"] != "relu":
+            continue
+        stats_ = study.store.layer_stats(r["id"])
+        last = max(x["step"] for x in stats_)
+        shares += [x["dead"] for x in stats_ if x["step"] == last and x["dead"] is not None]
+    worst, mean = max(shares), float(np.mean(shares))
+    measured = (
+        f"relu after training (uva-deep-sigmoid runs, probe of 256 training rows): dead share "
+        f"per layer mean {100 * mean:.1f}%, worst layer {100 * worst:.1f}%"
+    )
+    if 0.3 <= worst <= 0.4:
+        verdict, why = "confirmed", "a layer has 30–40% dead units"
+    elif worst < 0.1:
+        verdict, why = "refuted", "no layer has even 10% dead units in this set-up"
+    else:
+        verdict, why = "depends", "dead units occur, not at 30–40% (lr and bias dependent)"
+    return Outcome(measured, verdict, why, {"mean": mean, "worst": worst})
+
+
+experiment(
+    Experiment(
+        "relu-dead-share",
+        "30–40% of a ReLU network's units may be dead.",
+        "folklore (CS231n notes: 'as much as 40% of your network can be dead')",
+        "The relu runs of uva-deep-sigmoid (SGD lr 0.01): the share of units with f′ = 0 on "
+        "every probe row, per layer, after the last step.",
+        "confirmed if the worst layer is 30–40% dead; refuted below 10%; depends otherwise.",
+        _dead_share,
+        groups=("claims",),
+    )
+)
+
+
+def _deep_smooth(quick: bool, wd: Path) -> Outcome:
+    depth = 40
+    study = _study(
+        f"deep-40-{'quick' if quick else 'full'}",
+        wd,
+        dataset="digits",
+        activations=["relu", "silu", "gelu"],
+        seeds=2 if quick else 5,
+        depth=depth,
+        width=32,
+        init="auto",
+        steps=150 if quick else 1500,
+        eval_every=50,
+        lr=0.003,
+    )
+    rows = {r.label: r for r in study.rows()}
+    m = {k: r.mean for k, r in rows.items()}
+    measured = f"digits, {depth}-layer MLP (width 32, auto init, Adam): " + ", ".join(
+        f"{k} {100 * v:.1f}%" + (f" ± {100 * rows[k].ci95:.1f}" if math.isfinite(rows[k].ci95)
+                                 else "") for k, v in m.items()
+    )  # fmt: skip
+    p = {a: _welch(study, a, "relu") for a in ("silu", "gelu")}
+    better = [a for a in p if m[a] > m["relu"] and p[a] <= 0.05]
+    worse = [a for a in p if m[a] < m["relu"] and p[a] <= 0.05]
+    measured += "; Welch p vs relu: " + ", ".join(f"{a} {v:.2g}" for a, v in p.items())
+    if len(better) == 2:
+        verdict, why = "confirmed", "silu and gelu beat relu beyond seed noise"
+    elif len(worse) == 2:
+        verdict, why = "refuted", "relu beats silu and gelu beyond seed noise"
+    else:
+        verdict, why = (
+            "depends",
+            (f"beyond seed noise: better {better or 'none'}, worse {worse or 'none'}"),
+        )
+    return Outcome(measured, verdict, why, m)
+
+
+experiment(
+    Experiment(
+        "deep-swish-gelu",
+        "For very deep networks (40+ layers) Swish/GELU train better than ReLU.",
+        "folklore (after Ramachandran, Zoph, Le 2017, 'Searching for Activation Functions')",
+        "digits, a 40-layer MLP of width 32, init=auto (each activation's variance-preserving "
+        "gain), Adam lr 0.003; --quick: 2 seeds, 150 steps.",
+        "confirmed if silu and gelu both beat relu beyond seed noise (Welch p ≤ 0.05); "
+        "refuted if relu is as good or better beyond noise; depends otherwise.",
+        _deep_smooth,
         groups=("claims",),
     )
 )
