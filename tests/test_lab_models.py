@@ -146,3 +146,22 @@ def test_cli_model_file(tmp_path: Path) -> None:
     assert "relu" in res.output and (tmp_path / "r.html").exists()
     bad = CliRunner().invoke(app, [*args[:2], f"{f}:nope", *args[3:]])
     assert bad.exit_code == 1 and "has no callable 'nope'" in bad.output
+
+
+def test_data_as_dataset_or_dataloader_is_the_same_data() -> None:
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from actlab.lab._study import _arrays
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    ds = TensorDataset(torch.as_tensor(X), torch.as_tensor(y))
+    for data in (ds, DataLoader(ds, batch_size=7)):
+        Xa, ya = _arrays(data)
+        np.testing.assert_array_equal(Xa, X)
+        np.testing.assert_array_equal(ya, y)
+    assert load(arrays=(X, y)).name == load(arrays=_arrays(ds)).name
+    assert load(arrays=(X, y)).name != load(arrays=(X[:, :2], y)).name
+    with pytest.raises(ValueError, match="data must be"):
+        _arrays("data.csv")

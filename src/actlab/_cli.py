@@ -501,6 +501,9 @@ def compare(
     bias: Annotated[str | None, typer.Option(help="bias init: zeros, torch or a number")] = None,
     momentum: Annotated[float | None, typer.Option(help="SGD momentum")] = None,
     batch_size: Annotated[int | None, typer.Option(help="rows per step")] = None,
+    clip: Annotated[
+        float | None, typer.Option(help="per-seed gradient-norm clip (0: none; default 5)")
+    ] = None,
     channels: Annotated[str | None, typer.Option(help="CNN conv channels, e.g. 8,16")] = None,
     model: Annotated[
         str | None, typer.Option(help="mlp, cnn, or your own: FILE.py:FACTORY")
@@ -537,6 +540,7 @@ def compare(
             ("bias", _bias(bias)),
             ("momentum", momentum),
             ("batch_size", batch_size),
+            ("clip", None if clip is None else (clip or "none")),
             ("channels", _ints(channels, "channels")),
             ("data_dir", None if data_dir is None else str(data_dir)),
             ("n", n),
@@ -549,6 +553,8 @@ def compare(
         )
         if v is not None
     }
+    if settings.get("clip") == "none":
+        settings["clip"] = None  # --clip 0: no clipping (the UvA set-up)
     if data is not None:
         settings.update({"path": str(data), "target": target})
         dataset = dataset or data.stem
