@@ -339,27 +339,36 @@ experiment(
 # ---------------------------------------------------------------------- folklore: speed
 
 
-def _clock(fn: Any, x: torch.Tensor, repeat: int) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        y = x.detach().requires_grad_(True)
-        t0 = time.perf_counter()
-        fn(y).sum().backward()
-        best = min(best, time.perf_counter() - t0)
-    return best
+def _clocks(fns: dict[str, Any], x: torch.Tensor, repeat: int) -> dict[str, float]:
+    """Best-of-``repeat`` seconds of forward + backward per function, on one thread, the
+    functions interleaved round by round (a busy machine slows them alike), after one untimed
+    warm-up call each (the first call pays for allocation and dispatch set-up)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        best = dict.fromkeys(fns, math.inf)
+        for rnd in range(repeat + 1):
+            for name, fn in fns.items():
+                y = x.detach().requires_grad_(True)
+                t0 = time.perf_counter()
+                fn(y).sum().backward()
+                if rnd:
+                    best[name] = min(best[name], time.perf_counter() - t0)
+        return best
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _elu_cost(quick: bool, wd: Path) -> Outcome:
     F = torch.nn.functional
-    x = torch.randn(2_000_000, generator=torch.Generator().manual_seed(0))
-    r = 5 if quick else 20
-    base = _clock(F.relu, x, r)
-    peers = (("elu", F.elu), ("sigmoid", torch.sigmoid), ("gelu", F.gelu), ("silu", F.silu))
-    ratios = {n: _clock(f, x, r) / base for n, f in peers}
+    x = torch.randn(1_000_000, generator=torch.Generator().manual_seed(0))
+    fns = {"relu": F.relu, "elu": F.elu, "sigmoid": torch.sigmoid, "gelu": F.gelu, "silu": F.silu}
+    t = _clocks(fns, x, 15 if quick else 50)
+    ratios = {k: v / t["relu"] for k, v in t.items() if k != "relu"}
     e = ratios["elu"]
     verdict = "confirmed" if 2 <= e <= 3 else ("refuted" if e < 1.5 or e > 4 else "depends")
-    measured = "forward+backward time relative to relu (2M float32, PyTorch CPU): " + ", ".join(
-        f"{k} {v:.2f}×" for k, v in ratios.items()
+    measured = "forward+backward time relative to relu (1M float32, PyTorch CPU, 1 thread): " + (
+        ", ".join(f"{k} {v:.2f}×" for k, v in ratios.items())
     )
     why = (
         f"elu {e:.2f}× relu: "
@@ -377,8 +386,9 @@ experiment(
         "elu-cost",
         "ELU is 2–3× slower than ReLU (the exponential).",
         "folklore (the seeds' quoting of Clevert et al. 2015 follow-ups)",
-        "PyTorch CPU kernels, forward + backward on 2M float32 values, best of 5 (--quick) "
-        "or 20, this machine; sigmoid, gelu and silu alongside.",
+        "PyTorch CPU kernels on one thread, forward + backward on 1M float32 values, best of "
+        "15 (--quick) or 50 rounds, the functions interleaved, after a warm-up call; this "
+        "machine; sigmoid, gelu and silu alongside.",
         "confirmed if elu/relu is in [2, 3]; refuted below 1.5 or above 4; else depends.",
         _elu_cost,
         groups=("claims",),
