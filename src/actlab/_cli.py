@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - exercised by the missing-extra message
 
 from . import _analysis
 from ._catalog import Activation, get, resolve, specs
+from ._cli_define import install as _install_define
 
 app = typer.Typer(
     help="actlab — every activation function, exact. Measure, don't guess.",
@@ -492,7 +493,8 @@ def _bias(text: str | None) -> float | str | None:
 def compare(
     dataset: Annotated[str | None, typer.Option(help="dataset(s), comma-separated")] = None,
     activations: Annotated[
-        str | None, typer.Option(help="e.g. relu,tanh,leaky_relu:negative_slope=0.2")
+        str | None,
+        typer.Option(help="e.g. relu,leaky_relu:negative_slope=0.2,mine=x*sigmoid(2*x)"),
     ] = None,
     seeds: Annotated[int | None, typer.Option(help="seeds per configuration")] = None,
     depth: Annotated[int | None, typer.Option(help="hidden layers")] = None,
@@ -541,6 +543,7 @@ def compare(
 
     Example: actlab compare --dataset spiral --activations relu,tanh,gelu,mish --seeds 10
     """
+    from ._define import split_activations
     from .lab import compare as run
 
     settings: dict[str, Any] = {
@@ -576,7 +579,7 @@ def compare(
         _writable(out)
         study = run(
             _csv(dataset),
-            _csv(activations),
+            None if activations is None else split_activations(activations),
             seeds,
             config=config,
             store=store,
@@ -657,6 +660,10 @@ def report(
             _fail(
                 f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})"
             )
+        if chosen["config"].get("definitions"):  # the user-defined activations it used
+            from ._define import register_all
+
+            register_all(chosen["config"]["definitions"], f"study {chosen['name']}")
         s = Study(st, chosen["id"], chosen["name"])
         try:
             s.summary(_console())
@@ -712,6 +719,10 @@ def reproduce(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(_reproduce.render(results, quick), encoding="utf-8")
     typer.echo(f"report: {out}")
+
+
+# user-defined activations: ``actlab define`` and the ``--defs FILE`` option (_cli_define)
+_install_define(app, _console, _params, _smooth)
 
 
 def main() -> None:

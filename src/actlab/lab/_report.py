@@ -6,12 +6,23 @@ import html
 import io
 import json
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
-from .._analysis._advisor import RULES
+from .._analysis._health import (
+    DEAD_WARN,
+    FLAT,
+    SATURATED_LAYER,
+    dead_finding,
+    diverged_finding,
+    gradient_finding,
+    predicted_ratio,
+    profile,
+    saturation_finding,
+    sigma_w2,
+)
+from .._catalog import get
 from ._train import BatchedNet, RunConfig, load_params
 
 CSS = """
@@ -102,20 +113,25 @@ def _config_section(study: Any, runs: list[dict[str, Any]]) -> str:
 def _table(rows: list[Any]) -> str:
     head = (
         "<table><tr><th>activation</th><th>metric</th><th>mean</th><th>± 95% CI</th>"
-        "<th>seeds</th><th>steps to 90% of best</th><th>ms/step</th><th>diverged</th>"
-        "<th>vs best (Welch)</th></tr>"
+        "<th>seeds done / diverged</th><th>steps to 90% of best</th><th>ms/step</th>"
+        "<th>baseline</th><th>vs best (Welch)</th></tr>"
     )
     body = []
-    for i, r in enumerate(rows):
-        cls = "best" if i == 0 else ("noise" if r.within_noise else "")
-        vs = "best" if i == 0 else ("within noise" if r.within_noise else f"p = {r.p_vs_best:.2g}")
+    for r in rows:
+        cls = "best" if r.best else ("noise" if r.within_noise or not r.learned else "")
         body.append(
             f"<tr class='{cls}'><td>{html.escape(r.label)}</td><td>{r.metric}</td>"
-            f"<td>{_fmt(r.mean)}</td><td>{_fmt(r.ci95)}</td><td>{r.n}</td>"
+            f"<td>{_fmt(r.mean)}</td><td>{_fmt(r.ci95)}</td><td>{r.seeds}</td>"
             f"<td>{_fmt(r.steps_to_90, 0)}</td><td>{1e3 * r.time_per_step:.2f}</td>"
-            f"<td>{r.diverged}</td><td>{vs}</td></tr>"
+            f"<td>{_fmt(r.baseline)}</td><td>{html.escape(r.verdict)}</td></tr>"
         )
-    return head + "".join(body) + "</table>"
+    note = ""
+    if rows and not any(r.learned for r in rows):
+        note = (
+            "<div class='note'>No configuration beat the trivial baseline (the majority class, "
+            "or R² 0): no best is named and steps to 90% of best is undefined.</div>"
+        )
+    return head + "".join(body) + "</table>" + note
 
 
 SOURCE_NAMES = {  # the recorded numbers, in the report's words
@@ -127,6 +143,8 @@ SOURCE_NAMES = {  # the recorded numbers, in the report's words
     "grad_norm": "gradient norm per layer",
     "dead": "dead units",
     "saturated": "saturated units",
+    "flat": "share of samples in the flat region",
+    "grad_rms": "RMS ∂loss/∂z per layer",
 }
 
 
@@ -217,9 +235,6 @@ def _layers(study: Any, runs: list[dict[str, Any]]) -> dict[str, list[list[dict[
     return out
 
 
-VANISHING = 1e-2  # first-to-last hidden layer gradient ratio worth a note in a report
-
-
 def _final_by_layer(stats: list[list[dict[str, Any]]], key: str) -> tuple[np.ndarray, np.ndarray]:
     return _by_layer(stats, key, max)
 
@@ -244,21 +259,28 @@ def _by_layer(
         ],
         float,
     )
-    with warnings.catch_warnings():  # a statistic not measured on any seed stays NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.array(layers), np.nanmean(vals, 0)
+    return np.array(layers), _nanmean(vals)
+
+
+def _nanmean(vals: np.ndarray) -> np.ndarray:
+    """Mean over seeds (axis 0) ignoring NaN; NaN where a measure does not apply at all."""
+    ok = np.isfinite(vals)
+    total = np.where(ok, vals, 0.0).sum(0)
+    count = ok.sum(0)
+    return np.where(count > 0, total / np.maximum(count, 1), math.nan)
 
 
 def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
     fig, ax = _figure(cols=1, w=6.5)
     for label, stats in layers.items():
-        x, y = _final_by_layer(stats, "grad_norm")
+        x, y = _final_by_layer(stats, "grad_rms")
         if len(x):
             ax[0, 0].plot(x, y, "o-", label=label, lw=1.2, ms=3)
     ax[0, 0].set_yscale("log")
     ax[0, 0].set_xlabel("layer (1 = first)")
-    ax[0, 0].set_ylabel("|∂loss/∂W|")
-    _legend(ax[0, 0])
+    ax[0, 0].set_ylabel("RMS ∂loss/∂z (probe batch)")
+    if ax[0, 0].get_legend_handles_labels()[0]:
+        ax[0, 0].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -266,21 +288,25 @@ def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
 def _health_figure(layers: dict[str, list[list[dict[str, Any]]]]) -> Any:
     fig, ax = _figure()
     for label, stats in layers.items():
-        for k, a in (("dead", ax[0, 0]), ("saturated", ax[0, 1])):
+        for k, a in (("dead", ax[0, 0]), ("flat", ax[0, 1])):
             by_step: dict[int, list[float]] = {}
             for s in stats:
                 for x in s:
-                    if x[k] is not None:
+                    if x.get(k) is not None:
                         by_step.setdefault(x["step"], []).append(x[k])
             if by_step:
                 steps = sorted(by_step)
                 a.plot(steps, [np.mean(by_step[t]) for t in steps], label=label, lw=1.2)
     ax[0, 0].set_title("dead units (f' = 0 on the probe batch), mean over layers")
-    ax[0, 1].set_title("saturated units (|f'| < 1e-3), mean over layers")
+    ax[0, 1].set_title(f"flat samples (|f'| < {FLAT.value:g}·max|f'|), saturating activations")
     for a in ax[0]:
         a.set_xlabel("step")
         a.set_ylim(-0.02, 1.02)
-    _legend(ax[0, 1])
+    ax[0, 1].axhline(SATURATED_LAYER.value, color="#999", lw=0.8, ls="--")
+    ax[0, 0].axhline(DEAD_WARN.value, color="#999", lw=0.8, ls="--")
+    for a in ax[0]:
+        if a.get_legend_handles_labels()[0]:  # a measure that applies to none: no legend
+            a.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -329,56 +355,82 @@ def _boundary_figure(study: Any, runs: list[dict[str, Any]]) -> Any:
     return fig
 
 
-def _fixes(symptom: str) -> str:
-    fixes = next((r.fixes for r in RULES if r.when.get("symptom") == symptom), ())
-    return "; ".join(fixes)
+def _predicted(cfg: dict[str, Any], gaps: int) -> float | None:
+    """The mean-field gradient ratio over ``gaps`` layers for a run's activation and init
+    (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree)."""
+    if cfg["model"] != "mlp" or cfg.get("batch_norm") or gaps < 1:
+        return None
+    act = get(cfg["activation"].split("/")[0], **cfg.get("params", {}))  # a list: the first
+    if act.kind != "elementwise":
+        return None
+    sw2 = sigma_w2(cfg["init"], act)
+    return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
 
 
 def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any]]]]) -> str:
+    """actlab.health's findings on the stored runs (the monitor's definitions and fixes)."""
+    from ._study import _data_for
+
     notes = []
-    depth = runs[0]["config"]["depth"]
+    cfg_of = {_label(r): r["config"] for r in runs}
     for label, stats in layers.items():
+        cfg = cfg_of[label]
+        act, task = cfg["activation"], _data_for(RunConfig(**cfg)).task
         for when, pick in (("at the start of training", min), ("at the end", max)):
-            x, g = _by_layer(stats, "grad_norm", pick)
+            x, g = _by_layer(stats, "grad_rms", pick)
             if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
                 continue
-            ratio = g[0] / g[-1]
-            if ratio < VANISHING:
-                notes.append(
-                    f"{label} at depth {depth}: {when}, gradients at layer 1 are "
-                    f"{ratio:.1g} of layer {int(x[-1])}'s — vanishing gradients. Try: "
-                    f"{_fixes('vanishing_gradients')}."
-                )
-                break
-            if ratio > 1 / VANISHING:
-                notes.append(
-                    f"{label} at depth {depth}: {when}, gradients at layer 1 are "
-                    f"{ratio:.1g} times layer {int(x[-1])}'s — exploding. Try: "
-                    f"{_fixes('exploding_gradients')}."
-                )
+            gaps = int(x[-1] - x[0])
+            f = gradient_finding(
+                float(g[0] / g[-1]),
+                str(int(x[0])),
+                str(int(x[-1])),
+                _predicted(cfg, gaps),
+                act,
+                when,
+                task,
+            )
+            if f is not None:
+                notes.append(f"{label} at depth {cfg['depth']}: {f.message}. Try: {_try(f)}.")
                 break
         _, dead = _final_by_layer(stats, "dead")
-        if np.isfinite(dead).any() and np.nanmax(dead) >= 0.4:
-            notes.append(
-                f"{label}: up to {np.nanmax(dead):.0%} of a layer's units are dead at the "
-                f"end of training. Try: {_fixes('dead_units')}."
-            )
+        if len(dead) and np.isfinite(dead).any():
+            i = int(np.nanargmax(dead))
+            units = cfg["width"]
+            if isinstance(units, list):  # per-layer widths (convolutions are not in the list)
+                units = units[min(i, len(units) - 1)]
+            d = dead_finding(str(i + 1), float(dead[i]), act, units, "the end of training", task)
+            if d is not None:
+                notes.append(f"{label}: {d.message}. Try: {_try(d)}.")
+        _, flat = _final_by_layer(stats, "flat")
         _, sat = _final_by_layer(stats, "saturated")
-        if np.isfinite(sat).any() and np.nanmax(sat) >= 0.4:
-            notes.append(
-                f"{label}: up to {np.nanmax(sat):.0%} of a layer's units are saturated. "
-                f"Try: {_fixes('saturation')}."
+        if len(flat) and np.isfinite(flat).any() and profile(act).saturating:
+            i = int(np.nanargmax(flat))
+            f = saturation_finding(
+                str(i + 1), float(flat[i]), float(sat[i]), act, "the end of training", task=task
             )
+            if f is not None:
+                notes.append(f"{label}: {f.message}. Try: {_try(f)}.")
     for label in sorted({_label(r) for r in runs}):
-        div = sum(r["status"] == "diverged" for r in runs if _label(r) == label)
+        mine = [r for r in runs if _label(r) == label]
+        div = [r for r in mine if r["status"] == "diverged"]
         if div:
+            cfg = mine[0]["config"]
+            task = _data_for(RunConfig(**cfg)).task
+            f = diverged_finding(
+                "the loss", int(div[0]["diverged_step"] or 0), cfg["activation"], task
+            )
             notes.append(
-                f"{label}: {div} seed(s) diverged (recorded with their step). Try: "
-                f"{_fixes('nan_loss')}."
+                f"{label}: {len(div)} of {len(mine)} seed(s) diverged (first at step "
+                f"{f.evidence['step']}). Try: {_try(f)}."
             )
     if not notes:
         return (
             "<p>No dead units, saturation, vanishing or exploding gradients, or divergence "
-            "were seen.</p>"
+            "were seen (actlab.health's thresholds).</p>"
         )
     return "".join(f"<div class='note'>{html.escape(n)}</div>" for n in notes)
+
+
+def _try(f: Any) -> str:
+    return "; ".join(f.fixes)

@@ -13,7 +13,7 @@ import socket
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
@@ -64,6 +64,9 @@ def environment() -> dict[str, str]:
     }
 
 
+LAYER_COLUMNS = ("step", "layer", "grad_norm", "dead", "saturated", "flat", "grad_rms")
+
+
 def _num(v: float) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
@@ -72,11 +75,20 @@ class StoreError(ValueError):
     """A store that cannot be used as asked, or a database fault: one line naming the path."""
 
 
+def _add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE ... ADD COLUMN for each column the table lacks (SQLite has no IF NOT EXISTS
+    for columns; an adopted store may already have some)."""
+    have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
 # SQLite's application_id for actlab's stores ('actl'); another program's database never has it.
 APPLICATION_ID = 0x6163746C
 # The schema, one step per entry: a store at user_version v has had MIGRATIONS[:v] applied, and
 # opening it to write applies the rest. A schema change appends an entry; it never edits one.
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     SCHEMA,
     # 2: claims per (study, configuration, seed), so that concurrent drivers share a study; a
     # claim whose lease has expired (its holder died or hung) may be taken over.
@@ -87,6 +99,8 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (study, config_key, seed)
     );
     """,
+    # 3: actlab.health's flat share and the RMS of dloss/dz per layer (NULL for older runs).
+    lambda db: _add_columns(db, "layers", {"flat": "REAL", "grad_rms": "REAL"}),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables of a store written before stores were marked (application_id 0): adopted, migrated.
@@ -198,6 +212,9 @@ class Store:
                 self.db.execute("BEGIN IMMEDIATE")
                 try:
                     for step in MIGRATIONS[version:]:
+                        if callable(step):
+                            step(self.db)
+                            continue
                         for stmt in filter(str.strip, step.split(";")):
                             self.db.execute(stmt)
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -466,15 +483,13 @@ class Store:
         return out
 
     def layer_stats(self, run_id: int) -> list[dict[str, Any]]:
+        # a store read read-only before migration 3 has no flat/grad_rms: they read as NULL
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(layers)")}
+        cols = ", ".join(c if c in have else f"NULL AS {c}" for c in LAYER_COLUMNS)
         rows = self.db.execute(
-            "SELECT step, layer, grad_norm, dead, saturated FROM layers "
-            "WHERE run_id = ? ORDER BY step, layer",
-            (run_id,),
+            f"SELECT {cols} FROM layers WHERE run_id = ? ORDER BY step, layer", (run_id,)
         )
-        return [
-            dict(zip(("step", "layer", "grad_norm", "dead", "saturated"), r, strict=True))
-            for r in rows
-        ]
+        return [dict(zip(LAYER_COLUMNS, r, strict=True)) for r in rows]
 
     def sources(self, run_id: int) -> dict[str, dict[str, Any]]:
         """Per recorded number (curve, final metric, layer statistic) of a run: the split and

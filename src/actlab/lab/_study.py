@@ -26,6 +26,7 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
+from .._analysis._health import Baseline, baseline
 from .._catalog import get
 from .._io import write_text
 from ._datasets import Data, load
@@ -84,9 +85,14 @@ def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
 
 def _grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
     allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
+    allowed.add("definitions")  # user-defined activations the study uses (actlab.define)
     unknown = set(config) - allowed
     if unknown:
         raise ValueError(f"study: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
+    if config.get("definitions"):
+        from .._define import register_all
+
+        register_all(config["definitions"], "the study's definitions")
     seeds_v = config.get("seeds", 5)
     seeds = list(range(seeds_v)) if isinstance(seeds_v, int) else [int(s) for s in seeds_v]
     if not seeds or (isinstance(seeds_v, int) and seeds_v < 1):
@@ -167,6 +173,25 @@ def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResu
     return cfg, train(cfg, _data_for(cfg), seeds)
 
 
+def run_defined_unit(
+    definitions: dict[str, Any], unit: tuple[RunConfig, list[int]]
+) -> tuple[RunConfig, list[RunResult]]:
+    """run_unit in a worker (a local process or a Ray task) that first defines the study's
+    user-defined activations (a no-op where they are defined already)."""
+    from .._define import register_all
+
+    register_all(definitions, "the study's definitions")
+    return run_unit(unit)
+
+
+def _unit_fn(conf: dict[str, Any]) -> Callable[[Any], Any]:
+    """What the executor runs per unit: run_unit, carrying the study's definitions if any."""
+    import functools
+
+    defs = conf.get("definitions")
+    return functools.partial(run_defined_unit, dict(defs)) if defs else run_unit
+
+
 # ---------------------------------------------------------------------- studies
 
 
@@ -183,9 +208,32 @@ class Row:
     p_vs_best: float
     within_noise: bool
     metric: str
+    # actlab.health: the task's trivial baseline, and whether the mean beats it (with margin)
+    baseline: float = math.nan
+    learned: bool = True
+    done: int = 0  # seeds that finished (the others diverged)
+    best: bool = False  # the best configuration of its dataset among those that learned
+
+    @property
+    def seeds(self) -> str:
+        """The seeds column: "n done / n diverged"."""
+        return f"{self.done} / {self.diverged}"
+
+    @property
+    def verdict(self) -> str:
+        """The vs-best column: best, within noise, p = ..., did not learn, or — (no best)."""
+        if not self.learned:
+            return "did not learn"
+        if self.best:
+            return "best"
+        if math.isnan(self.p_vs_best):
+            return "—"
+        return "within noise" if self.within_noise else f"p={self.p_vs_best:.2g}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["seeds"], out["verdict"] = self.seeds, self.verdict
+        return out
 
 
 class Study:
@@ -230,22 +278,27 @@ class Study:
                 for lab, runs in entries.items()
             }
             means = {lab: float(v.mean()) if len(v) else -math.inf for lab, v in finals.items()}
-            best = max(means, key=lambda k: means[k])
-            best_val = max(
-                (
-                    np.nanmean([_last(self.store.curves(x["id"]), "val_metric") for x in runs])
-                    for runs in entries.values()
-                ),
-                default=math.nan,
+            first_cfg = next(iter(entries.values()))[0]["config"]
+            base = _baseline(first_cfg)
+            # the best is crowned among the configurations that learned; none learned: no best
+            learned = {lab: base.learned(m) for lab, m in means.items()}
+            best = max((k for k in means if learned[k]), key=lambda k: means[k], default=None)
+            best_val = (
+                float(
+                    np.nanmean(
+                        [_last(self.store.curves(x["id"]), "val_metric") for x in entries[best]]
+                    )
+                )
+                if best is not None
+                else math.nan
             )
-            task = entries[best][0]["config"]
-            metric = "R²" if _task(task) == "regression" else "accuracy"
+            metric = "R²" if base.task == "regression" else "accuracy"
             for lab, runs in entries.items():
                 v = finals[lab]
                 n = len(v)
                 sd = float(v.std(ddof=1)) if n > 1 else 0.0
                 ci = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-                if lab == best or n < 2 or len(finals[best]) < 2:
+                if best is None or lab == best or n < 2 or len(finals[best]) < 2:
                     p = 1.0 if lab == best else math.nan
                 else:
                     with warnings.catch_warnings():  # nearly identical seeds: p is still right
@@ -253,7 +306,13 @@ class Study:
                         p = float(stats.ttest_ind(v, finals[best], equal_var=False).pvalue)
                     if math.isnan(p):  # identical samples: no difference at all
                         p = 1.0
-                reach = [_steps_to(self.store.curves(x["id"]), 0.9 * best_val) for x in runs]
+                # steps to 90% of the best: undefined without a best or for a row that did not learn
+                reach = (
+                    [_steps_to(self.store.curves(x["id"]), 0.9 * best_val) for x in runs]
+                    if best is not None and learned[lab]
+                    else []
+                )
+                diverged = sum(x["status"] == "diverged" for x in runs)
                 out.append(
                     Row(
                         ds,
@@ -263,10 +322,14 @@ class Study:
                         ci,
                         float(np.mean(reach)) if reach else math.nan,
                         float(np.mean([x["wall"] / max(x["steps"], 1) for x in runs])),
-                        sum(x["status"] == "diverged" for x in runs),
+                        diverged,
                         p,
                         bool(p > 0.05) if not math.isnan(p) else False,
                         metric,
+                        base.value,
+                        learned[lab],
+                        len(runs) - diverged,
+                        lab == best,
                     )
                 )
         order = {ds: i for i, ds in enumerate(sorted({r.dataset for r in out}))}
@@ -285,40 +348,58 @@ class Study:
         for col in (
             "dataset",
             "activation",
-            "seeds",
+            "seeds done/div",
             "test metric",
             "± 95% CI",
             "steps to 90%",
             "ms/step",
-            "diverged",
             "vs best",
         ):
             table.add_column(col)
-        firsts = {id(next(x for x in rows if x.dataset == ds)) for ds in {r.dataset for r in rows}}
         for r in rows:
-            vs = (
-                "best"
-                if id(r) in firsts
-                else ("within noise" if r.within_noise else f"p={r.p_vs_best:.2g}")
-            )
             table.add_row(
                 r.dataset,
                 r.label,
-                str(r.n),
+                r.seeds,
                 f"{r.mean:.4f}",
                 f"{r.ci95:.4f}",
-                "never" if math.isinf(r.steps_to_90) else f"{r.steps_to_90:.0f}",
+                _steps_text(r.steps_to_90),
                 f"{1e3 * r.time_per_step:.2f}",
-                str(r.diverged),
-                vs,
+                r.verdict,
             )
         (console or Console(markup=False)).print(table)
         return [r.to_dict() for r in rows]
+
+    def _repr_html_(self) -> str:
+        """The ranked table in a notebook (the report's table)."""
+        import html
+
+        from ._report import _table
+
+        rows = self.rows()
+        parts = [f"<p>actlab study <code>{html.escape(self.name)}</code></p>"]
+        for ds in sorted({r.dataset for r in rows}):
+            parts.append(
+                f"<h4>{html.escape(ds)}</h4>" + _table([r for r in rows if r.dataset == ds])
+            )
+        return "".join(parts)
 
     def report(self, path: str | Path) -> Path:
         from ._report import render
 
         return write_text(path, render(self))
+
+
+def _steps_text(v: float) -> str:
+    if math.isnan(v):
+        return "—"
+    return "never" if math.isinf(v) else f"{v:.0f}"
+
+
+def _baseline(cfg: dict[str, Any]) -> Baseline:
+    """actlab.health's trivial baseline for a run's data (its task, training and test labels)."""
+    data = _data_for(RunConfig(**cfg))
+    return baseline(data.task, data.y_train, data.y_test)
 
 
 def _task(cfg: dict[str, Any]) -> str:
@@ -406,6 +487,7 @@ def compare(
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
         conf["activations"] = list(activations)
+    _with_definitions(conf)
     if seeds is not None:
         conf["seeds"] = seeds
     for k, v in settings.items():
@@ -461,6 +543,7 @@ def compare(
             say(note)
         st = Store(store)
         try:
+            _same_definitions(st, study_name, conf)
             _drive(st, study_name, conf, configs, seed_list, run, progress)
             study_id = st.find(study_name)
         except BaseException:
@@ -504,6 +587,41 @@ def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
         f"compare: data must be (X, y) arrays, a torch Dataset or a DataLoader; got "
         f"{type(data).__name__}"
     )
+
+
+def _same_definitions(st: Store, name: str, conf: dict[str, Any]) -> None:
+    """Resuming a study with an activation of the same name but another formula would mix two
+    functions in one row: refuse, naming both."""
+    new = conf.get("definitions", {})
+    for s in st.studies():
+        if s["name"] != name:
+            continue
+        old = s["config"].get("definitions", {})
+        for n in set(old) & set(new):
+            if old[n] != new[n]:
+                raise ValueError(
+                    f"study {name!r}: {n} was {old[n]['formula']!r} in the stored study, now "
+                    f"{new[n]['formula']!r}; use another study name (or another activation name)"
+                )
+
+
+def _with_definitions(conf: dict[str, Any]) -> None:
+    """Inline ``name=formula`` activations defined, and the declarations of every defined
+    activation the study uses kept in its config (the store keeps the config, so a later
+    report or resume, in another process, resolves the same definitions)."""
+    acts = conf.get("activations")
+    if acts is None:
+        return
+    if conf.get("definitions"):
+        from .._define import register_all
+
+        register_all(conf["definitions"], "the study's definitions")
+    from .._define import inline
+
+    names, used = inline([acts] if isinstance(acts, str) else [str(a) for a in acts])
+    conf["activations"] = names
+    if used:
+        conf["definitions"] = {**conf.get("definitions", {}), **used}
 
 
 def _auto_name(conf: dict[str, Any]) -> str:
@@ -608,7 +726,7 @@ def _drive(
                 if not todo:
                     break
                 ran = False
-                for cfg, results in executor.map(run_unit, claimed(todo)):
+                for cfg, results in executor.map(_unit_fn(conf), claimed(todo)):
                     ran = True
                     for r in results:
                         st.add(name, cfg, r, config=conf)

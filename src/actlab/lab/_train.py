@@ -23,16 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._analysis._health import DIVERGED, profile, saturated_units, unit_counts
 from .._catalog import get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
-from ..torch._monitor import SATURATED_SAMPLES
 from ._datasets import Data
 from ._init import INITS, bias_value, check_init, output_rule, seed_layer, weight_rule
 
 OPTIMIZERS = ("adam", "sgd")
 MODELS = ("mlp", "cnn")
-DIVERGED = 1e6  # a loss this many times the first one (or non-finite) stops a seed
 # batch-norm as torch.nn.BatchNorm1d/2d's defaults: running statistics move by this much per
 # training step (the running variance unbiased), and eps stabilises the division
 BN_MOMENTUM = 0.1
@@ -553,7 +552,8 @@ class RunResult:
 
     seed: int
     curves: dict[str, list[tuple[int, float]]]
-    layers: list[dict[str, Any]]  # per eval step and layer: grad_norm, dead, saturated
+    # per eval step and layer: grad_norm, dead, saturated, flat, grad_rms (actlab.health)
+    layers: list[dict[str, Any]]
     final: dict[str, float]
     diverged_step: int | None
     wall: float
@@ -691,6 +691,7 @@ def train(
     limit: torch.Tensor | None = None  # a seed whose loss passes this has diverged
     # unit health is measured on a fixed probe batch: the training set's first rows
     X_probe = Xtr[: min(n, probe)]
+    y_probe = ytr[: min(n, probe)]
     window: list[torch.Tensor] = []  # the minibatch losses since the last evaluation
     everyone = True  # no seed stopped yet
     t0 = time.perf_counter()
@@ -701,7 +702,7 @@ def train(
         record = step % cfg.eval_every == 0 or last
         if record:
             elapsed = time.perf_counter() - t0
-            evaluated = (*_evaluate(net, Xva, yva, X_probe), elapsed)
+            evaluated = (*_evaluate(net, Xva, yva, X_probe, y_probe), elapsed)
         if pos + bs > n:
             (Xe, ye), pos = shuffle(), 0
         net.update_stats = not last  # the last pass measures; it does not train
@@ -710,7 +711,7 @@ def train(
         loss = per_seed.detach()
         window.append(loss)
         if limit is None:
-            limit = DIVERGED * (loss.abs() + 1e-12)
+            limit = DIVERGED.value * (loss.abs() + 1e-12)  # health's definition
         ok = loss <= limit  # False for NaN and inf too
         if not bool(ok.all()):
             for s in torch.nonzero(~ok & active).flatten().tolist():
@@ -790,6 +791,12 @@ def metric_sources(
         "grad_norm": ("train", "train", "that step's minibatch ({} rows), before clipping"),
         "dead": ("probe", "eval", "the training split's first {} rows (the probe)"),
         "saturated": ("probe", "eval", "the training split's first {} rows (the probe)"),
+        "flat": ("probe", "eval", "the training split's first {} rows (the probe)"),
+        "grad_rms": (
+            "probe",
+            "eval",
+            "the training split's first {} rows (the probe), its loss's backward",
+        ),
     }
     noisy = get(cfg.layer_activations()[0], **cfg.params).spec.stochastic
     in_mode = {
@@ -817,11 +824,15 @@ def metric_sources(
 
 
 def _evaluate(
-    net: BatchedNet, Xva: torch.Tensor, yva: torch.Tensor, X_probe: torch.Tensor
-) -> tuple[list[float], list[float], list[tuple[list[float], list[float]]]]:
+    net: BatchedNet,
+    Xva: torch.Tensor,
+    yva: torch.Tensor,
+    X_probe: torch.Tensor,
+    y_probe: torch.Tensor,
+) -> tuple[list[float], list[float], list[Health]]:
     """In evaluation mode, one pass over the validation set and one over the probe batch (so
     neither depends on the other's rows): per seed the validation loss and metric, and per
-    layer the (dead, saturated) fractions on the probe batch."""
+    layer the unit health and the RMS of ∂loss/∂z on the probe batch (health's definitions)."""
     S = net.S
     net.eval()
     keep: list[torch.Tensor] = []
@@ -829,15 +840,31 @@ def _evaluate(
         out = net(Xva.expand(S, *Xva.shape))
         yv = yva.expand(S, *yva.shape)
         va, vm = net.losses(out, yv).tolist(), net.metric(out, yv).tolist()
-        net(X_probe.expand(S, *X_probe.shape), keep=keep)
+    with torch.enable_grad():  # the probe's backward gives ∂loss/∂z per layer, as the monitor
+        out = net(X_probe.expand(S, *X_probe.shape), keep=keep)
+        total = net.losses(out, y_probe.expand(S, *y_probe.shape)).sum()
+        grads = torch.autograd.grad(total, keep, allow_unused=True)
+    keep = [z.detach() for z in keep]
     health = _unit_health(net, keep, len(X_probe), 0)
+    rms = [_grad_rms(g, S) for g in grads]
     net.train()
-    return va, vm, health
+    return va, vm, [(*h, r) for h, r in zip(health, rms, strict=True)]
+
+
+Health = tuple[list[float], list[float], list[float], list[float]]  # dead, saturated, flat, rms
+
+
+def _grad_rms(g: torch.Tensor | None, S: int) -> list[float]:
+    """Per seed, the RMS of ∂loss/∂z over a layer's probe pre-activations (NaN where z is not on
+    the loss's path: the CNN's kept convolution outputs are reshaped copies)."""
+    if g is None:
+        return [math.nan] * S
+    return g.reshape(S, -1).double().square().mean(1).sqrt().tolist()
 
 
 def _record(
     step: int,
-    evaluated: tuple[list[float], list[float], list[tuple[list[float], list[float]]], float],
+    evaluated: tuple[list[float], list[float], list[Health], float],
     train_loss: list[float],
     grads: list[torch.Tensor],
     curves: list[dict[str, list[tuple[int, float]]]],
@@ -846,7 +873,8 @@ def _record(
 ) -> None:
     """One evaluation step into each still-training seed's curves and layer records: losses,
     metric, time, and per hidden layer the gradient norm of its weights (this step's batch,
-    before clipping), dead and saturated fractions."""
+    before clipping), dead and saturated unit fractions, the share of flat samples and the RMS
+    of ∂loss/∂z (the probe batch)."""
     va, vm, health, elapsed = evaluated
     S = len(curves)
     norms = [
@@ -861,7 +889,7 @@ def _record(
         c["val_loss"].append((step, va[s]))
         c["val_metric"].append((step, vm[s]))
         c["time"].append((step, elapsed))
-        for i, (dead, sat) in enumerate(health):
+        for i, (dead, sat, flat, rms) in enumerate(health):
             layers[s].append(
                 {
                     "step": step,
@@ -869,22 +897,25 @@ def _record(
                     "grad_norm": norms[i][s],
                     "dead": dead[s],
                     "saturated": sat[s],
+                    "flat": flat[s],
+                    "grad_rms": rms[s],
                 }
             )
 
 
 def _unit_health(
     net: BatchedNet, keep: list[torch.Tensor], samples: int, start: int
-) -> list[tuple[list[float], list[float]]]:
-    """Per layer and seed, the dead and saturated fractions of the layer's units on the
-    samples from ``start`` on, as the monitor defines them: dead — f'(z) = 0 for every sample;
-    saturated — |f'(z)| < 1e-3 for at least SATURATED_SAMPLES of them. f' is the derivative
-    the network trains with (the activation's backward), taken once for all layers.
-    keep: pre-activations of ``samples`` samples (S, rows, units), a sample's rows consecutive
-    (one per position for a convolution)."""
+) -> list[tuple[list[float], list[float], list[float]]]:
+    """Per layer and seed, on the samples from ``start`` on, with actlab.health's definitions
+    (the monitor's): the dead unit fraction (NaN where f' cannot be 0), the saturated unit
+    fraction and the share of flat samples (NaN where the activation does not saturate). f' is
+    the derivative the network trains with (the activation's backward), taken once for all
+    layers. keep: pre-activations of ``samples`` samples (S, rows, units), a sample's rows
+    consecutive (one per position for a convolution)."""
     S = net.S
     if net.act.spec.kind != "elementwise":
-        return [([math.nan] * S, [math.nan] * S) for _ in keep]
+        return [([math.nan] * S, [math.nan] * S, [math.nan] * S) for _ in keep]
+    prof = profile(get(net.cfg.layer_activations()[0], **net.cfg.params))  # a list: the first's
     parts = []
     for z in keep:
         parts.append(z[:, z.shape[1] // samples * start :])
@@ -896,15 +927,22 @@ def _unit_health(
                 ds.append(torch.autograd.grad(fn(zz).sum(), zz)[0])
         d = torch.cat(ds)
     else:
-        flat = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
+        flat_in = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
         with torch.enable_grad():
-            (d,) = torch.autograd.grad(net.act_fn(flat).sum(), flat)
+            (d,) = torch.autograd.grad(net.act_fn(flat_in).sum(), flat_in)
+    nan = [math.nan] * S
     out = []
     for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):
         a = dz.view(z.shape).abs()
-        dead = (a.amax(1) == 0).double().mean(1).tolist()
-        low = (a < 1e-3).sum(1) >= SATURATED_SAMPLES * z.shape[1]
-        out.append((dead, low.double().mean(1).tolist()))
+        active, flat = unit_counts(a, prof, axis=1)  # per seed and unit
+        rows = z.shape[1]
+        out.append(
+            (
+                (~active).double().mean(1).tolist() if active is not None else nan,
+                saturated_units(flat, rows).double().mean(1).tolist() if flat is not None else nan,
+                (flat.double().sum(1) / (rows * z.shape[2])).tolist() if flat is not None else nan,
+            )
+        )
     return out
 
 
