@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def _console() -> Console:
     return Console(highlight=False, markup=False)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     Console(stderr=True, highlight=False, markup=False, soft_wrap=True).print(
         f"error: {message}", style="red"
     )
@@ -466,6 +466,29 @@ def _csv(text: str | None) -> list[str] | None:
     return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _ints(text: str | None, what: str) -> int | list[int] | None:
+    """ "32" → 32; "512,256" → [512, 256] (a per-layer list)."""
+    if text is None:
+        return None
+    parts = _csv(text) or []
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        _fail(f"--{what} must be an int or comma-separated ints, got {text!r}")
+    if what == "width" and len(values) == 1 and "," not in text:
+        return values[0]
+    return values
+
+
+def _bias(text: str | None) -> float | str | None:
+    if text is None or text in ("zeros", "torch"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        _fail(f"--bias must be zeros, torch or a number, got {text!r}")
+
+
 @app.command()
 def compare(
     dataset: Annotated[str | None, typer.Option(help="dataset(s), comma-separated")] = None,
@@ -475,16 +498,34 @@ def compare(
     ] = None,
     seeds: Annotated[int | None, typer.Option(help="seeds per configuration")] = None,
     depth: Annotated[int | None, typer.Option(help="hidden layers")] = None,
-    width: Annotated[int | None, typer.Option(help="units per hidden layer")] = None,
+    width: Annotated[
+        str | None, typer.Option(help="units per hidden layer, or per layer: 512,256,256,128")
+    ] = None,
     steps: Annotated[int | None, typer.Option(help="training steps")] = None,
     lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
     optimizer: Annotated[str | None, typer.Option(help="adam or sgd")] = None,
-    init: Annotated[str | None, typer.Option(help="auto, he, xavier or lecun")] = None,
-    model: Annotated[str | None, typer.Option(help="mlp or cnn")] = None,
+    init: Annotated[str | None, typer.Option(help="auto, torch, he, xavier or lecun")] = None,
+    gain: Annotated[float | None, typer.Option(help="init gain (std = gain/√fan)")] = None,
+    std: Annotated[float | None, typer.Option(help="fixed init std of the weights")] = None,
+    distribution: Annotated[str | None, typer.Option(help="init: normal or uniform")] = None,
+    bias: Annotated[str | None, typer.Option(help="bias init: zeros, torch or a number")] = None,
+    momentum: Annotated[float | None, typer.Option(help="SGD momentum")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="rows per step")] = None,
+    clip: Annotated[
+        float | None, typer.Option(help="per-seed gradient-norm clip (0: none; default 5)")
+    ] = None,
+    channels: Annotated[str | None, typer.Option(help="CNN conv channels, e.g. 8,16")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="mlp, cnn, or your own: FILE.py:FACTORY")
+    ] = None,
     precision: Annotated[
         str | None, typer.Option(help="activation arithmetic: fast (default), native or exact")
     ] = None,
     data: Annotated[Path | None, typer.Option(help="your own data: .csv, .npz")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="where fashion_mnist/mnist IDX files are")
+    ] = None,
+    n: Annotated[int | None, typer.Option(help="subsample: rows of the training part")] = None,
     target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
     config: Annotated[Path | None, typer.Option(help="a study.toml")] = None,
     store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
@@ -509,7 +550,17 @@ def compare(
         k: v
         for k, v in (
             ("depth", depth),
-            ("width", width),
+            ("width", _ints(width, "width")),
+            ("gain", gain),
+            ("std", std),
+            ("distribution", distribution),
+            ("bias", _bias(bias)),
+            ("momentum", momentum),
+            ("batch_size", batch_size),
+            ("clip", None if clip is None else (clip or "none")),
+            ("channels", _ints(channels, "channels")),
+            ("data_dir", None if data_dir is None else str(data_dir)),
+            ("n", n),
             ("steps", steps),
             ("lr", lr),
             ("optimizer", optimizer),
@@ -519,6 +570,8 @@ def compare(
         )
         if v is not None
     }
+    if settings.get("clip") == "none":
+        settings["clip"] = None  # --clip 0: no clipping (the UvA set-up)
     if data is not None:
         settings.update({"path": str(data), "target": target})
         dataset = dataset or data.stem
@@ -617,6 +670,54 @@ def report(
             s.report(out)
         finally:
             st.close()
+    typer.echo(f"report: {out}")
+
+
+@app.command()
+def reproduce(
+    name: Annotated[
+        str | None, typer.Argument(help="an experiment, 'claims' (the folklore) or 'all'")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="the experiments and claims")] = False,
+    quick: Annotated[bool, typer.Option("--quick/--full", help="small budgets")] = True,
+    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/reproduce.html"),
+    workdir: Annotated[Path, typer.Option(help="stores and study reports")] = Path(
+        "runs/reproduce"
+    ),
+) -> None:
+    """Published activation results and folklore, measured here: claim → measured → verdict.
+
+    Example: actlab reproduce --list; actlab reproduce uva-deep-sigmoid
+    """
+    from .lab import _reproduce
+
+    con = _console()
+    if list_ or name is None:
+        for e in _reproduce.experiments():
+            groups = f"  [{', '.join(e.groups)}]" if e.groups else ""
+            con.print(f"{e.name}{groups}", style="bold")
+            con.print(f"  claim:  {e.claim}")
+            con.print(f"  source: {e.source}", style="dim")
+        if name is None and not list_:
+            con.print("\nrun one: actlab reproduce NAME (or claims, or all)")
+        return
+    try:
+        chosen = _reproduce.resolve(name)
+    except ValueError as exc:
+        _fail(str(exc))
+    results = []
+    for e in chosen:
+        con.print(f"{e.name}", style="bold")
+        con.print(f"  claim:    {e.claim}")
+        try:
+            (r,) = _reproduce.run(e.name, quick=quick, workdir=workdir)
+        except (ValueError, TypeError) as exc:
+            _fail(f"{e.name}: {exc}")
+        results.append(r)
+        con.print(f"  measured: {r.outcome.measured}")
+        con.print(f"  verdict:  {r.outcome.verdict} — {r.outcome.why}  ({r.seconds:.1f} s)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(_reproduce.render(results, quick), encoding="utf-8")
     typer.echo(f"report: {out}")
 
 

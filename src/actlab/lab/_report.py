@@ -204,6 +204,12 @@ def _band(ax: Any, series: list[list[tuple[int, float]]], label: str) -> None:
     )
 
 
+def _legend(a: Any) -> None:
+    """A legend where something was drawn (a user's model may have no per-layer records)."""
+    if a.get_legend_handles_labels()[0]:
+        a.legend(fontsize=7)
+
+
 def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
     fig, ax = _figure(cols=3, w=4.4)
     for label, d in curves.items():
@@ -217,7 +223,7 @@ def _curve_figure(curves: dict[str, dict[str, list[Any]]]) -> Any:
         a.set_yscale("log")
     for a in ax[0]:
         a.set_xlabel("step")
-    ax[0, 2].legend(fontsize=7)
+    _legend(ax[0, 2])
     fig.tight_layout()
     return fig
 
@@ -354,7 +360,7 @@ def _predicted(cfg: dict[str, Any], gaps: int) -> float | None:
     (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree)."""
     if cfg["model"] != "mlp" or cfg.get("batch_norm") or gaps < 1:
         return None
-    act = get(cfg["activation"], **cfg.get("params", {}))
+    act = get(cfg["activation"].split("/")[0], **cfg.get("params", {}))  # a list: the first
     if act.kind != "elementwise":
         return None
     sw2 = sigma_w2(cfg["init"], act)
@@ -391,6 +397,8 @@ def _notes(runs: list[dict[str, Any]], layers: dict[str, list[list[dict[str, Any
         if len(dead) and np.isfinite(dead).any():
             i = int(np.nanargmax(dead))
             units = cfg["width"]
+            if isinstance(units, list):  # per-layer widths (convolutions are not in the list)
+                units = units[min(i, len(units) - 1)]
             d = dead_finding(str(i + 1), float(dead[i]), act, units, "the end of training", task)
             if d is not None:
                 notes.append(f"{label}: {d.message}. Try: {_try(d)}.")

@@ -57,7 +57,12 @@ GRID_KEYS = {
 
 
 def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
-    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params)."""
+    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params); a per-layer list
+    "relu/relu/tanh" stays one name (RunConfig checks it)."""
+    if "/" in text:
+        for part in text.split("/"):
+            get(part.strip())
+        return text.strip(), {}
     name, _, rest = text.partition(":")
     params: dict[str, Any] = {}
     for part in filter(None, rest.split(";")):
@@ -141,21 +146,30 @@ def read_config(path: str | Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------- executors
 
 _DATA_CACHE: dict[tuple[Any, ...], Data] = {}
+_USER_DATA: dict[str, Data] = {}  # compare(data=...): by their name, arrays-<hash>
 
 
 def _data_for(cfg: RunConfig) -> Data:
-    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target)
+    if cfg.dataset in _USER_DATA:
+        return _USER_DATA[cfg.dataset]
+    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target, cfg.data_dir)
     if key not in _DATA_CACHE:
         if cfg.path:
             _DATA_CACHE[key] = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed)
         else:
-            _DATA_CACHE[key] = load(cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n)
+            _DATA_CACHE[key] = load(
+                cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n, data_dir=cfg.data_dir
+            )
     return _DATA_CACHE[key]
 
 
 def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResult]]:
     """One executor task: all missing seeds of one configuration, trained together."""
     cfg, seeds = unit
+    if cfg.model.startswith("user:"):
+        from ._models import train_user
+
+        return cfg, train_user(cfg, _data_for(cfg), seeds)
     return cfg, train(cfg, _data_for(cfg), seeds)
 
 
@@ -242,7 +256,7 @@ class Study:
             label = RunConfig(**{k: v for k, v in c.items()}).label()
             extra = [
                 f"{k}={c[k]}"
-                for k in ("depth", "width", "init", "lr")
+                for k in ("model", "depth", "width", "init", "lr")
                 if len(
                     {
                         str(x["config"][k])
@@ -416,6 +430,9 @@ def compare(
     executor: str | Executor = "local",
     address: str | None = None,
     progress: bool = True,
+    model: Any = None,
+    swap: Any = None,
+    data: Any = None,
     **settings: Any,
 ) -> Study:
     """Train one network per activation on the same data, every seed at once, into ``store``.
@@ -428,7 +445,36 @@ def compare(
     cores) or "ray" (``address``: None starts a local Ray on 127.0.0.1; "auto" or
     "ray://head:10001" joins a cluster). Everything is checked (configuration, data, model,
     memory) before the store is touched; a study row is written with its first run.
+
+    Your own network: ``model=build`` (a factory ``build(activation_module) -> nn.Module``,
+    or "FILE.py:FACTORY") or ``model=module, swap=torch.nn.ReLU`` (every module of that type
+    replaced by each candidate, per seed a deep copy re-initialised by its own
+    reset_parameters). ``data=(X, y)`` (arrays; images as rows × C × H × W), a torch
+    Dataset or DataLoader, instead of a dataset name. These run in this process.
     """
+    if data is not None:
+        if dataset is not None:
+            raise ValueError("compare: give dataset= or data=, not both")
+        from ._datasets import load as load_data
+
+        d = load_data(arrays=_arrays(data), seed=int(settings.get("data_seed", 0)))
+        _USER_DATA[d.name] = d
+        dataset = d.name
+    if model is not None and not (isinstance(model, str) and ":" not in model):
+        from ._models import load_factory, register
+
+        build = load_factory(model) if isinstance(model, str) else model
+        names = list(activations) if activations is not None else DEFAULT_STUDY["activations"]
+        acts = [parse_activation(str(a)) for a in names]
+        sets = [dataset] if isinstance(dataset, str) else list(dataset or ["digits"])
+        keys = {register(build, swap, acts, _data_for(RunConfig(dataset=ds))) for ds in sets}
+        settings["model"] = keys.pop()
+        dataset = sets
+        if executor != "local":
+            raise ValueError("compare: a user's model runs in this process; use executor='local'")
+        workers = 1  # the user's objects stay in this process
+    elif model is not None:
+        settings["model"] = model
     if isinstance(config, str | Path):
         conf = read_config(config)
     elif isinstance(config, dict):
@@ -516,6 +562,31 @@ def _notes(show: bool) -> Callable[[str], None]:
             print(text, file=sys.stderr, flush=True)
 
     return say
+
+
+def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) arrays, a torch Dataset (items (x, y)) or a DataLoader, as NumPy arrays."""
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return np.asarray(data[0]), np.asarray(data[1])
+    try:
+        import torch
+        from torch.utils.data import DataLoader, Dataset
+    except ImportError:  # pragma: no cover
+        raise ValueError("compare: data= must be (X, y) arrays") from None
+    if isinstance(data, Dataset):
+        data = DataLoader(data, batch_size=1024, shuffle=False)
+    if isinstance(data, DataLoader):
+        xs, ys = [], []
+        for batch in data:
+            if not (isinstance(batch, tuple | list) and len(batch) == 2):
+                raise ValueError("compare: a Dataset/DataLoader for data= must yield (x, y) pairs")
+            xs.append(torch.as_tensor(batch[0]).numpy())
+            ys.append(torch.as_tensor(batch[1]).numpy())
+        return np.concatenate(xs), np.concatenate(ys)
+    raise ValueError(
+        f"compare: data must be (X, y) arrays, a torch Dataset or a DataLoader; got "
+        f"{type(data).__name__}"
+    )
 
 
 def _same_definitions(st: Store, name: str, conf: dict[str, Any]) -> None:

@@ -23,16 +23,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._analysis import recommended_init
 from .._analysis._health import DIVERGED, profile, saturated_units, unit_counts
-from .._analysis._init import SCHEMES, _fan
 from .._catalog import get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
 from ._datasets import Data
+from ._init import INITS, bias_value, check_init, output_rule, seed_layer, weight_rule
 
 OPTIMIZERS = ("adam", "sgd")
-INITS = ("auto", "he", "xavier", "lecun")
 MODELS = ("mlp", "cnn")
 # batch-norm as torch.nn.BatchNorm1d/2d's defaults: running statistics move by this much per
 # training step (the running variance unbiased), and eps stabilises the division
@@ -48,7 +46,13 @@ class RunConfig:
     """One configuration; its seeds train together. ``init="auto"``: the advisor's match
     (recommended_init of the activation: the exact variance-preserving gain). ``precision``:
     how the activation is computed (actlab.torch.apply) — "fast" (PyTorch's kernel where torch
-    has the same function, else actlab's native forms), "native" or "exact"."""
+    has the same function, else actlab's native forms), "native" or "exact".
+
+    ``init="torch"``: PyTorch's default nn.Linear/Conv2d init (U(±1/√fan_in) weights and
+    biases); ``gain``/``std``/``distribution`` override the scheme's; ``bias``: "zeros", "torch"
+    or a constant (unset: "torch" under init="torch", else 0). ``width``: an int (every hidden
+    layer) or a per-layer list (512, 256, 256, 128) — depth is then its length (plus the
+    convolutions for the CNN). ``channels``: the CNN's 3×3 convolutions' output channels."""
 
     dataset: str = "xor"
     activation: str = "relu"
@@ -72,15 +76,74 @@ class RunConfig:
     path: str | None = None
     target: str | None = None
     precision: str = "fast"
+    gain: float | None = None
+    std: float | None = None
+    distribution: str | None = None
+    bias: float | str | None = None
+    channels: tuple[int, ...] = (8, 16)
+    data_dir: str | None = None  # where a file-backed dataset's files are (fashion_mnist, ...)
+
+    def __post_init__(self) -> None:
+        # lists (JSON, TOML, the CLI) become tuples; a width list fixes the depth
+        if isinstance(self.channels, list):
+            object.__setattr__(self, "channels", tuple(self.channels))
+        if isinstance(self.width, list | tuple):
+            object.__setattr__(self, "width", tuple(self.width))
+            convs = len(self.channels) if self.model == "cnn" else 0
+            object.__setattr__(self, "depth", len(self.width) + convs)
+
+    def layer_activations(self) -> list[str]:
+        """The hidden layers' activations: one name for every layer, or a per-layer list
+        "relu/relu/tanh" (first layer first; convolutions before dense layers)."""
+        return [a.strip() for a in self.activation.split("/")]
+
+    def widths(self) -> list[int]:
+        """The hidden dense layers' widths, first to last."""
+        convs = len(self.channels) if self.model == "cnn" else 0
+        if isinstance(self.width, tuple):
+            return list(self.width)
+        return [self.width] * max(self.depth - convs, 0)
 
     def validate(self) -> None:
-        get(self.activation, **self.params)  # unknown names and bad parameters, with their errors
+        names = self.layer_activations()
+        for name in names:  # unknown names and bad parameters, with their errors
+            get(name, **self.params)
+        if len(names) > 1:
+            hidden = len(self.widths()) + (len(self.channels) if self.model == "cnn" else 0)
+            acts = [get(n) for n in names]
+            mixed_ok = [
+                (len(names) == hidden, f"a per-layer activation list needs {hidden} names "
+                 f"(one per hidden layer), got {len(names)}"),
+                (not self.params, "a per-layer activation list takes no params"),
+                (all(a.kind == "elementwise" and not a.spec.stochastic for a in acts),
+                 "a per-layer activation list takes deterministic elementwise activations"),
+            ]  # fmt: skip
+            for ok, msg in mixed_ok:
+                if not ok:
+                    raise ValueError(f"RunConfig: {msg}; got activation={self.activation!r}")
         checks = [
-            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
+            (
+                self.model in MODELS or self.model.startswith("user:"),
+                f"model must be one of {', '.join(MODELS)} or your own (compare(model=...))",
+            ),
             (self.init in INITS, f"init must be one of {', '.join(INITS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
             (isinstance(self.depth, int) and self.depth >= 1, "depth must be an int >= 1"),
-            (isinstance(self.width, int) and self.width >= 1, "width must be an int >= 1"),
+            (
+                (isinstance(self.width, int) and self.width >= 1)
+                or (
+                    isinstance(self.width, tuple)
+                    and len(self.width) >= 1
+                    and all(isinstance(w, int) and w >= 1 for w in self.width)
+                ),
+                "width must be an int >= 1 or a non-empty list of them",
+            ),
+            (
+                isinstance(self.channels, tuple)
+                and len(self.channels) >= 1
+                and all(isinstance(c, int) and c >= 1 for c in self.channels),
+                "channels must be a non-empty list of ints >= 1",
+            ),
             (isinstance(self.steps, int) and self.steps >= 1, "steps must be an int >= 1"),
             (
                 isinstance(self.batch_size, int) and self.batch_size >= 1,
@@ -105,7 +168,8 @@ class RunConfig:
         for ok, msg in checks:
             if not ok:
                 raise ValueError(f"RunConfig: {msg}; got {self!r}")
-        kind = get(self.activation, **self.params).kind
+        check_init(self.init, self.gain, self.std, self.distribution, self.bias, "RunConfig")
+        kind = get(names[0], **self.params).kind
         if kind == "vector":
             raise ValueError(
                 f"RunConfig: {self.activation} is a vector activation; a hidden layer "
@@ -116,12 +180,25 @@ class RunConfig:
         import hashlib
         import json
 
-        blob = json.dumps(asdict(self), sort_keys=True, default=str)
+        # fields added later leave the key of a configuration that does not use them as it was
+        # (a store's finished runs stay found)
+        fields_ = {k: v for k, v in asdict(self).items() if k not in _LATER or _LATER[k] != v}
+        blob = json.dumps(fields_, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def label(self) -> str:
         extra = "".join(f",{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.activation}{extra}"
+
+
+_LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at their defaults
+    "gain": None,
+    "std": None,
+    "distribution": None,
+    "bias": None,
+    "channels": (8, 16),
+    "data_dir": None,
+}
 
 
 # ---------------------------------------------------------------------- the batched model
@@ -132,7 +209,7 @@ def check_fits(cfg: RunConfig, data: Data) -> None:
     with this before it touches the store)."""
     if cfg.model == "cnn" and data.image_shape is None:
         raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
-    if cfg.model == "cnn" and get(cfg.activation, **cfg.params).kind == "gated":
+    if cfg.model == "cnn" and get(cfg.layer_activations()[0], **cfg.params).kind == "gated":
         raise ValueError(
             f"RunConfig: {cfg.activation} is gated (it halves its axis); the CNN "
             "takes elementwise activations"
@@ -193,20 +270,30 @@ class BatchedNet(nn.Module):
     ) -> None:
         super().__init__()
         self.cfg, self.S, self.task = cfg, len(seeds), data.task
-        self.act = act_module(cfg.activation, precision=cfg.precision, **cfg.params)
+        names = cfg.layer_activations()
+        first = names[0]  # every layer's, or the first of a per-layer list
+        self.act = act_module(first, precision=cfg.precision, **cfg.params)
         # An activation's own learnable parameters (silu's β, prelu's α, ...) would be shared by
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
             p.requires_grad_(False)
         # "fast": call PyTorch's kernel directly where it has this function (no module layers)
-        kernel = peer_kernel(get(cfg.activation, **cfg.params)) if cfg.precision == "fast" else None
+        kernel = peer_kernel(get(first, **cfg.params)) if cfg.precision == "fast" else None
         self.act_fn = kernel if kernel is not None else self.act
+        # a per-layer list: each hidden layer's own function (deterministic, elementwise)
+        self.layer_fns: list[Any] | None = None
+        if len(names) > 1:
+            mods = [act_module(n, precision=cfg.precision) for n in names]
+            self.layer_fns = [
+                (peer_kernel(get(n)) if cfg.precision == "fast" else None) or m
+                for n, m in zip(names, mods, strict=True)
+            ]
         # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
         # so that a seed trains as it would alone
         self.seed_acts = (
             nn.ModuleList(
                 act_module(
-                    cfg.activation,
+                    first,
                     precision=cfg.precision,
                     generator=torch.Generator().manual_seed(20_000 + int(s)),
                     **cfg.params,
@@ -216,49 +303,49 @@ class BatchedNet(nn.Module):
             if self.act.spec.stochastic
             else None
         )
-        gated = get(cfg.activation, **cfg.params).kind == "gated"
+        gated = get(first, **cfg.params).kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
-        if cfg.init == "auto":  # the advisor's match, gated activations included
-            rec = recommended_init(cfg.activation, **cfg.params)
-            fan_mode, gain = rec.mode, rec.gain
-        else:
-            fan_mode, gain = SCHEMES[cfg.init]
+        # "auto": the advisor's match, gated activations included
+        rules = [
+            weight_rule(
+                cfg.init, n, cfg.params, gain=cfg.gain, std=cfg.std, distribution=cfg.distribution
+            )
+            for n in names
+        ]  # per hidden layer ("auto": that layer's activation's gain)
+        rule = rules[0]
+        last_rule = output_rule(rule, cfg.init)
+        bias_rule = bias_value(cfg.init, cfg.bias)
         self.image = cfg.model == "cnn"
         check_fits(cfg, data)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         self.kinds: list[str] = []
 
-        def add(shape: tuple[int, ...], g: float, kind: str) -> None:
+        def add(shape: tuple[int, ...], kind: str) -> None:
             # fans as torch.nn.init takes them from the torch layout (out, in, kh, kw);
             # a dense weight is stored (in, out) for the batched product
             torch_shape = shape if kind == "conv" else (shape[1], shape[0])
-            std = g / math.sqrt(_fan(torch_shape, fan_mode))
-            w = torch.stack(
-                [torch.randn(shape, generator=gen, dtype=torch.float64) * std for gen in gens]
-            ).to(dtype)
-            self.weights.append(nn.Parameter(w))
-            units = shape[0] if kind == "conv" else shape[-1]
+            r = last_rule if kind == "out" else rules[min(len(self.kinds), len(rules) - 1)]
+            drawn = [seed_layer(torch_shape, kind != "conv", r, bias_rule, g, dtype) for g in gens]
+            self.weights.append(nn.Parameter(torch.stack([w for w, _ in drawn])))
             # (S, 1, units): broadcast over the batch as it is (one op less per layer and step)
-            self.biases.append(nn.Parameter(torch.zeros(self.S, 1, units, dtype=dtype)))
+            self.biases.append(nn.Parameter(torch.stack([b[None] for _, b in drawn])))
             self.kinds.append(kind)
 
         if self.image:
             c, h, w_ = data.image_shape  # type: ignore[misc]
-            chans = [c, 8, 16]  # two 3x3 convolutions, then depth − 2 dense layers
+            chans = [c, *cfg.channels]  # the 3x3 convolutions, then the dense layers
             for cin, cout in itertools.pairwise(chans):
-                add((cout * self.mult, cin, 3, 3), gain, "conv")
+                add((cout * self.mult, cin, 3, 3), "conv")
             self.flat = chans[-1] * h * w_
             din = self.flat
-            hidden = max(cfg.depth - 2, 0)
         else:
             din = data.n_features
-            hidden = cfg.depth
-        for _ in range(hidden):
-            add((din, cfg.width * self.mult), gain, "dense")
-            din = cfg.width
-        add((din, data.n_outputs), 1.0, "out")
+        for width in cfg.widths():
+            add((din, width * self.mult), "dense")
+            din = width
+        add((din, data.n_outputs), "out")
         if cfg.batch_norm:
             n_norm = sum(k != "out" for k in self.kinds)
             self.gammas = nn.ParameterList(
@@ -283,8 +370,11 @@ class BatchedNet(nn.Module):
         self.dropout_gens = [torch.Generator().manual_seed(10_000 + int(s)) for s in seeds]
         self.image_shape = data.image_shape
 
-    def _act(self, z: torch.Tensor, dim: int) -> torch.Tensor:
-        """The activation; a stochastic one in training per seed (its block along ``dim``)."""
+    def _act(self, z: torch.Tensor, dim: int, i: int = 0) -> torch.Tensor:
+        """Hidden layer ``i``'s activation; a stochastic one in training per seed (its block
+        along ``dim``)."""
+        if self.layer_fns is not None:
+            return self.layer_fns[i](z)
         if self.seed_acts is None or not self.training:
             return self.act_fn(z)
         blocks = z.chunk(self.S, dim)
@@ -316,7 +406,7 @@ class BatchedNet(nn.Module):
                     norm_i += 1
                 if keep is not None:
                     keep.append(z.reshape(B, S, cout, hw).permute(1, 0, 3, 2).reshape(S, -1, cout))
-                h = self._act(z, dim=1)  # (B, S·C, H, W): seed s's channels are block s
+                h = self._act(z, 1, i)  # (B, S·C, H, W): seed s's channels are block s
                 if self.kinds[i + 1] != "conv":
                     h = h.reshape(B, S, -1).permute(1, 0, 2)
                 continue
@@ -329,7 +419,7 @@ class BatchedNet(nn.Module):
                 norm_i += 1
             if keep is not None:
                 keep.append(z)
-            h = self._act(z, dim=0)
+            h = self._act(z, 0, i)
             if self.cfg.dropout > 0 and self.training:
                 p = self.cfg.dropout
                 masks = torch.stack([dropout_mask(g, h.shape[1:], p) for g in self.dropout_gens])
@@ -369,8 +459,11 @@ class BatchedNet(nn.Module):
         act_gen = None if noise is None else _clone(noise)  # type: ignore[arg-type]
         drop_gen = _clone(self.dropout_gens[s])
 
-        def act() -> nn.Module:
-            m = act_module(cfg.activation, precision=cfg.precision, generator=act_gen, **cfg.params)
+        names = cfg.layer_activations()
+
+        def act(i: int) -> nn.Module:
+            name = names[min(i, len(names) - 1)]
+            m = act_module(name, precision=cfg.precision, generator=act_gen, **cfg.params)
             for q in m.parameters():
                 q.requires_grad_(False)
             return m
@@ -405,7 +498,7 @@ class BatchedNet(nn.Module):
                 put(bn.running_var, self.running[norm_i][1][s])
                 layers.append(bn)
                 norm_i += 1
-            layers.append(act())
+            layers.append(act(i))
             if kind == "conv" and self.kinds[i + 1] != "conv":
                 layers.append(nn.Flatten())
             if kind == "dense" and cfg.dropout > 0:
@@ -413,34 +506,44 @@ class BatchedNet(nn.Module):
         return nn.Sequential(*layers).train(self.training)
 
     def losses(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per-seed mean loss on logits: BCE (binary, multilabel), CE, or MSE."""
-        F = torch.nn.functional
-        if self.task == "binary":
-            return F.binary_cross_entropy_with_logits(
-                logits[..., 0], y.to(logits.dtype), reduction="none"
-            ).mean(1)
-        if self.task == "multilabel":
-            return F.binary_cross_entropy_with_logits(
-                logits, y.to(logits.dtype), reduction="none"
-            ).mean((1, 2))
-        if self.task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
-            # several times faster than log_softmax for few classes on CPU)
-            true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
-            return (torch.logsumexp(logits, -1) - true).mean(1)
-        return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
+        """Per-seed mean loss on logits (task_losses)."""
+        return task_losses(self.task, logits, y)
 
     def metric(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per seed: accuracy (classification; multilabel: per label) or R² (regression)."""
-        if self.task == "binary":
-            return ((logits[..., 0] > 0).long() == y).double().mean(1)
-        if self.task == "multilabel":
-            return ((logits > 0).double() == y.double()).double().mean((1, 2))
-        if self.task == "multiclass":
-            return (logits.argmax(-1) == y).double().mean(1)
-        yd = y.double()
-        ss_res = (logits[..., 0].double() - yd).square().sum(1)
-        ss_tot = (yd - yd.mean(1, keepdim=True)).square().sum(1)
-        return 1 - ss_res / ss_tot
+        """Per seed: accuracy or R² (task_metric)."""
+        return task_metric(self.task, logits, y)
+
+
+def task_losses(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-seed mean loss on logits (S, B, outputs): BCE (binary, multilabel), CE, or MSE."""
+    F = torch.nn.functional
+    if task == "binary":
+        return F.binary_cross_entropy_with_logits(
+            logits[..., 0], y.to(logits.dtype), reduction="none"
+        ).mean(1)
+    if task == "multilabel":
+        return F.binary_cross_entropy_with_logits(
+            logits, y.to(logits.dtype), reduction="none"
+        ).mean((1, 2))
+    if task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
+        # several times faster than log_softmax for few classes on CPU)
+        true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+        return (torch.logsumexp(logits, -1) - true).mean(1)
+    return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
+
+
+def task_metric(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per seed: accuracy (classification; multilabel: per label) or R² (regression)."""
+    if task == "binary":
+        return ((logits[..., 0] > 0).long() == y).double().mean(1)
+    if task == "multilabel":
+        return ((logits > 0).double() == y.double()).double().mean((1, 2))
+    if task == "multiclass":
+        return (logits.argmax(-1) == y).double().mean(1)
+    yd = y.double()
+    ss_res = (logits[..., 0].double() - yd).square().sum(1)
+    ss_tot = (yd - yd.mean(1, keepdim=True)).square().sum(1)
+    return 1 - ss_res / ss_tot
 
 
 @dataclass
@@ -695,7 +798,7 @@ def metric_sources(
             "the training split's first {} rows (the probe), its loss's backward",
         ),
     }
-    noisy = get(cfg.activation, **cfg.params).spec.stochastic
+    noisy = get(cfg.layer_activations()[0], **cfg.params).spec.stochastic
     in_mode = {
         "train": "training mode"
         + (", dropout on" if cfg.dropout > 0 else "")
@@ -812,13 +915,21 @@ def _unit_health(
     S = net.S
     if net.act.spec.kind != "elementwise":
         return [([math.nan] * S, [math.nan] * S, [math.nan] * S) for _ in keep]
-    prof = profile(get(net.cfg.activation, **net.cfg.params))
+    prof = profile(get(net.cfg.layer_activations()[0], **net.cfg.params))  # a list: the first's
     parts = []
     for z in keep:
         parts.append(z[:, z.shape[1] // samples * start :])
-    flat_in = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
-    with torch.enable_grad():
-        (d,) = torch.autograd.grad(net.act_fn(flat_in).sum(), flat_in)
+    if net.layer_fns is not None:  # a per-layer list: each layer through its own f
+        ds = []
+        for fn, z in zip(net.layer_fns, parts, strict=True):
+            zz = z.detach().reshape(-1).requires_grad_(True)
+            with torch.enable_grad():
+                ds.append(torch.autograd.grad(fn(zz).sum(), zz)[0])
+        d = torch.cat(ds)
+    else:
+        flat_in = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
+        with torch.enable_grad():
+            (d,) = torch.autograd.grad(net.act_fn(flat_in).sum(), flat_in)
     nan = [math.nan] * S
     out = []
     for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):

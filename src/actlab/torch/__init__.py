@@ -16,6 +16,7 @@ from . import functional
 from ._function import ActlabFunction, apply, peer_kernel
 from ._modules import ActlabModule, PReLU, dropin_classes, module
 from ._monitor import Finding, Monitor, watch
+from ._swap import swap
 
 if TYPE_CHECKING:  # the drop-in classes, typed (generated: python -m actlab._stubs)
     from ._generated import *  # noqa: F403
@@ -32,6 +33,7 @@ __all__ = [
     "functional",
     "module",
     "peer_kernel",
+    "swap",
     "watch",
     *sorted(dropin_classes()),
 ]
