@@ -86,6 +86,10 @@ class Activation:
             return NotImplemented
         return self.name == other.name and _same(self.params, other.params)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its spec (by name) and its parameters; copy and deepcopy follow."""
+        return (Activation, (self.spec, dict(self.params)))
+
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted((k, repr(v)) for k, v in self.params.items()))))
 
