@@ -162,6 +162,8 @@ def test_torchscript_and_tracing_raise_one_clear_error() -> None:
         torch.jit.script(model)
     with pytest.raises(RuntimeError, match=r"actlab.torch.GELU: TorchScript"):
         torch.jit.trace(model, torch.randn(2, 3))
+    with pytest.raises(RuntimeError, match=r"actlab.torch.GELU: TorchScript .* ONNX export"):
+        torch.onnx.export(model, (torch.randn(2, 3),), io.BytesIO(), dynamo=False)
 
 
 def test_options_are_typed_and_checked_in_one_place() -> None:

@@ -94,9 +94,8 @@ class ActlabModule(nn.Module):
 
 _NOT_EXPORTABLE = (
     "actlab.torch.{name}: TorchScript (torch.jit.script/trace) and ONNX export cannot see "
-    "inside actlab's autograd function; use torch.compile (actlab runs eagerly inside it) "
-    "or torch.export, or put torch.nn's module of the same name in its place to script "
-    "or export to ONNX"
+    "inside actlab's autograd function; use torch.compile (actlab runs eagerly inside it), "
+    "or put torch.nn's module of the same name in its place to script or export"
 )
 
 
