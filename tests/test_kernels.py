@@ -174,3 +174,15 @@ def test_compiler_failure_warns_once_and_falls_back_to_the_catalog(monkeypatch: 
         y = at.Tanh()(x)
     np.testing.assert_array_equal(y.numpy(), make("tanh")(x.numpy()))
     assert _engine._broken  # from now on, the catalog path without asking the compiler again
+
+
+def test_functional_with_a_learnable_given_as_a_number_uses_its_value() -> None:
+    x = _big(5)
+    for beta in (1.0, 2.5):
+        y = at.functional.silu(x, beta=beta)
+        assert (ulps(y, make("silu", beta=beta)(x)) <= 1).all()
+    xr = x.clone().requires_grad_(True)
+    y = at.functional.silu(xr, beta=2.5)
+    assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
+    y.backward(torch.ones_like(y))
+    assert (ulps(xr.grad, make("silu", beta=2.5).derivative(x)) <= 1).all()

@@ -358,10 +358,15 @@ def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> 
     if any(t.numel() != 1 for t in learn.values()):
         return None
     k = _kernels.kernel(act, x, wanted)
-    if k is None or tuple(learn) != k.learnable:
+    if k is None:
         return None
-    values = tuple(learn.values())
+    # learnable parameters the caller did not pass as tensors take the activation's values
+    values = tuple(
+        learn[n] if n in learn else torch.tensor(float(act.params[n])) for n in k.learnable
+    )
     if _needs_grad(x, learn):
+        if set(learn) != set(k.learnable):  # a value fixed by the caller gets no gradient
+            values = tuple(v.detach() for v in values)
         return _kernels.guarded(lambda: KernelFunction.apply(x, k, *values))
     with torch.no_grad():
         return _kernels.guarded(lambda: k.forward(x, values))
