@@ -140,6 +140,7 @@ def test_apply_takes_the_kernel_only_where_it_serves() -> None:
     assert _kernels.kernel(make("gelu"), big.double()) is None  # float64: the catalog's forms
     assert _kernels.kernel(make("snake"), big) is None  # no form
     assert _kernels.kernel(make("rrelu", seed=0), big) is None  # stochastic
+    assert _kernels.kernel(make("gelu"), big.to("meta")) is None  # CUDA, MPS, ...: the catalog
     y = at.GELU()(big.requires_grad_(True))
     assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
     lean = at.GELU(memory="lean")(big)
@@ -186,3 +187,15 @@ def test_functional_with_a_learnable_given_as_a_number_uses_its_value() -> None:
     assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
     y.backward(torch.ones_like(y))
     assert (ulps(xr.grad, make("silu", beta=2.5).derivative(x)) <= 1).all()
+
+
+def test_threaded_kernels_give_the_same_values() -> None:
+    x = _big(6)
+    one = at.GELU()(x)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # a separate compilation with a parallel loop
+    try:
+        two = at.GELU()(x)
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(one, two)

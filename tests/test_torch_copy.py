@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import io
 import pickle
-from typing import Any
 
 import numpy as np
 import pytest

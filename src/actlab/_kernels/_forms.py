@@ -123,7 +123,7 @@ def _silu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 
 def _silu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    z = p["beta"] * t
+    z: torch.Tensor = p["beta"] * t
     return _sigmoid(z) + z * _sigmoid_d(z)
 
 

@@ -183,6 +183,7 @@ class ActlabFunction(torch.autograd.Function):
         (saved,) = ctx.saved_tensors
         gflat, sflat = g.reshape(-1), saved.reshape(-1)
         if ctx.mode != "input":
+            assert act.spec.lean is not None  # the forward saved by its strategy
             _, fn, from_mask = act.spec.lean
             import array_api_compat.torch as xp
 
@@ -190,6 +191,7 @@ class ActlabFunction(torch.autograd.Function):
 
             def lean_part(s: slice) -> torch.Tensor:
                 if ctx.mode == "mask":
+                    assert from_mask is not None
                     d = from_mask(xp, sflat[s], p)
                 else:
                     d = fn(xp, sflat[s].to(wide), p)
@@ -199,14 +201,16 @@ class ActlabFunction(torch.autograd.Function):
             if ctx.chunks:
                 return (_chunked(saved, ctx.x_dtype, lean_part), None)
             return (lean_part(slice(None)).view(saved.shape), None)
+        param_vjp = act.spec.param_vjp
+        assert param_vjp is not None or not names  # a spec with learnables declares it
         if ctx.chunks:  # learnable parameters here are single numbers: their sums add up
             sums: dict[str, Any] = dict.fromkeys(names, 0.0)
 
             def part(s: slice) -> torch.Tensor:
                 c = prepare(sflat[s], act.name, native=native)
                 gw = gflat[s].to(c.x.dtype)
-                if names:
-                    pg = act.spec.param_vjp(c.xp, c.x, gw, p)
+                if param_vjp is not None and names:
+                    pg = param_vjp(c.xp, c.x, gw, p)
                     for n in names:
                         sums[n] = sums[n] + pg[n]
                 out: torch.Tensor = act._pullback(c, p, gw, where).to(ctx.x_dtype)
@@ -222,8 +226,8 @@ class ActlabFunction(torch.autograd.Function):
         gw = g.to(prep.x.dtype)
         gx = act._pullback(prep, p, gw, where).to(ctx.x_dtype)
         grads: list[Any] = []
-        if names:
-            pg = act.spec.param_vjp(prep.xp, prep.x, gw, p)
+        if param_vjp is not None and names:
+            pg = param_vjp(prep.xp, prep.x, gw, p)
             for n, (shape, dtype) in zip(names, ctx.learn_meta, strict=True):
                 grads.append(torch.as_tensor(pg[n]).reshape(shape).to(dtype))
         return (gx, None, *grads)

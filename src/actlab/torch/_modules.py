@@ -63,7 +63,7 @@ class ActlabModule(nn.Module):
 
     @torch.compiler.disable  # under torch.compile: a graph break, run eagerly
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
-        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():  # type: ignore[attr-defined]
             raise RuntimeError(_NOT_EXPORTABLE.format(name=type(self).__name__))
         learn = {k: getattr(self, k) for k in self.spec.learnable}
         return apply(self._activation(), x, learn, self.memory, where, self.precision, self.inplace)
@@ -234,7 +234,7 @@ class PReLU(ActlabModule):
 
     @torch.compiler.disable
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
-        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():  # type: ignore[attr-defined]
             raise RuntimeError(_NOT_EXPORTABLE.format(name="PReLU"))
         return apply(self._activation(), x, {"alpha": self.weight}, self.memory)
 
