@@ -293,7 +293,8 @@ def _same(value: Any, default: Any) -> bool:
         return False
 
 
-_peers: dict[Any, Callable[[torch.Tensor], torch.Tensor] | None] = {}
+_peers: dict[Activation, Callable[[torch.Tensor], torch.Tensor] | None] = {}
+_PEERS_KEPT = 4096  # cached peer lookups, keyed by activation and values; bounded
 
 
 def _peer(act: Activation, learn: dict[str, torch.Tensor]) -> Any:
@@ -302,14 +303,13 @@ def _peer(act: Activation, learn: dict[str, torch.Tensor]) -> Any:
         return peer_kernel(with_values(act, learn))
     full = with_values(act, learn)
     try:
-        key = hash(full)
+        if full not in _peers:
+            if len(_peers) >= _PEERS_KEPT:  # a parameter that changes every step
+                _peers.clear()
+            _peers[full] = peer_kernel(full)
+        return _peers[full]
     except TypeError:  # an unhashable parameter value
         return peer_kernel(full)
-    if key not in _peers or len(_peers) > 4096:
-        if len(_peers) > 4096:
-            _peers.clear()
-        _peers[key] = peer_kernel(full)
-    return _peers[key]
 
 
 def _needs_grad(x: torch.Tensor, learn: dict[str, torch.Tensor]) -> bool:
