@@ -20,6 +20,12 @@ def analysis(name: str) -> actlab.Analysis:
     return ANALYSES[name]
 
 
+#: kinks too small for the measurement's grid (a jump in f' below its 0.05), with the figure:
+#: pau's default changes f' by 2·w_0·d_1 = 3.2e-6 at x = 0 (and as little at x ≈ −1.2e-5);
+#: tests/test_derivatives.py::test_pau_kink_jump measures it, and a visible one
+UNSEEN_KINKS = {"pau": 3.2e-6}
+
+
 @pytest.mark.parametrize("spec", ELEMENTWISE, ids=lambda s: s.name)
 def test_declared_facts_match_the_measurement(spec: Spec) -> None:
     declared = make(spec.name).facts
@@ -35,6 +41,8 @@ def test_declared_facts_match_the_measurement(spec: Spec) -> None:
     assert declared.zero_centred == a.zero_centred, spec.name
     assert set(declared.saturates) == set(a.saturates), spec.name
     want_smooth = declared.smoothness if declared.smoothness <= 1 else 2
+    if spec.name in UNSEEN_KINKS:
+        want_smooth = 2
     assert a.smoothness == want_smooth, (
         f"{spec.name}: declared C{declared.smoothness}, measured {a.smoothness}"
     )

@@ -53,8 +53,9 @@ def test_declared_kinks_are_where_the_formula_decides() -> None:
             h = 1e-7
             left = (act(x0) - act(x0 - h)) / h
             right = (act(x0 + h) - act(x0)) / h
-            # elu (alpha = 1) and srelu (a_r = 1, the paper's start) are kinks for other values
-            smooth_here = ("elu", "binary_step", "srelu")
+            # elu (alpha = 1) and srelu (a_r = 1, the paper's start) are kinks for other values;
+            # pau's default changes f' at 0 by only 2·w_0·d_1 = 3.2e-6 (test_pau_kink_jump)
+            smooth_here = ("elu", "binary_step", "srelu", "pau")
             assert abs(left - right) > 1e-3 or spec.name in smooth_here, spec.name
 
 
@@ -106,6 +107,32 @@ LEARNABLE = [
     ("silu", {"beta": np.array([[0.5], [2.0], [1.0]])}),
     ("star_relu", {}),
     ("snake", {"a": 0.7}),
+    ("apl", {"a": np.array([0.3, -0.2]), "b": np.array([0.5, -1.0])}),
+    ("pau", {}),
+    # one coefficient set per channel (the last axis), coefficients first
+    (
+        "pau",
+        {
+            "numerator": np.array(
+                [
+                    [0.1, 0.0, -0.2, 0.3],
+                    [0.5, 1.0, 0.4, 0.6],
+                    [0.3, 0.2, 0.1, 0.5],
+                    [0.1, 0.1, 0.1, 0.1],
+                    [0.9, 0.5, 0.3, 0.2],
+                    [0.2, 0.1, 0.3, 0.1],
+                ]
+            ),
+            "denominator": np.array(
+                [
+                    [0.5, -0.1, 0.2, 1e-3],
+                    [2.0, 1.0, 0.5, 0.3],
+                    [0.1, 0.2, 0.3, 0.4],
+                    [0.4, 0.3, 0.2, 0.1],
+                ]
+            ),
+        },
+    ),
 ]
 
 
@@ -138,3 +165,106 @@ def test_param_vjp_matches_central_differences(name: str, params: dict[str, Any]
 def test_param_vjp_needs_a_learnable_parameter() -> None:
     with pytest.raises(ValueError, match="relu: has no learnable parameters"):
         actlab.get("relu").param_vjp([1.0], [1.0])
+
+
+# ------------------------------------------------------------------ pau
+
+
+def _rational_b(x: np.ndarray, w: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """rational_activations' numpy ``Rational_version_B``, as its source writes it."""
+    xi, num = np.ones_like(x), np.ones_like(x) * w[0]
+    for i in range(len(w) - 1):
+        xi = xi * x
+        num = num + w[i + 1] * xi
+    xi, den = np.ones_like(x), np.zeros_like(x)
+    for i in range(len(d)):
+        xi = xi * x
+        den = den + d[i] * xi
+    return num / (np.abs(den) + 1.0)
+
+
+def test_pau_is_rational_activations_version_b_and_starts_as_leaky_relu() -> None:
+    act = actlab.get("pau")
+    x = np.linspace(-3, 3, 6001)
+    w, d = act.params["numerator"], act.params["denominator"]
+    np.testing.assert_allclose(act(x), _rational_b(x, w, d), rtol=1e-13, atol=1e-16)
+    # the package's fit of leaky_relu(0.01) on [-3, 3]: worst at x = 0, where f = w_0
+    assert np.max(np.abs(act(x) - np.where(x >= 0, x, 0.01 * x))) < 0.034
+    w2, d2 = np.array([0.5, 1.0, -0.75, 0.25]), np.array([-1.5, 0.5])
+    np.testing.assert_allclose(
+        actlab.pau(x, numerator=w2, denominator=d2), _rational_b(x, w2, d2), rtol=1e-13
+    )
+
+
+def test_pau_kink_jump() -> None:
+    """At x = 0 (R's root for every parameter set) f' jumps by 2·w_0·d_1; actlab takes the mean."""
+    act = actlab.get("pau")
+    w, d = act.params["numerator"], act.params["denominator"]
+    tiny = np.nextafter(0.0, 1.0)
+    got = act.derivative(np.array([-tiny, 0.0, tiny]))
+    np.testing.assert_allclose(got, [w[1] + w[0] * d[0], w[1], w[1] - w[0] * d[0]], rtol=4e-16)
+    big = actlab.get("pau", numerator=np.array([2.0, 1.0, 0.0]), denominator=np.array([1.5]))
+    left, right = big.derivative(np.array([-1e-9, 1e-9]))
+    assert abs((left - right) - 2 * 2.0 * 1.5) < 1e-7  # a kink the analysis can see, too
+    assert actlab.analyze(big).smoothness == 0
+
+
+def test_pau_at_the_other_roots_of_r() -> None:
+    """An exact float root of R takes the same convention (the mean); next to an irrational one
+    (the default's x ≈ −1.2e-5) each float gets its own side's derivative, as mpmath says."""
+    import mpmath as mp
+
+    from actlab_oracle.formulas import FORMULAS
+
+    w2, d2 = np.array([0.5, 1.0, -0.75, 0.25]), np.array([-1.5, 0.5])  # R = x(x − 3)/2
+    act = actlab.get("pau", numerator=w2, denominator=d2)
+    x = np.array([np.nextafter(3.0, 0.0), 3.0, np.nextafter(3.0, 4.0)])
+    np.testing.assert_allclose(act.derivative(x), [8.5, 3.25, -2.0], rtol=1e-14)
+    default = actlab.get("pau")
+    roots = np.roots(default.params["denominator"][::-1])
+    r = float(min(roots[np.abs(roots.imag) < 1e-12].real, key=abs))
+    assert -1.3e-5 < r < -1.1e-5
+    xs = [r]
+    for _ in range(3):
+        xs = [np.nextafter(xs[0], -1.0), *xs, np.nextafter(xs[-1], 1.0)]
+    dpau = FORMULAS["pau"][1]
+    with mp.workdps(60):
+        want = [float(dpau(mp.mpf(v))) for v in xs]
+    np.testing.assert_allclose(default.derivative(np.array(xs)), want, rtol=2**-51)
+
+
+def test_pau_parameters_are_checked() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"pau: numerator must have 2 more coefficients than "
+        r"denominator .* got 5 and 4",
+    ):
+        actlab.get("pau", numerator=np.ones(5))
+    with pytest.raises(ValueError, match=r"pau: denominator must be \|d_j\| <= 1e150 everywhere"):
+        actlab.get("pau", denominator=np.array([1.0, 1e200, 0.0, 1.0]))
+    with pytest.raises(
+        ValueError,
+        match=r"pau: numerator of shape \(6, 2\) \(coefficients "
+        r"first\) does not broadcast to x's shape \(3,\)",
+    ):
+        actlab.pau(np.ones(3), numerator=np.ones((6, 2)), denominator=np.ones((4, 2)))
+    # lists are arrays; the default is the spec's own copy, never shared
+    listed = actlab.get("pau", numerator=[0.0, 1.0, 0.0], denominator=[1.0])
+    np.testing.assert_allclose(listed(np.array([-2.0, 2.0])), [-2 / 3, 2 / 3], rtol=1e-15)
+    a = actlab.get("pau")
+    a.params["numerator"][0] = 5.0
+    assert actlab.get("pau").params["numerator"][0] != 5.0
+
+
+def test_pau_zero_padded_degrees_are_the_lower_ones() -> None:
+    """Padding w and d with zeros in pairs is the same function, exact far out too (x up to the
+    float maximum: its 1/x form drops the zero pair instead of squaring an underflowing D̂)."""
+    x = np.array([-1.7e308, -1e200, -3.0, 0.5, 1e160, 1.7e308, np.inf])
+    ident = actlab.get("pau", numerator=np.array([0.0, 1.0, 0, 0, 0, 0]), denominator=np.zeros(4))
+    np.testing.assert_array_equal(ident(x), x)
+    np.testing.assert_array_equal(ident.derivative(x), np.ones_like(x))
+    w, d = np.array([0.5, 1.0, -0.75, 0.25]), np.array([-1.5, 0.5])
+    padded = actlab.get("pau", numerator=np.r_[w, 0, 0], denominator=np.r_[d, 0, 0])
+    plain = actlab.get("pau", numerator=w, denominator=d)
+    np.testing.assert_array_equal(padded(x), plain(x))
+    np.testing.assert_array_equal(padded.derivative(x), plain.derivative(x))

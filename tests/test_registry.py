@@ -85,6 +85,34 @@ def test_spec_is_complete(spec: Spec) -> None:
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_generated_docstring_has_the_template(spec: Spec) -> None:
+    """Parameters, Returns, Range, each kink with its value, See also (peers and relatives)."""
+    doc = getattr(actlab, spec.name).__doc__
+    for section in ("Parameters\n---", "Returns\n---", "Range\n---", "Examples\n---"):
+        assert section in doc, (spec.name, section)
+    act = make(spec.name)
+    assert str(act.facts.range) in doc.split("Range\n-----\n", 1)[1]
+    for at, value in act.kinks:
+        assert f"At x = {at:g}" in doc and f"f'(x) = {value:g}" in doc, spec.name
+    for lib, peer in spec.peers.items():
+        assert f"{peer.name} ({lib})" in doc.split("See also", 1)[1], spec.name
+
+
+def test_hand_written_public_functions_say_their_args_and_returns() -> None:
+    import inspect
+
+    fns = [getattr(actlab, n) for n in actlab.__all__ if n not in actlab.names()]
+    fns = [f for f in fns if inspect.isfunction(f)]
+    methods = ("__call__", "derivative", "vjp", "jvp", "jacobian", "param_vjp")
+    fns += [getattr(actlab.Activation, m) for m in methods]
+    for fn in fns:
+        doc = inspect.getdoc(fn) or ""
+        takes = [p for p in inspect.signature(fn).parameters if p != "self"]
+        assert "Returns:" in doc, fn.__qualname__
+        assert "Args:" in doc or not takes, fn.__qualname__
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_module_level_function_is_generated(spec: Spec) -> None:
     fn = getattr(actlab, spec.name)
     assert fn.__name__ == spec.name and spec.text in fn.__doc__

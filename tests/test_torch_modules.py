@@ -25,6 +25,11 @@ def _x(spec: Spec, dtype: Any = torch.float64, seed: int = 0) -> torch.Tensor:
     return x
 
 
+def _plain(t: torch.Tensor) -> Any:
+    """A module's parameter as the catalog takes it: a number, or (pau's coefficients) an array."""
+    return t.item() if t.numel() == 1 else t.detach().double().numpy()
+
+
 def _module(spec: Spec, **kw: Any) -> at.ActlabModule:
     params = {k: v for k, v in spec.example_params.items() if k not in ("seed",)}
     return at.module(spec.name, **params, **kw)
@@ -34,7 +39,7 @@ def _module(spec: Spec, **kw: Any) -> at.ActlabModule:
 def test_module_matches_the_catalog_forward_and_backward(spec: Spec) -> None:
     m = _module(spec).eval()
     # the module's learnable values are float32 Parameters: compare with exactly those
-    act = make(spec.name, **{k: getattr(m, k).item() for k in spec.learnable})
+    act = make(spec.name, **{k: _plain(getattr(m, k)) for k in spec.learnable})
     x = _x(spec).requires_grad_(True)
     y = m(x)
     if spec.name != "gumbel_softmax":  # the module draws from torch's generator

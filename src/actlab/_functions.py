@@ -7,6 +7,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ._catalog import REQUIRED, Spec, get, specs
 
 
@@ -21,6 +23,13 @@ def _family(spec: Spec) -> str:
 def _relatives(spec: Spec) -> list[str]:
     fam = _family(spec)
     return [s.name for s in specs() if s.name != spec.name and _family(s) == fam]
+
+
+def _shown(v: Any) -> str:
+    """A default as the docstring shows it: arrays (pau's coefficients) on one line."""
+    if isinstance(v, np.ndarray):
+        return "[" + ", ".join(f"{float(a):.6g}" for a in v.ravel()) + "]"
+    return repr(v)
 
 
 def _returns(spec: Spec) -> list[str]:
@@ -51,9 +60,10 @@ def docstring(spec: Spec) -> str:
         "    NumPy array, torch tensor, other array-API array, or Python numbers.",
     ]
     for p in spec.params:
-        default = "required" if p.default is REQUIRED else f"default {p.default!r}"
+        default = "required" if p.default is REQUIRED else f"default {_shown(p.default)}"
+        kind = p.type + (" or array" if p.learnable else "")
         lines += [
-            f"{p.name} : {p.type}, {default}",
+            f"{p.name} : {kind}, {default}",
             f"    {p.doc}"
             + (f" (allowed: {p.allowed})" if p.type.startswith("real") and p.check else ""),
         ]

@@ -36,6 +36,7 @@ __all__ = [
     "logish",
     "maxout",
     "mish",
+    "pau",
     "prelu",
     "reglu",
     "relu",
@@ -352,6 +353,30 @@ def mish(x: Tensor, /) -> Tensor: ...
 def mish(x: NDArray[Any], /) -> NDArray[np.floating[Any]]: ...
 @overload
 def mish(x: ArrayLike, /) -> Any: ...
+@overload
+def pau(
+    x: Tensor,
+    /,
+    *,
+    numerator: float | ArrayLike = ...,
+    denominator: float | ArrayLike = ...,
+) -> Tensor: ...
+@overload
+def pau(
+    x: NDArray[Any],
+    /,
+    *,
+    numerator: float | ArrayLike = ...,
+    denominator: float | ArrayLike = ...,
+) -> NDArray[np.floating[Any]]: ...
+@overload
+def pau(
+    x: ArrayLike,
+    /,
+    *,
+    numerator: float | ArrayLike = ...,
+    denominator: float | ArrayLike = ...,
+) -> Any: ...
 @overload
 def prelu(x: Tensor, /, *, alpha: float | ArrayLike = 0.25) -> Tensor: ...
 @overload

@@ -91,6 +91,42 @@ def _dserf(x: Any) -> Any:
     return mp.erf(s) + x * 2 / mp.sqrt(mp.pi) * mp.exp(-(s**2)) * sig(x)
 
 
+# PAU's start, from rational_activations' rationals_config.json ("Rational_version_B5/4",
+# "leaky_relu"), written out here rather than imported: the oracle shares no code with actlab
+PAU_W = (
+    0.03355815733452378,
+    0.5050059186781659,
+    1.6534697310952233,
+    2.0100501552600014,
+    0.9319195586484518,
+    0.15242646398275836,
+)
+PAU_D = (4.812831860534153e-05, 3.9802479055059194, 1.5837587665720168e-05, 0.30183382839661377)
+
+
+def _pau_polys(x: Any, numerator: Any, denominator: Any) -> tuple[Any, Any, Any, Any]:
+    """P, P', R, R' at x for P = Σ w_i x^i and R = Σ_{j>=1} d_j x^j."""
+    w = [mpf(float(c)) for c in np.ravel(numerator)]
+    d = [mpf(float(c)) for c in np.ravel(denominator)]
+    p = sum(c * x**i for i, c in enumerate(w))
+    dp = sum(i * c * x ** (i - 1) for i, c in enumerate(w) if i > 0)
+    r = sum(c * x**j for j, c in enumerate(d, start=1))
+    dr = sum(j * c * x ** (j - 1) for j, c in enumerate(d, start=1))
+    return p, dp, r, dr
+
+
+def _pau(x: Any, numerator: Any = PAU_W, denominator: Any = PAU_D) -> Any:
+    p, _, r, _ = _pau_polys(x, numerator, denominator)
+    return p / (1 + abs(r))
+
+
+def _dpau(x: Any, numerator: Any = PAU_W, denominator: Any = PAU_D) -> Any:
+    # sign(0) = 0 at the roots of R: the mean of the one-sided derivatives
+    p, dp, r, dr = _pau_polys(x, numerator, denominator)
+    q = 1 + abs(r)
+    return (dp * q - mp.sign(r) * p * dr) / q**2
+
+
 Fn = Callable[..., Any]
 
 FORMULAS: dict[str, tuple[Fn, Fn]] = {
@@ -246,6 +282,7 @@ FORMULAS: dict[str, tuple[Fn, Fn]] = {
         lambda x, a=-0.2, b=0.0: relu(x) + a * max(mpf(0), -x + b),
         lambda x, a=-0.2, b=0.0: step(x > 0) - a * step(x < b),
     ),
+    "pau": (_pau, _dpau),
     "srelu": (
         lambda x, t_l=0.0, a_l=0.2, t_r=1.0, a_r=1.0: (
             t_l + mpf(a_l) * (x - t_l)
@@ -286,6 +323,19 @@ CASES.update(
         "apl": [{}, {"a": 0.5, "b": -1.0}],
         "acon_c": [{}, {"p1": 1.5, "p2": 0.25, "beta": 0.5}],
         "srelu": [{}, {"t_l": -1.0, "a_l": 0.25, "t_r": 2.0, "a_r": 0.5}],
+        # rational_activations' "Rational_version_B3/2" start for leaky_relu(0.1): degrees (3, 2)
+        "pau": [
+            {},
+            {
+                "numerator": (
+                    0.11143814042285753,
+                    0.5500043254094745,
+                    0.38748030194742117,
+                    0.10859116398267224,
+                ),
+                "denominator": (7.370237749086212e-06, 0.19743788349488567),
+            },
+        ],
     }
 )
 
@@ -299,8 +349,14 @@ NO_ANSWER: dict[str, Callable[..., bool]] = {
 }
 
 
+def _shown(v: Any) -> str:
+    if isinstance(v, tuple | list | np.ndarray):  # coefficients: [a,b,...] to 6 digits
+        return "[" + ",".join(f"{float(a):.6g}" for a in np.ravel(v)) + "]"
+    return str(v)
+
+
 def case_id(name: str, params: dict[str, Any]) -> str:
-    return name + "".join(f"--{k}={v}" for k, v in sorted(params.items()))
+    return name + "".join(f"--{k}={_shown(v)}" for k, v in sorted(params.items()))
 
 
 def evaluate(

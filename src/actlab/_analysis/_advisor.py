@@ -430,8 +430,21 @@ def recommend(
 ) -> Recommendation:
     """Which activation to use, with its init, loss, alternatives and the reasons.
 
-    ``current`` (optional) is the activation in use: a vector activation such as softmax in a
-    hidden layer is an error that says why.
+    Args:
+        layer: "hidden" or "output".
+        task: for an output layer: one of ``TASKS`` ("binary", "multiclass", "multilabel",
+            "regression", ...); None for a hidden layer.
+        architecture: one of ``ARCHITECTURES`` ("mlp", "cnn", "rnn", "transformer", ...).
+        depth: the number of layers, a positive int (deep stacks change the advice).
+        symptoms: what training shows, from ``SYMPTOMS`` ("dead_units",
+            "vanishing_gradients", ...): one name or several.
+        current: the activation in use (a name or an Activation); a vector activation such
+            as softmax in a hidden layer is an error that says why.
+
+    Returns:
+        A Recommendation: ``activation`` (an Activation), ``init``, ``loss``,
+        ``alternatives``, ``reasons``, and for symptoms the ``checks`` and ``fixes``.
+        Unknown names are errors that list the allowed ones.
 
     >>> import actlab
     >>> r = actlab.recommend(layer="output", task="multiclass")

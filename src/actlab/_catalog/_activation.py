@@ -78,7 +78,7 @@ class Activation:
         return self.spec.kind
 
     def __repr__(self) -> str:
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        args = "".join(f", {k}={_repr(v)}" for k, v in self.params.items())
         return f"Activation({self.name!r}{args})"
 
     def __eq__(self, other: object) -> bool:
@@ -121,13 +121,31 @@ class Activation:
     # ------------------------------------------------------------------ evaluation
 
     def __call__(self, x: Any, *, where: Any = None) -> Array:
-        """f(x). ``where`` (softmax family only): a boolean mask of the entries to include."""
+        """f(x).
+
+        Args:
+            x: a NumPy array, torch tensor, other array-API array, or Python numbers.
+            where: (softmax family only) a boolean mask of the entries to include, from x's
+                library and broadcasting to x.
+
+        Returns:
+            f(x) with x's shape (a gated activation: half x's size along its axis), in x's
+            floating dtype and library.
+        """
         prep = prepare(x, self.name)
         with _numpy_errstate(prep.xp):
             return prep.finish(self._eval(prep, self._call_params(prep), where))
 
     def derivative(self, x: Any) -> Array:
-        """f'(x), taken at the input x (elementwise activations)."""
+        """f'(x), taken at the input x (elementwise activations); at a kink, its declared value.
+
+        Args:
+            x: the input (as for calling the activation).
+
+        Returns:
+            f'(x) with x's shape, dtype and library. A vector or gated activation is an error
+            that points to ``vjp``, ``jvp`` and ``jacobian``.
+        """
         if self.kind != "elementwise":
             raise ValueError(
                 f"{self.name}: derivative() is for elementwise activations; {self.name} is a "
@@ -140,11 +158,29 @@ class Activation:
             return prep.finish(self.spec.derivative(prep.xp, prep.x, p))  # type: ignore[misc]
 
     def vjp(self, x: Any, g: Any, *, where: Any = None) -> Array:
-        """gᵀ·J(x): the gradient with respect to x of ⟨g, f(x)⟩ (the backward pass)."""
+        """gᵀ·J(x): the gradient with respect to x of ⟨g, f(x)⟩ (the backward pass).
+
+        Args:
+            x: the input.
+            g: the cotangent, shaped like the output f(x), from x's library.
+            where: (softmax family only) the entry mask, as for calling the activation.
+
+        Returns:
+            The gradient with respect to x, shaped like x.
+        """
         return self._product(x, g, "g", where, transpose=True)
 
     def jvp(self, x: Any, v: Any, *, where: Any = None) -> Array:
-        """J(x)·v: the directional derivative of f at x along v (the forward-mode pass)."""
+        """J(x)·v: the directional derivative of f at x along v (the forward-mode pass).
+
+        Args:
+            x: the input.
+            v: the tangent, shaped like x, from x's library.
+            where: (softmax family only) the entry mask, as for calling the activation.
+
+        Returns:
+            J(x)·v, shaped like the output f(x).
+        """
         return self._product(x, v, "v", where, transpose=False)
 
     def jacobian(self, x: Any, *, where: Any = None) -> Array:
@@ -153,6 +189,13 @@ class Activation:
 
         Elementwise activations use the last axis (a diagonal matrix per row); vector and gated
         ones use their ``axis`` parameter. n is that axis' length; m = n, or n/2 for gated ones.
+
+        Args:
+            x: the input, at least 1-d for vector and gated activations.
+            where: (softmax family only) the entry mask, as for calling the activation.
+
+        Returns:
+            The Jacobians, shape (*batch, m, n), in x's dtype and library.
         """
         prep = prepare(x, self.name)
         xp = prep.xp
@@ -168,7 +211,16 @@ class Activation:
             return self._along_axis(prep, p, where, _jacobian, keep_last_two=True)
 
     def param_vjp(self, x: Any, g: Any) -> dict[str, Array]:
-        """Σ g·∂f/∂θ for each learnable parameter θ, shaped like θ (a scalar for a scalar θ)."""
+        """Σ g·∂f/∂θ for each learnable parameter θ (the parameters' backward pass).
+
+        Args:
+            x: the input.
+            g: the cotangent, shaped like f(x).
+
+        Returns:
+            {name: gradient} for each learnable parameter, each shaped like the parameter (a
+            0-d array for a number). An activation without learnable parameters is an error.
+        """
         if not self.spec.learnable:
             raise ValueError(f"{self.name}: has no learnable parameters; param_vjp needs one")
         prep = prepare(x, self.name)
@@ -235,6 +287,8 @@ class Activation:
         for k, v in self.params.items():
             ptype = self.spec.param(k).type
             if ptype == "real" and not is_real_number(v):
+                if isinstance(v, np.ndarray) and not aac.is_numpy_namespace(xp):
+                    v = v.tolist()  # host numbers (an array default, say) go to x's device
                 p[k] = as_like(xp, v, x, self.name, k)
                 if self.spec.param(k).layout == "broadcast":
                     _broadcasts(self.name, k, tuple(p[k].shape), tuple(x.shape))
@@ -441,6 +495,8 @@ def _bind(spec: Spec, given: Mapping[str, Any]) -> dict[str, Any]:
     bound: dict[str, Any] = {}
     for p in spec.params:
         v = given.get(p.name, p.default)
+        if isinstance(v, np.ndarray) and v is p.default:  # an array default is never shared
+            v = v.copy()
         if v is REQUIRED:
             raise TypeError(f"{spec.name}: missing required parameter {p.name!r} ({p.doc})")
         bound[p.name] = _check(spec.name, p, v)
@@ -461,6 +517,11 @@ def _check(fname: str, p: Param, v: Any) -> Any:
             if p.check is not None and not p.check(fv):
                 raise ValueError(bad.format(p.allowed))
             return v
+        if p.learnable and isinstance(v, list | tuple):  # array_like, as NumPy takes it
+            try:
+                v = np.asarray(v, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(bad.format("a real number or an array")) from None
         if p.learnable and aac.is_array_api_obj(v) and not isinstance(v, np.generic):
             arr = np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=np.float64)
             if not np.all(np.isfinite(arr)):
@@ -516,6 +577,14 @@ def _broadcasts(fname: str, pname: str, shape: tuple[int, ...], xshape: tuple[in
             f"{fname}: {pname} has shape {shape}, which does not broadcast to x's shape {xshape} "
             f"(allowed: a scalar, or an array that broadcasts to x like shape {xshape[-1:]})"
         )
+
+
+def _repr(v: Any) -> str:
+    """A parameter as repr shows it: a NumPy array on one line (pau's coefficients)."""
+    if isinstance(v, np.ndarray):
+        text = np.array2string(v, separator=", ", max_line_width=10**9).replace("\n", "")
+        return f"array({text})"
+    return repr(v)
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

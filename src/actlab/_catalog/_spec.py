@@ -38,8 +38,9 @@ class Param:
     check: Callable[[float], bool] | None = None
     choices: tuple[Any, ...] = ()
     learnable: bool = False
-    #: how an array value lines up with x: "broadcast" (NumPy broadcasting, x's shape kept) or
-    #: "channel" (one value per channel, dim 1: PReLU's weight; the spec checks it)
+    #: how an array value lines up with x: "broadcast" (NumPy broadcasting, x's shape kept),
+    #: "channel" (one value per channel, dim 1: PReLU's weight; the spec checks it) or
+    #: "leading" (a first axis of hinges or coefficients, the rest broadcasting to x: APL, PAU)
     layout: str = "broadcast"
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "logish",
     "maxout",
     "mish",
+    "pau",
     "prelu",
     "reglu",
     "relu",
@@ -325,6 +326,16 @@ def mish(
     memory: str = "default",
     where: Any = None,
     precision: str = "exact",
+) -> Tensor: ...
+def pau(
+    x: Tensor,
+    /,
+    *,
+    memory: str = "default",
+    where: Any = None,
+    precision: str = "exact",
+    numerator: float | Tensor = ...,
+    denominator: float | Tensor = ...,
 ) -> Tensor: ...
 def prelu(
     x: Tensor,
