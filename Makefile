@@ -13,6 +13,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli,lab]'
+	$(PIP) install --quiet -c constraints.txt -e '.[ray]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -36,6 +37,7 @@ bench: setup
 	$(PY) bench/memory.py
 	$(PY) bench/monitor_overhead.py
 	$(PY) bench/lab_throughput.py
+	$(PY) bench/sweep_scale.py
 
 # Regenerate the committed mpmath oracle tables (minutes; only when a spec or the sample grid changes).
 oracle: setup

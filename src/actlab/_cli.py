@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +40,9 @@ def _console() -> Console:
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True, highlight=False, markup=False).print(f"error: {message}", style="red")
+    Console(stderr=True, highlight=False, markup=False, soft_wrap=True).print(
+        f"error: {message}", style="red"
+    )
     raise typer.Exit(1)
 
 
@@ -320,8 +325,10 @@ def plot(
         fig = draw(acts, derivative=derivative, x_range=x_range)
     except (ValueError, TypeError) as exc:
         _fail(str(exc))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    from ._io import save_figure
+
+    with _faults():
+        save_figure(fig, out)
     typer.echo(f"wrote {out}")
 
 
@@ -443,10 +450,11 @@ def demo(
         args = ", ".join(f"{k}={v!r}" for k, v in case.items())
         con.print(f"\nactlab.recommend({args})", style="dim")
         print_recommendation(con, _analysis.recommend(**case))
+    from ._io import save_figure
     from ._plot import plot_catalog
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plot_catalog().savefig(out, dpi=90)
+    with _faults():
+        save_figure(plot_catalog(), out, dpi=90)
     con.print(f"\nwrote {out} (f and f' of every elementwise activation)")
 
 
@@ -480,7 +488,13 @@ def compare(
     store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
     out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
     name: Annotated[str | None, typer.Option(help="study name (same name: resume)")] = None,
-    workers: Annotated[int | None, typer.Option(help="local processes")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="local processes (capped at the cores)")
+    ] = None,
+    executor: Annotated[str, typer.Option(help="local or ray")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster: auto or ray://head:10001 (default: local)")
+    ] = None,
 ) -> None:
     """Train one network per activation on the same data, all seeds at once; rank and report.
 
@@ -505,7 +519,8 @@ def compare(
     if data is not None:
         settings.update({"path": str(data), "target": target})
         dataset = dataset or data.stem
-    try:
+    with _faults():
+        _writable(out)
         study = run(
             _csv(dataset),
             _csv(activations),
@@ -514,13 +529,52 @@ def compare(
             store=store,
             name=name,
             workers=workers,
+            executor=executor,
+            address=ray_address,
             **settings,
         )
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
-    study.summary(_console())
-    study.report(out)
+        try:
+            study.summary(_console())
+            study.report(out)
+        finally:
+            study.store.close()
     typer.echo(f"report: {out}  (store: {store}, study: {study.name})")
+
+
+@contextmanager
+def _faults() -> Iterator[None]:
+    """Bad values, filesystem and database faults: one line, exit 1. Ctrl-C: what landed is
+    stored; exit 130 (SIGTERM: 143)."""
+    import sqlite3
+
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", 2)
+        Console(stderr=True, highlight=False, markup=False).print(
+            "interrupted: finished runs are in the store; run the same command to resume"
+        )
+        raise typer.Exit(128 + signum) from None
+    except (ValueError, TypeError, OSError, sqlite3.Error) as exc:
+        _fail(str(exc) if not isinstance(exc, sqlite3.Error) else f"database: {exc}")
+
+
+def _writable(out: Path) -> None:
+    """Fail before training when the report cannot be written where asked (nothing is
+    created here: the folder is made when the report is written)."""
+    if out.is_dir():
+        raise OSError(f"cannot write {str(out)!r}: it is a folder")
+    if out.exists():
+        if not os.access(out, os.W_OK) or not os.access(out.parent, os.W_OK):
+            raise OSError(f"cannot write {str(out)!r}: it is read-only")
+        return
+    for up in out.parents:
+        if up.exists() or str(up) in ("", "."):
+            if up.exists() and not up.is_dir():
+                raise OSError(f"cannot write {str(out)!r}: {str(up)!r} is a file, not a folder")
+            if not os.access(up, os.W_OK):
+                raise OSError(f"cannot write {str(out)!r}: {str(up)!r} is read-only")
+            return
 
 
 @app.command()
@@ -537,8 +591,9 @@ def report(
 
     if not store.exists():
         _fail(f"no such store {str(store)!r}")
-    try:
-        st = Store(store)
+    with _faults():
+        _writable(out)
+        st = Store(store, readonly=True)
         studies = st.studies()
         if not studies:
             _fail(f"{store} holds no studies")
@@ -550,10 +605,11 @@ def report(
                 f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})"
             )
         s = Study(st, chosen["id"], chosen["name"])
-        s.summary(_console())
-        s.report(out)
-    except (ValueError, TypeError) as exc:
-        _fail(str(exc))
+        try:
+            s.summary(_console())
+            s.report(out)
+        finally:
+            st.close()
     typer.echo(f"report: {out}")
 
 

@@ -8,7 +8,8 @@ many seeds at once; store, compare and report.
 """
 
 from ._datasets import Data, DatasetSpec, dataset_names, load, resolve_dataset
-from ._store import Store
+from ._executors import RayExecutor
+from ._store import Store, StoreError
 from ._study import DEFAULT_STUDY, LocalExecutor, Study, compare, grid, read_config
 from ._train import BatchedNet, RunConfig, RunResult, batch_order, train
 
@@ -18,9 +19,11 @@ __all__ = [
     "Data",
     "DatasetSpec",
     "LocalExecutor",
+    "RayExecutor",
     "RunConfig",
     "RunResult",
     "Store",
+    "StoreError",
     "Study",
     "batch_order",
     "compare",

@@ -1,19 +1,25 @@
-"""The results store: SQLite in WAL mode. Each finished run is committed on its own, so killing
-a sweep at any moment loses no completed run, and a resumed study skips what is done."""
+"""The results store: SQLite in WAL mode, marked as actlab's own. Each finished run is committed
+on its own, so killing a sweep at any moment loses no completed run, and a resumed study skips
+what is done."""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
+import os
 import platform
+import socket
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .._io import FileFault, atomic_open, ensure_parent
 from ._train import RunConfig, RunResult
 
 SCHEMA = """
@@ -62,33 +68,193 @@ def _num(v: float) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
 
+class StoreError(ValueError):
+    """A store that cannot be used as asked, or a database fault: one line naming the path."""
+
+
+# SQLite's application_id for actlab's stores ('actl'); another program's database never has it.
+APPLICATION_ID = 0x6163746C
+# The schema, one step per entry: a store at user_version v has had MIGRATIONS[:v] applied, and
+# opening it to write applies the rest. A schema change appends an entry; it never edits one.
+MIGRATIONS: list[str] = [
+    SCHEMA,
+    # 2: claims per (study, configuration, seed), so that concurrent drivers share a study; a
+    # claim whose lease has expired (its holder died or hung) may be taken over.
+    """
+    CREATE TABLE IF NOT EXISTS claims (
+        study TEXT NOT NULL, config_key TEXT NOT NULL, seed INTEGER NOT NULL,
+        holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, expires REAL NOT NULL,
+        PRIMARY KEY (study, config_key, seed)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+# The tables of a store written before stores were marked (application_id 0): adopted, migrated.
+LEGACY_TABLES = {"studies", "runs", "metrics", "layers", "sources"}
+# How long a claim holds without renewal (s); the driver renews its claims every third of it.
+LEASE_S = 60.0
+
+
+def _alive(host: str, pid: int) -> bool:
+    """Whether a claim's holder may still be running: on another host, assume so (its lease
+    decides); on this one, ask the kernel."""
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Store:
     """``Store("runs/actlab.db")``: studies, runs (config, environment, status, timings),
-    per-step metrics and layer statistics, and what each was measured on (``sources``)."""
+    per-step metrics and layer statistics, and what each was measured on (``sources``).
 
-    def __init__(self, path: str | Path) -> None:
+    The file is actlab's own (SQLite ``application_id`` 'actl', schema ``user_version``); a
+    database that is not one is refused, unchanged. ``readonly=True`` (report, export) opens
+    with ``mode=ro`` and never changes the file; a store on a read-only filesystem reads too."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
+        self.db = self._connect()
         try:
-            self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
+            self._check_and_migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    # ------------------------------------------------------------------ opening
+
+    def _connect(self) -> sqlite3.Connection:
+        p = self.path
+        if p.is_dir():
+            raise StoreError(f"Store: {str(p)!r} is a folder, not a results store")
+        if self.readonly:
+            if not p.exists():
+                raise StoreError(f"Store: no such store {str(p)!r}")
+            uri = "file:" + urllib.parse.quote(str(p.resolve())) + "?mode=ro"
+            try:
+                db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.OperationalError:
+                # a WAL store on a read-only filesystem: no -shm can be made; read it as a
+                # file nobody changes while we read (immutable)
+                db = sqlite3.connect(
+                    uri + "&immutable=1", uri=True, timeout=30, isolation_level=None
+                )
+                return db
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"Store: {p} is not an actlab results store ({exc})") from None
+        try:
+            ensure_parent(p, "open the store")
+        except FileFault as exc:
+            raise StoreError(f"Store: {exc}") from None
+        try:
+            return sqlite3.connect(p, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Store: cannot open {str(p)!r}: {exc}") from None
+
+    def _check_and_migrate(self) -> None:
+        p = self.path
+        try:
+            app = int(self.db.execute("PRAGMA application_id").fetchone()[0])
+            version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+            tables = {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            }
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"Store: {self.path} is not an actlab results store ({exc})") from None
+            raise StoreError(f"Store: {p} is not an actlab results store ({exc})") from None
+        if app == APPLICATION_ID:
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"Store: {p} has schema version {version}; this actlab reads up to "
+                    f"{SCHEMA_VERSION} (upgrade actlab)"
+                )
+        elif app == 0 and not tables and version == 0:
+            version = 0  # a new, empty database: made ours below
+        elif app == 0 and version == 0 and {"studies", "runs"} <= tables <= LEGACY_TABLES:
+            version = 0  # written before stores were marked: adopted and migrated below
+        else:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"Store: {p} is not an actlab results store (application_id {app:#x}, "
+                f"tables: {shown or 'none'}); actlab never writes into another database"
+            )
+        self.version = version
+        if self.readonly:
+            return
+        try:
+            if version < SCHEMA_VERSION or app != APPLICATION_ID:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    for step in MIGRATIONS[version:]:
+                        for stmt in filter(str.strip, step.split(";")):
+                            self.db.execute(stmt)
+                    self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+                self.version = SCHEMA_VERSION
+        except sqlite3.Error as exc:
+            raise StoreError(f"Store: cannot write {str(p)!r}: {exc}") from None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (BEGIN IMMEDIATE: no lock upgrade to fail
+        between two writers); a database fault is one StoreError line."""
+        if self.readonly:
+            raise StoreError(f"Store: {self.path} was opened read-only")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"Store: cannot write {str(self.path)!r}: {exc}") from None
+        try:
+            yield self.db
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"Store: cannot write {str(self.path)!r}: {exc}") from None
+            raise
 
     def close(self) -> None:
         self.db.close()
 
-    def study(self, name: str, config: dict[str, Any]) -> int:
-        """The id of the study ``name``, created with ``config`` if new (resuming otherwise)."""
+    # ------------------------------------------------------------------ studies
+
+    def find(self, name: str) -> int | None:
+        """The id of the study ``name``, or None when no run of it has landed yet."""
         row = self.db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def study(self, name: str, config: dict[str, Any]) -> int:
+        """The id of the study ``name``, created with ``config`` if new (resuming otherwise).
+        ``compare`` does not call this: its study row is written with its first run."""
+        with self._tx() as db:
+            return self._study_id(db, name, config)
+
+    @staticmethod
+    def _study_id(db: sqlite3.Connection, name: str, config: dict[str, Any] | None) -> int:
+        row = db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
         if row:
             return int(row[0])
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO studies (name, config, created) VALUES (?, ?, ?)",
-                (name, json.dumps(config, default=str), time.time()),
-            )
+        cur = db.execute(
+            "INSERT INTO studies (name, config, created) VALUES (?, ?, ?)",
+            (name, json.dumps(config or {}, default=str), time.time()),
+        )
         return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def studies(self) -> list[dict[str, Any]]:
@@ -97,68 +263,168 @@ class Store:
             {"id": r[0], "name": r[1], "config": json.loads(r[2]), "created": r[3]} for r in rows
         ]
 
-    def done(self, study_id: int, cfg: RunConfig) -> set[int]:
+    def done(self, study_id: int | None, cfg: RunConfig) -> set[int]:
+        if study_id is None:
+            return set()
         rows = self.db.execute(
             "SELECT seed FROM runs WHERE study_id = ? AND config_key = ?", (study_id, cfg.key())
         )
         return {int(r[0]) for r in rows}
 
-    def add(self, study_id: int, cfg: RunConfig, result: RunResult) -> None:
-        """Record one finished run and its metrics in one transaction."""
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO runs (study_id, config_key, config, seed, status, diverged_step, "
-                "test_metric, test_loss, val_metric, wall, steps, env, finished, params) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    def add(
+        self,
+        study: int | str,
+        cfg: RunConfig,
+        result: RunResult,
+        *,
+        config: dict[str, Any] | None = None,
+    ) -> int:
+        """Record one finished run and its metrics in one transaction; returns the study's id.
+        ``study``: an id, or a name — then the study row (with ``config``) is written in the
+        same transaction as its first run, so no study exists without a run. A run already
+        stored (another driver finished the same configuration and seed) is kept, not doubled,
+        and any claim on it is released."""
+        with self._tx() as db:
+            if isinstance(study, str):
+                study_id, name = self._study_id(db, study, config), study
+            else:
+                study_id = study
+                row = db.execute("SELECT name FROM studies WHERE id = ?", (study,)).fetchone()
+                if row is None:
+                    raise StoreError(f"Store: {self.path} has no study with id {study!r}")
+                name = row[0]
+            key = cfg.key()
+            if self.version >= 2:
+                db.execute(
+                    "DELETE FROM claims WHERE study = ? AND config_key = ? AND seed = ?",
+                    (name, key, result.seed),
+                )
+            if db.execute(
+                "SELECT 1 FROM runs WHERE study_id = ? AND config_key = ? AND seed = ?",
+                (study_id, key, result.seed),
+            ).fetchone():
+                return study_id
+            self._insert_run(db, study_id, cfg, result)
+        return study_id
+
+    def _insert_run(
+        self, db: sqlite3.Connection, study_id: int, cfg: RunConfig, result: RunResult
+    ) -> None:
+        cur = db.execute(
+            "INSERT INTO runs (study_id, config_key, config, seed, status, diverged_step, "
+            "test_metric, test_loss, val_metric, wall, steps, env, finished, params) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                study_id,
+                cfg.key(),
+                json.dumps(asdict(cfg), default=str),
+                result.seed,
+                result.status,
+                result.diverged_step,
+                _num(result.final["test_metric"]),
+                _num(result.final["test_loss"]),
+                _num(result.final["val_metric"]),
+                result.wall,
+                result.steps_done,
+                json.dumps(environment()),
+                time.time(),
+                result.params,
+            ),
+        )
+        run_id = cur.lastrowid
+        db.executemany(
+            "INSERT INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)",
+            [(run_id, st, name, _num(v)) for name, pts in result.curves.items() for st, v in pts],
+        )
+        db.executemany(
+            "INSERT INTO layers (run_id, step, layer, grad_norm, dead, saturated) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
                 (
-                    study_id,
-                    cfg.key(),
-                    json.dumps(asdict(cfg), default=str),
-                    result.seed,
-                    result.status,
-                    result.diverged_step,
-                    _num(result.final["test_metric"]),
-                    _num(result.final["test_loss"]),
-                    _num(result.final["val_metric"]),
-                    result.wall,
-                    result.steps_done,
-                    json.dumps(environment()),
-                    time.time(),
-                    result.params,
-                ),
-            )
-            run_id = cur.lastrowid
-            self.db.executemany(
-                "INSERT INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)",
-                [
-                    (run_id, st, name, _num(v))
-                    for name, pts in result.curves.items()
-                    for st, v in pts
-                ],
-            )
-            self.db.executemany(
-                "INSERT INTO layers (run_id, step, layer, grad_norm, dead, saturated) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        run_id,
-                        r["step"],
-                        r["layer"],
-                        _num(r["grad_norm"]),
-                        _num(r["dead"]),
-                        _num(r["saturated"]),
+                    run_id,
+                    r["step"],
+                    r["layer"],
+                    _num(r["grad_norm"]),
+                    _num(r["dead"]),
+                    _num(r["saturated"]),
+                )
+                for r in result.layers
+            ],
+        )
+        db.executemany(
+            "INSERT INTO sources (run_id, name, split, rows, mode, statistics, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, name, d["split"], d["rows"], d["mode"], d["statistics"], d["detail"])
+                for name, d in result.sources.items()
+            ],
+        )
+
+    # ------------------------------------------------------------------ claims
+
+    def claim(
+        self, study: str, cfg: RunConfig, seeds: list[int], holder: str, lease: float = LEASE_S
+    ) -> list[int]:
+        """Take the seeds of ``cfg`` in study ``study`` that no run holds and no live claim
+        holds; returns those now held by ``holder`` (for ``lease`` seconds unless renewed)."""
+        key, now = cfg.key(), time.time()
+        host, pid = socket.gethostname(), os.getpid()
+        got: list[int] = []
+        with self._tx() as db:
+            row = db.execute("SELECT id FROM studies WHERE name = ?", (study,)).fetchone()
+            finished = (
+                {
+                    int(r[0])
+                    for r in db.execute(
+                        "SELECT seed FROM runs WHERE study_id = ? AND config_key = ?",
+                        (row[0], key),
                     )
-                    for r in result.layers
-                ],
+                }
+                if row
+                else set()
             )
-            self.db.executemany(
-                "INSERT INTO sources (run_id, name, split, rows, mode, statistics, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (run_id, name, d["split"], d["rows"], d["mode"], d["statistics"], d["detail"])
-                    for name, d in result.sources.items()
-                ],
+            held = {
+                int(r[0]): r[1:]
+                for r in db.execute(
+                    "SELECT seed, holder, host, pid, expires FROM claims "
+                    "WHERE study = ? AND config_key = ?",
+                    (study, key),
+                )
+            }
+            for s in seeds:
+                if s in finished:
+                    continue
+                other = held.get(s)
+                if other and other[0] != holder and other[3] > now and _alive(other[1], other[2]):
+                    continue
+                db.execute(
+                    "INSERT OR REPLACE INTO claims (study, config_key, seed, holder, host, pid, "
+                    "expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (study, key, s, holder, host, pid, now + lease),
+                )
+                got.append(s)
+        return got
+
+    def renew(self, holder: str, lease: float = LEASE_S) -> None:
+        """Extend every claim ``holder`` has (the driver's heartbeat)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE claims SET expires = ? WHERE holder = ?", (time.time() + lease, holder)
             )
+
+    def release(self, holder: str) -> None:
+        """Drop ``holder``'s remaining claims (a driver that stops early)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM claims WHERE holder = ?", (holder,))
+
+    def pending(self, study: str, holder: str) -> int:
+        """How many (configuration, seed) claims of ``study`` other holders have, alive."""
+        now = time.time()
+        rows = self.db.execute(
+            "SELECT host, pid, expires FROM claims WHERE study = ? AND holder != ?",
+            (study, holder),
+        ).fetchall()
+        return sum(1 for host, pid, exp in rows if exp > now and _alive(host, pid))
 
     def runs(self, study_id: int | None = None) -> list[dict[str, Any]]:
         q = (
@@ -234,16 +500,17 @@ class Store:
             flat = {k: v for k, v in r.items() if k not in ("config", "env")}
             flat.update({f"config.{k}": v for k, v in r["config"].items()})
             rows.append(flat)
+        if p.suffix not in (".json", ".csv"):
+            raise ValueError(f"export: {p.name} must end in .csv or .json")
         if p.suffix == ".json":
-            p.write_text(json.dumps(rows, indent=2, default=str))
-        elif p.suffix == ".csv":
+            with atomic_open(p, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(rows, indent=2, default=str))
+        else:
             keys = sorted({k for r in rows for k in r})
-            with p.open("w", newline="") as fh:
+            with atomic_open(p, "w", newline="", encoding="utf-8") as fh:
                 w = csv.DictWriter(fh, fieldnames=keys)
                 w.writeheader()
                 w.writerows(rows)
-        else:
-            raise ValueError(f"export: {p.name} must end in .csv or .json")
         return p
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

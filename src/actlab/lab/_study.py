@@ -6,9 +6,15 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -21,9 +27,14 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 from .._catalog import get
+from .._io import write_text
 from ._datasets import Data, load
-from ._store import Store
-from ._train import RunConfig, RunResult, train
+from ._executors import Executor, LocalExecutor, make_executor
+from ._guard import WORKER_BASE_BYTES, Estimate, available_bytes, cap_workers, estimate
+from ._store import LEASE_S, Store
+from ._train import RunConfig, RunResult, check_fits, train
+
+__all__ = ["DEFAULT_STUDY", "LocalExecutor", "Study", "compare", "grid", "read_config"]
 
 DEFAULT_STUDY: dict[str, Any] = {
     "name": "default",
@@ -61,7 +72,12 @@ def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
-    """The configurations and seeds a study config describes."""
+    """The configurations and seeds a study config describes, each once."""
+    configs, seeds = _grid(config)
+    return _unique(configs), list(dict.fromkeys(seeds))
+
+
+def _grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
     allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
     unknown = set(config) - allowed
     if unknown:
@@ -95,15 +111,24 @@ def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
     return configs, seeds
 
 
+def _unique(configs: list[RunConfig]) -> list[RunConfig]:
+    """The grid's configurations, each once (``relu,relu`` is one configuration), in order."""
+    return list({c.key(): c for c in reversed(configs)}.values())[::-1]
+
+
 def read_config(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.exists():
         raise ValueError(f"study: no such config file {str(p)!r}")
+    if p.is_dir():
+        raise ValueError(f"study: config {str(p)!r} is a folder; give a study .toml file")
     try:
         with p.open("rb") as fh:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"study: {p.name} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"study: cannot read config {str(p)!r}: {exc.strerror or exc}") from None
     return data.get("study", data)
 
 
@@ -126,32 +151,6 @@ def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResu
     """One executor task: all missing seeds of one configuration, trained together."""
     cfg, seeds = unit
     return cfg, train(cfg, _data_for(cfg), seeds)
-
-
-class LocalExecutor:
-    """Runs units in this process (workers=1) or in a pool of local processes."""
-
-    def __init__(self, workers: int | None = None) -> None:
-        n = workers if workers is not None else min(2, os.cpu_count() or 1)
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"LocalExecutor: workers must be a positive int, got {workers!r}")
-        self.workers = n
-
-    def map(self, fn: Callable[[Any], Any], units: list[Any]) -> Iterator[Any]:
-        if self.workers == 1 or len(units) <= 1:
-            for u in units:
-                yield fn(u)
-            return
-        with ProcessPoolExecutor(max_workers=self.workers, initializer=_one_thread) as pool:
-            futures = [pool.submit(fn, u) for u in units]
-            for f in as_completed(futures):
-                yield f.result()
-
-
-def _one_thread() -> None:
-    import torch
-
-    torch.set_num_threads(1)
 
 
 # ---------------------------------------------------------------------- studies
@@ -305,10 +304,7 @@ class Study:
     def report(self, path: str | Path) -> Path:
         from ._report import render
 
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(render(self), encoding="utf-8")
-        return p
+        return write_text(path, render(self))
 
 
 def _task(cfg: dict[str, Any]) -> str:
@@ -336,6 +332,8 @@ def compare(
     store: str | Path = "runs/actlab.db",
     name: str | None = None,
     workers: int | None = None,
+    executor: str | Executor = "local",
+    address: str | None = None,
     progress: bool = True,
     **settings: Any,
 ) -> Study:
@@ -344,7 +342,11 @@ def compare(
     With no arguments: the default study (8 activations × xor, spiral, digits; MLP depth 4,
     width 32; 5 seeds). ``settings`` are RunConfig fields (depth, width, steps, lr, optimizer,
     init, batch_norm, dropout, model, ...) or grid axes (depths, widths, inits, lrs). A study
-    with the same name in the same store resumes: finished runs are skipped.
+    with the same name in the same store resumes: finished runs are skipped, and two drivers
+    on one study share its work. ``executor``: "local" (``workers`` processes, capped at the
+    cores) or "ray" (``address``: None starts a local Ray on 127.0.0.1; "auto" or
+    "ray://head:10001" joins a cluster). Everything is checked (configuration, data, model,
+    memory) before the store is touched; a study row is written with its first run.
     """
     if isinstance(config, str | Path):
         conf = read_config(config)
@@ -367,16 +369,70 @@ def compare(
             conf[k] = v
     study_name = name or conf.pop("name", None) or _auto_name(conf)
     conf.pop("name", None)
-    configs, seed_list = grid(conf)
-    st = Store(store)
-    study_id = st.study(study_name, conf)
-    units = []
-    for cfg in configs:
-        missing = [s for s in seed_list if s not in st.done(study_id, cfg)]
-        if missing:
-            units.append((cfg, missing))
-    _execute(st, study_id, units, LocalExecutor(workers), progress)
+    listed, seed_list = _grid(conf)
+    configs, seed_list = _unique(listed), list(dict.fromkeys(seed_list))
+    say = _notes(progress)
+    if len(listed) > len(configs):
+        say(
+            f"note: the grid lists {len(listed) - len(configs)} configuration(s) more than "
+            "once; each runs once"
+        )
+    data_for = {}
+    for cfg in configs:  # data and model checked before anything is stored
+        data_for[cfg.key()] = data = _data_for(cfg)
+        check_fits(cfg, data)
+    if executor == "local" and address is not None:
+        raise ValueError("compare: address is for executor='ray'; the local executor has none")
+    if isinstance(executor, str) and executor not in ("local", "ray"):
+        raise ValueError(f"compare: executor must be 'local' or 'ray', got {executor!r}")
+    if executor == "local":
+        n_workers, note = cap_workers(workers)
+        if note:
+            say(note)
+    elif executor == "ray":
+        n_workers = 1  # per task on its node; the guard checks one task against this machine
+    else:
+        n_workers = getattr(executor, "workers", 1)
+    full = [(c, seed_list) for c in configs]
+    is_local = executor == "local" or isinstance(executor, LocalExecutor)
+    est = estimate(full, data_for, n_workers, local=is_local)
+    if executor == "ray":  # a task must fit on a node like this one
+        est = Estimate(
+            est.largest + WORKER_BASE_BYTES,
+            est.largest,
+            est.largest_label,
+            est.seconds,
+            1,
+            available_bytes(),
+        )
+    est.check()
+    if est.large:
+        say(est.line())
+    run = make_executor(executor, n_workers if executor == "local" else workers, address)
+    try:
+        note = getattr(run, "note", None)
+        if executor == "ray" and note:
+            say(note)
+        st = Store(store)
+        try:
+            _drive(st, study_name, conf, configs, seed_list, run, progress)
+            study_id = st.find(study_name)
+        except BaseException:
+            st.close()
+            raise
+    finally:
+        run.close()
+    if study_id is None:  # unreachable: every configuration has a seed, every run landed
+        raise ValueError(f"compare: study {study_name!r} stored no run")
     return Study(st, study_id, study_name)
+
+
+def _notes(show: bool) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        if show:
+            print(text, file=sys.stderr, flush=True)
+
+    return say
 
 
 def _auto_name(conf: dict[str, Any]) -> str:
@@ -389,39 +445,152 @@ def _auto_name(conf: dict[str, Any]) -> str:
     )
 
 
-def _execute(
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised in the driver like Ctrl-C (the CLI exits 128 + its number)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Interrupted(signum)
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+@contextmanager
+def _heartbeat(path: Path, holder: str) -> Iterator[None]:
+    """Renews ``holder``'s claims every third of the lease, on its own connection."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            own = Store(path)
+        except ValueError:
+            return
+        try:
+            while not stop.wait(LEASE_S / 3):
+                with suppress(ValueError):
+                    own.renew(holder)
+        finally:
+            own.close()
+
+    t = threading.Thread(target=beat, name="actlab-claims-heartbeat", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join(timeout=5)
+
+
+# How often a driver whose remaining work is claimed by another one looks again (s).
+POLL_S = 1.0
+
+
+def _drive(
     st: Store,
-    study_id: int,
-    units: list[tuple[RunConfig, list[int]]],
-    executor: LocalExecutor,
+    name: str,
+    conf: dict[str, Any],
+    configs: list[RunConfig],
+    seeds: list[int],
+    executor: Executor,
     show: bool,
 ) -> None:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    """Claim, run and store until every (configuration, seed) of the study has a run —
+    ours or another driver's. Claims are taken as slots free up, so concurrent drivers
+    interleave; a driver that stops releases what it had not finished."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    total = sum(len(s) for _, s in units)
-    best: tuple[float, str] = (-math.inf, "")
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, disable=not show, transient=False) as prog:
-        task = prog.add_task("runs", total=total)
-        for cfg, results in executor.map(run_unit, units):
-            for r in results:
-                st.add(study_id, cfg, r)
-                m = r.final["test_metric"]
-                if math.isfinite(m) and m > best[0]:
-                    best = (m, f"{cfg.dataset}/{cfg.label()}")
-            prog.update(
-                task,
-                advance=len(results),
-                description=f"runs (best so far: {best[1]} {best[0]:.3f})" if best[1] else "runs",
-            )
+    def missing() -> list[tuple[RunConfig, list[int]]]:
+        sid = st.find(name)
+        out = []
+        for cfg in configs:
+            have = st.done(sid, cfg)
+            rest = [s for s in seeds if s not in have]
+            if rest:
+                out.append((cfg, rest))
+        return out
+
+    def claimed(todo: list[tuple[RunConfig, list[int]]]) -> Iterator[tuple[RunConfig, list[int]]]:
+        for cfg, rest in todo:
+            got = st.claim(name, cfg, rest, holder)
+            if got:
+                yield cfg, got
+
+    total = sum(len(s) for _, s in missing())
+    with _sigterm_as_interrupt(), _heartbeat(st.path, holder), _Progress(show, total) as prog:
+        try:
+            while True:
+                todo = missing()
+                if not todo:
+                    break
+                ran = False
+                for cfg, results in executor.map(run_unit, claimed(todo)):
+                    ran = True
+                    for r in results:
+                        st.add(name, cfg, r, config=conf)
+                    prog.landed(cfg, results)
+                if not ran:  # the rest is another driver's: wait for it (or its lease)
+                    prog.others(total - sum(len(s) for _, s in missing()))
+                    time.sleep(POLL_S)
+        finally:
+            with suppress(ValueError):
+                st.release(holder)
+
+
+class _Progress:
+    def __init__(self, show: bool, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        self.bar = Progress(*columns, disable=not show, transient=False)
+        self.task = self.bar.add_task("runs", total=total)
+        self.best: tuple[float, str] = (-math.inf, "")
+        self.mine = 0
+
+    def __enter__(self) -> _Progress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+    def landed(self, cfg: RunConfig, results: list[RunResult]) -> None:
+        for r in results:
+            m = r.final["test_metric"]
+            if math.isfinite(m) and m > self.best[0]:
+                self.best = (m, f"{cfg.dataset}/{cfg.label()}")
+        self.mine += len(results)
+        self.bar.update(
+            self.task,
+            advance=len(results),
+            description=(
+                f"runs (best so far: {self.best[1]} {self.best[0]:.3f})" if self.best[1] else "runs"
+            ),
+        )
+
+    def others(self, stored: int) -> None:
+        self.bar.update(self.task, completed=stored, description="runs (waiting on another driver)")

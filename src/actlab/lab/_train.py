@@ -128,6 +128,18 @@ class RunConfig:
 # ---------------------------------------------------------------------- the batched model
 
 
+def check_fits(cfg: RunConfig, data: Data) -> None:
+    """Whether ``cfg``'s network can be built on ``data`` (a study checks every configuration
+    with this before it touches the store)."""
+    if cfg.model == "cnn" and data.image_shape is None:
+        raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
+    if cfg.model == "cnn" and get(cfg.activation, **cfg.params).kind == "gated":
+        raise ValueError(
+            f"RunConfig: {cfg.activation} is gated (it halves its axis); the CNN "
+            "takes elementwise activations"
+        )
+
+
 def dropout_mask(gen: torch.Generator, shape: tuple[int, ...], p: float) -> torch.Tensor:
     """One layer's dropout mask drawn from ``gen``: True (keep) where U[0, 1) >= p, drawn in
     float64 so the mask is the same whatever dtype the network trains in."""
@@ -214,13 +226,7 @@ class BatchedNet(nn.Module):
         else:
             fan_mode, gain = SCHEMES[cfg.init]
         self.image = cfg.model == "cnn"
-        if self.image and data.image_shape is None:
-            raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
-        if self.image and gated:
-            raise ValueError(
-                f"RunConfig: {cfg.activation} is gated (it halves its axis); the CNN "
-                "takes elementwise activations"
-            )
+        check_fits(cfg, data)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         self.kinds: list[str] = []
