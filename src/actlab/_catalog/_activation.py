@@ -87,6 +87,10 @@ class Activation:
         # the same spec object, not only the same name: a redefined activation is another one
         return self.spec is other.spec and _same(self.params, other.params)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its spec (by name) and its parameters; copy and deepcopy follow."""
+        return (Activation, (self.spec, dict(self.params)))
+
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted((k, repr(v)) for k, v in self.params.items()))))
 
