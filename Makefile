@@ -5,14 +5,14 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench setup clean oracle
+.PHONY: demo test lint bench setup clean oracle data
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli,lab]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli,lab,define]'
 	$(PIP) install --quiet -c constraints.txt -e '.[ray]'
 	touch $(STAMP)
 
@@ -26,8 +26,18 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint data
 	$(PY) -m pytest -q
+
+# FashionMNIST's IDX files from Debian's package (the lab never downloads data): installed
+# where apt is available and we are root; elsewhere the lab's error says where to put them.
+data:
+	@if [ -d /usr/share/datasets/fashion-mnist ] || [ -n "$$ACTLAB_DATA" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y -q dataset-fashion-mnist >/dev/null || \
+		(apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null) || \
+		echo "make data: could not install dataset-fashion-mnist; its tests will skip"; \
+	else echo "make data: not root or no apt-get; install dataset-fashion-mnist for its tests"; fi
 
 # Optional peers for the benchmarks (JAX); the benchmarks run without them and say so.
 bench: setup

@@ -1,9 +1,13 @@
 """Throughput benchmark: elements per second of forward and derivative on 10^7 float32 values,
-for actlab (NumPy arrays and torch tensors), PyTorch (1 thread; derivative = autograd's
-backward) and the textbook NumPy formula, with the machine's memory-copy rate as the ceiling.
-Every figure comes from this one run; ratios are against PyTorch measured here.
+1 thread, every figure from this one run (ratios are against PyTorch measured here).
 
-Run: make bench  (or python bench/throughput.py [N] [NAME ...])
+First table — actlab.torch's default path (the fused kernels, exact) against PyTorch's own
+kernels: forward (no autograd), derivative (the backward pass: autograd's g·f'(x) from a kept
+graph), and a module's forward+backward (actlab's drop-in class against torch.nn's), and for
+the piecewise-linear kernels the forward's share of the machine's copy bandwidth.
+Second table (``--numpy``) — the catalog on NumPy arrays against the textbook NumPy formula.
+
+Run: make bench  (or python bench/throughput.py [N] [--numpy] [NAME ...])
 """
 
 from __future__ import annotations
@@ -45,13 +49,17 @@ def best(fn: Callable[[], Any], repeat: int = 3) -> float:
     return min(times)
 
 
-def torch_fns(spec: Any, x: np.ndarray) -> tuple[Callable[[], Any], Callable[[], Any]] | None:
+def torch_fns(
+    spec: Any, x: np.ndarray, extra: dict[str, Any] | None = None
+) -> tuple[Callable[[], Any], Callable[[], Any], str, dict[str, Any]] | None:
+    """torch's forward and backward calls for ``spec`` on x, its nn class name and the class's
+    keyword arguments."""
     peer = spec.peers.torch
     if torch is None or peer is None:
         return None
     mod, _, attr = peer.name.rpartition(".")
     fn = getattr(importlib.import_module(mod), attr)
-    bound = spec.example_activation().params
+    bound = spec.example_activation(**(extra or {})).params
     kw = {}
     for ours, theirs in peer.params.items():
         if bound[ours] is None:  # actlab's exact mode: torch runs with its own default
@@ -62,12 +70,82 @@ def torch_fns(spec: Any, x: np.ndarray) -> tuple[Callable[[], Any], Callable[[],
     tg = t.clone().requires_grad_(True)
     y = fn(tg, **kw)
     ones = torch.ones_like(y)
-    return (lambda: fn(t, **kw)), (lambda: torch.autograd.grad(y, tg, ones, retain_graph=True))
+    tname = (peer.module or "").rpartition(".")[2]
+    mkw = {k: v for k, v in kw.items() if k != "inplace"}
+    return (
+        (lambda: fn(t, **kw)),
+        (lambda: torch.autograd.grad(y, tg, ones, retain_graph=True)),
+        tname,
+        mkw,
+    )
+
+
+def torch_table(x: np.ndarray, copy: float, only: list[str]) -> None:
+    """actlab.torch's default (fused, exact) against torch, forward, derivative, module."""
+    from actlab._kernels import kernel
+
+    t = torch.from_numpy(x)
+    print(
+        f"{'function':22} {'fwd':>7} {'torch':>7} {'ratio':>6}  {'deriv':>7} {'torch':>7} "
+        f"{'ratio':>6}  {'module':>7} {'nn':>7} {'ratio':>6}  {'copy':>5}"
+    )
+    print(
+        "(M elements/s; ratio = actlab/torch; module = forward+backward; copy = forward's "
+        "share of the copy rate, piecewise-linear kernels)"
+    )
+    for spec in specs():
+        peer = spec.peers.torch
+        if spec.kind != "elementwise" or peer is None or not peer.module:
+            continue
+        variants = [{}] + ([{"approximate": "tanh"}] if spec.name == "gelu" else [])
+        for extra in variants:
+            act = spec.example_activation(**extra)
+            label = spec.name + (" (tanh)" if extra else "")
+            if (only and spec.name not in only) or kernel(act, t) is None:
+                continue
+            row(label, spec, extra, x, copy)
+
+
+def row(label: str, spec: Any, extra: dict[str, Any], x: np.ndarray, copy: float) -> None:
+    """One line of the torch table."""
+    import actlab.torch as at
+    from actlab._kernels._forms import PIECEWISE_LINEAR
+
+    n, t = x.size, torch.from_numpy(x)
+    fns = torch_fns(spec, x, extra)
+    if fns is None:
+        return
+    tf, td, tname, kw = fns
+    af = getattr(at.functional, spec.name)
+    tg = t.clone().requires_grad_(True)
+    ya = af(tg, **extra)
+    ones = torch.ones_like(ya)
+    with torch.no_grad():
+        r_af = n / best(lambda: af(t, **extra))
+        r_tf = n / best(tf)
+    r_ad = n / best(lambda: torch.autograd.grad(ya, tg, ones, retain_graph=True))
+    r_td = n / best(td)
+    ours, theirs = getattr(at, tname)(**kw), getattr(torch.nn, tname)(**kw)
+
+    def step(m: Any) -> None:
+        xg = t.clone().requires_grad_(True)
+        m(xg).backward(ones)
+
+    step(ours)
+    r_am, r_tm = n / best(lambda: step(ours)), n / best(lambda: step(theirs))
+    share = f"{r_af / copy:5.2f}" if spec.name in PIECEWISE_LINEAR else ""
+    print(
+        f"{label:22} {r_af / 1e6:7.1f} {r_tf / 1e6:7.1f} {r_af / r_tf:6.2f}  "
+        f"{r_ad / 1e6:7.1f} {r_td / 1e6:7.1f} {r_ad / r_td:6.2f}  "
+        f"{r_am / 1e6:7.1f} {r_tm / 1e6:7.1f} {r_am / r_tm:6.2f}  {share}",
+        flush=True,
+    )
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10_000_000
-    only = [a for a in sys.argv[1:] if not a.isdigit()]
+    args = sys.argv[1:]
+    n = int(args[0]) if args and args[0].isdigit() else 10_000_000
+    only = [a for a in args if not a.isdigit() and not a.startswith("--")]
     x = np.random.default_rng(0).normal(0, 3, n).astype(np.float32)
     dst = np.empty_like(x)
     copy = n / best(lambda: np.copyto(dst, x), 5)
@@ -76,6 +154,10 @@ def main() -> None:
         f"({copy * 8 / 1e9:.1f} GB/s read+write) — the ceiling for any elementwise op"
     )
     print(f"torch {torch.__version__ if torch else 'not installed'}, numpy {np.__version__}")
+    if torch is not None:
+        torch_table(x, copy, only)
+    if "--numpy" not in args:
+        return
     print(
         f"{'function':15} {'actlab f':>9} {'torch f':>9} {'numpy f':>9} {'ratio f':>8}   "
         f"{'actlab df':>9} {'torch df':>9} {'numpy df':>9} {'ratio df':>8}  (M elements/s; "

@@ -84,9 +84,13 @@ def test_dead_zone_and_saturation_mass() -> None:
     assert analysis("leaky_relu").dead_mass == 0
     # hardtanh: f' = 0 for |z| >= 1: P = 2Φ(−1)
     assert math.isclose(analysis("hardtanh").dead_mass, 0.3173, abs_tol=2e-3)
-    assert analysis("sigmoid").saturation_mass < 1e-6  # |σ'| < 1e-3 only beyond |z| ≈ 6.9
+    # flat: |σ'| < 1e-3·max|σ'| = 2.5e-4, i.e. σ(z)σ(−z) = c, beyond
+    # |z| = ln((1 − 2c + √(1 − 4c)) / 2c)
+    c = 2.5e-4
+    edge = math.log((1 - 2 * c + math.sqrt(1 - 4 * c)) / (2 * c))
+    assert analysis("sigmoid").saturation_mass < 1e-6
     reg = analysis("sigmoid").saturation_region
-    assert reg[0][0] == -math.inf and math.isclose(reg[0][1], -6.9, abs_tol=0.05)
+    assert reg[0][0] == -math.inf and math.isclose(reg[0][1], -edge, abs_tol=2e-3)
 
 
 def test_gradient_flow_tells_the_vanishing_gradient_story() -> None:

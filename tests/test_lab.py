@@ -24,14 +24,32 @@ from actlab.lab._datasets import resolve_dataset  # noqa: E402
 # ------------------------------------------------------------------ datasets
 
 
+def _available(name: str) -> bool:
+    try:
+        load(name, seed=0, n=100)
+    except ValueError as exc:
+        if "not found" in str(exc) or "needs the" in str(exc):
+            return False
+        raise
+    return True
+
+
 @pytest.mark.parametrize("name", dataset_names())
 def test_every_dataset_loads_split_and_standardised(name: str) -> None:
-    d = load(name, seed=3)
+    spec = resolve_dataset(name)
+    if spec.files and not _available(name):
+        pytest.skip(f"{name}: files not installed (make data)")
+    kw = {"n": 3000} if spec.files else {}  # the real image sets: a subsample
+    d = load(name, seed=3, **kw)
     n = len(d.X_train) + len(d.X_val) + len(d.X_test)
-    assert abs(len(d.X_train) / n - 0.6) < 0.01 and len(d.X_test) > 0
+    if not spec.fixed_test:
+        assert abs(len(d.X_train) / n - 0.6) < 0.01 and len(d.X_test) > 0
+    else:  # the official test split; validation a sixth of the (subsampled) training part
+        assert len(d.X_test) == {"fashion_mnist": 10000, "mnist": 10000, "mnist1d": 1000}[name]
+        assert len(d.X_val) == round((len(d.X_val) + len(d.X_train)) / 6)
     np.testing.assert_allclose(d.X_train.mean(0), 0, atol=1e-9)
     assert np.all((np.abs(d.X_train.std(0) - 1) < 1e-9) | (d.X_train.std(0) == 0))
-    again = load(name, seed=3)
+    again = load(name, seed=3, **kw)
     np.testing.assert_array_equal(d.X_train, again.X_train)
     np.testing.assert_array_equal(d.y_test, again.y_test)
     if d.task in ("binary", "multiclass"):
@@ -43,10 +61,13 @@ def test_every_dataset_loads_split_and_standardised(name: str) -> None:
         "wine": (13, 3),
         "diabetes": (10, 1),
         "multilabel": (10, 5),
+        "fashion_mnist": (784, 10),
+        "mnist": (784, 10),
+        "mnist1d": (40, 10),
     }
     if name in expected:
         assert (d.n_features, d.n_outputs) == expected[name]
-    elif name != "idx":
+    else:
         assert d.n_features == 2
 
 
@@ -329,7 +350,9 @@ def test_short_xor_study_separates_nonlinear_from_linear(tmp_path: Path) -> None
     )
     rows = {r.label: r for r in study.rows()}
     assert rows["relu"].mean >= 0.95 and rows["tanh"].mean >= 0.95
-    assert rows["linear"].mean < 0.8 and rows["linear"].verdict.startswith("worse than best")
+    # a linear unit on XOR stays at the majority-class baseline: issue 9's "did not learn"
+    assert rows["linear"].mean < 0.8 and rows["linear"].verdict == "did not learn"
+    assert rows["linear"].learned is False and rows["relu"].learned and rows["tanh"].learned
     assert rows["relu"].ci95 >= 0 and len(study.runs) == 9
     out = study.report(tmp_path / "r.html")
     text = out.read_text()

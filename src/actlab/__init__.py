@@ -14,6 +14,7 @@ first use, torch only when you pass a tensor.
 
 from typing import TYPE_CHECKING, Any
 
+from . import health
 from ._analysis import (
     Analysis,
     Init,
@@ -25,6 +26,15 @@ from ._analysis import (
     recommended_init,
 )
 from ._catalog import Activation, Facts, Range, Spec, aliases, get, names, resolve
+from ._define import (  # user-defined activations (sympy loads on first use)
+    FormulaError,
+    check,
+    define,
+    definitions,
+    load_definitions,
+    save_definition,
+    undefine,
+)
 from ._functions import functions as _functions
 
 __version__ = "0.1.0"
@@ -72,20 +82,28 @@ __all__ = [
     "Activation",
     "Analysis",
     "Facts",
+    "FormulaError",
     "Init",
     "Range",
     "Recommendation",
     "Spec",
     "aliases",
     "analyze",
+    "check",
+    "define",
+    "definitions",
     "gain",
     "get",
+    "health",
     "initialize",
+    "load_definitions",
     "names",
     "plot",
     "plot_catalog",
     "recommend",
     "recommended_init",
     "resolve",
+    "save_definition",
+    "undefine",
     *names(),  # the module-level functions, one per activation
 ]

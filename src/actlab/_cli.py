@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - exercised by the missing-extra message
 
 from . import _analysis
 from ._catalog import Activation, get, resolve, specs
+from ._cli_define import install as _install_define
 
 app = typer.Typer(
     help="actlab — every activation function, exact. Measure, don't guess.",
@@ -518,6 +519,10 @@ def _writable(out: Path) -> None:
             if not os.access(up, os.W_OK):
                 raise OSError(f"cannot write {str(out)!r}: {str(up)!r} is read-only")
             return
+
+
+# user-defined activations: ``actlab define`` and the ``--defs FILE`` option (_cli_define)
+_install_define(app, _console, _params, _smooth)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The lab's commands: ``actlab compare``, ``actlab report`` and ``actlab export``. Every flag
+"""The lab's commands: ``actlab compare``, ``actlab report``, ``actlab export`` and ``actlab
+reproduce``. Every flag
 is a key of the one study schema (actlab.lab._config); defaults shown in ``--help`` are
 RunConfig's. The library decides; this file parses and prints."""
 
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ._cli import _fail, _faults, _writable, app
+from ._cli import _console, _fail, _faults, _writable, app
 
 
 class _WithDatasets(TyperCommand):
@@ -35,6 +36,13 @@ def _d(name: str) -> str:
     return f"(default {_DEFAULTS[name]})"
 
 
+# "," between a tapered network's layers, ";" between networks (a grid axis)
+_WIDTH_HELP = (
+    "units per hidden layer; a tapered network 512,256,128; several networks separated by "
+    '";" (a grid): "32;64;512,256" ' + _d("width")
+)
+
+
 def _csv(text: str | None) -> list[str] | None:
     return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
 
@@ -52,14 +60,30 @@ def _seeds(text: str | None) -> Any:
 
 
 def _values(key: str, text: str) -> list[Any]:
-    """``--depth 2,4`` → [2, 4]: numbers parse as numbers (the schema checks their type)."""
+    """``--depth 2,4`` → [2, 4]: numbers parse as numbers (the schema checks their type).
+    ``--width``: "," between a tapered network's layers, ";" between networks —
+    ``--width "32;64"`` is two networks, ``--width 512,256`` one network of two widths."""
     from .lab._config import parse_number
 
+    if key == "width":
+        nets = [_values("layer", net) for net in text.split(";") if net.strip()]
+        return [net[0] if len(net) == 1 else net for net in nets] or [text]
     parts = [t.strip() for t in text.split(",")]
     if key == "init":
         return parts
     out = [parse_number(t) for t in parts]
     return [t if v is None else v for t, v in zip(parts, out, strict=True)]
+
+
+def _bias(text: str | None) -> Any:
+    from .lab._config import parse_number
+
+    if text is None or text.strip() in ("zeros", "torch"):
+        return None if text is None else text.strip()
+    v = parse_number(text)
+    if v is None:
+        _fail(f"--bias: expected zeros, torch or a number, got {text!r}")
+    return v
 
 
 def _clip(text: str | None) -> Any:
@@ -71,8 +95,8 @@ def _clip(text: str | None) -> Any:
         return "none"
     v = parse_number(text)
     if v is None:
-        _fail(f"--clip: expected a number > 0 or none, got {text!r}")
-    return v
+        _fail(f"--clip: expected a number > 0, or none (or 0), got {text!r}")
+    return "none" if v == 0 else v  # --clip 0: no clipping (the UvA set-up)
 
 
 @app.command(cls=_WithDatasets)
@@ -84,8 +108,8 @@ def compare(
     activations: Annotated[
         str | None,
         typer.Option(
-            help="comma-separated, e.g. relu,tanh,leaky_relu:negative_slope=0.2 "
-            "(default: 8 common ones)"
+            help="comma-separated, e.g. relu,tanh,leaky_relu:negative_slope=0.2, a formula "
+            "mine=x*sigmoid(2*x), or one per layer relu/relu/tanh (default: 8 common ones)"
         ),
     ] = None,
     seeds: Annotated[str | None, typer.Option(help="n, or a list 0,1,2 (default 5)")] = None,
@@ -93,7 +117,8 @@ def compare(
         str | None, typer.Option(help=f"hidden layers, or a list 2,4,8 {_d('depth')}")
     ] = None,
     width: Annotated[
-        str | None, typer.Option(help=f"units per layer, or a list {_d('width')}")
+        str | None,
+        typer.Option(help=_WIDTH_HELP),
     ] = None,
     steps: Annotated[int | None, typer.Option(help=f"training steps {_d('steps')}")] = None,
     lr: Annotated[str | None, typer.Option(help=f"learning rate, or a list {_d('lr')}")] = None,
@@ -110,15 +135,30 @@ def compare(
         int | None, typer.Option(help=f"steps between evaluations {_d('eval_every')}")
     ] = None,
     clip: Annotated[
-        str | None, typer.Option(help=f"gradient-norm clip, or none {_d('clip')}")
+        str | None,
+        typer.Option(help=f"per-seed gradient-norm clip, or none (0: none) {_d('clip')}"),
     ] = None,
     noise: Annotated[
         float | None, typer.Option(help="generator noise (default: the dataset's own)")
     ] = None,
     init: Annotated[
-        str | None, typer.Option(help=f"auto, he, xavier or lecun, or a list {_d('init')}")
+        str | None,
+        typer.Option(help=f"auto, torch, he, xavier or lecun, or a list {_d('init')}"),
     ] = None,
-    model: Annotated[str | None, typer.Option(help=f"mlp or cnn {_d('model')}")] = None,
+    gain: Annotated[float | None, typer.Option(help="init gain (std = gain/√fan)")] = None,
+    std: Annotated[float | None, typer.Option(help="fixed init std of the weights")] = None,
+    distribution: Annotated[
+        str | None, typer.Option(help="init: normal or uniform (default: the scheme's)")
+    ] = None,
+    bias: Annotated[
+        str | None, typer.Option(help="bias init: zeros, torch or a number (default: zeros)")
+    ] = None,
+    channels: Annotated[
+        str | None, typer.Option(help="the CNN's conv channels, e.g. 8,16 (default 8,16)")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help=f"mlp, cnn, or your own: FILE.py:FACTORY {_d('model')}")
+    ] = None,
     precision: Annotated[
         str | None,
         typer.Option(help=f"activation arithmetic: fast, native or exact {_d('precision')}"),
@@ -131,6 +171,13 @@ def compare(
         Path | None, typer.Option(help="your own data: .csv, .npz (not with --dataset)")
     ] = None,
     target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="where fashion_mnist/mnist files are (default: $ACTLAB_DATA)"),
+    ] = None,
+    n: Annotated[
+        int | None, typer.Option(help="samples (a generator), or training rows to subsample")
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="a study.toml (flags override it)")] = None,
     store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
     out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
@@ -152,6 +199,7 @@ def compare(
 
     Example: actlab compare --dataset spiral --activations relu,tanh,gelu,mish --seeds 10
     """
+    from ._define import split_activations
     from .lab import compare as run
     from .lab._summary import as_csv as csv_text
     from .lab._summary import as_json as json_text
@@ -167,7 +215,10 @@ def compare(
         "steps": steps, "optimizer": optimizer,
         "momentum": momentum, "batch_size": batch_size, "dropout": dropout,
         "batch_norm": batch_norm, "eval_every": eval_every, "noise": noise,
-        "model": model, "precision": precision, "task": task,
+        "model": model, "precision": precision, "task": task, "gain": gain, "std": std,
+        "distribution": distribution, "bias": _bias(bias), "n": n,
+        "data_dir": None if data_dir is None else str(data_dir),
+        "channels": None if channels is None else _values("channels", channels),
     }  # fmt: skip
     settings = {k: v for k, v in given.items() if v is not None}
     for key, text in (("depth", depth), ("width", width), ("lr", lr), ("init", init)):
@@ -188,7 +239,7 @@ def compare(
         _writable(out)
         study = run(
             _csv(dataset),
-            _csv(activations),
+            None if activations is None else split_activations(activations),
             _seeds(seeds),
             config=config,
             store=store,
@@ -232,6 +283,10 @@ def _open(store: Path, study: str | None) -> Any:
     )
     if chosen is None:
         _fail(f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})")
+    if chosen["config"].get("definitions"):  # the user-defined activations it used
+        from ._define import register_all
+
+        register_all(chosen["config"]["definitions"], f"study {chosen['name']}")
     return Study(st, chosen["id"], chosen["name"])
 
 
@@ -302,3 +357,51 @@ def export(
 
             write_text(out, text)
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def reproduce(
+    name: Annotated[
+        str | None, typer.Argument(help="an experiment, 'claims' (the folklore) or 'all'")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="the experiments and claims")] = False,
+    quick: Annotated[bool, typer.Option("--quick/--full", help="small budgets")] = True,
+    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/reproduce.html"),
+    workdir: Annotated[Path, typer.Option(help="stores and study reports")] = Path(
+        "runs/reproduce"
+    ),
+) -> None:
+    """Published activation results and folklore, measured here: claim → measured → verdict.
+
+    Example: actlab reproduce --list; actlab reproduce uva-deep-sigmoid
+    """
+    from .lab import _reproduce
+
+    con = _console()
+    if list_ or name is None:
+        for e in _reproduce.experiments():
+            groups = f"  [{', '.join(e.groups)}]" if e.groups else ""
+            con.print(f"{e.name}{groups}", style="bold")
+            con.print(f"  claim:  {e.claim}")
+            con.print(f"  source: {e.source}", style="dim")
+        if name is None and not list_:
+            con.print("\nrun one: actlab reproduce NAME (or claims, or all)")
+        return
+    try:
+        chosen = _reproduce.resolve(name)
+    except ValueError as exc:
+        _fail(str(exc))
+    results = []
+    for e in chosen:
+        con.print(f"{e.name}", style="bold")
+        con.print(f"  claim:    {e.claim}")
+        try:
+            (r,) = _reproduce.run(e.name, quick=quick, workdir=workdir)
+        except (ValueError, TypeError) as exc:
+            _fail(f"{e.name}: {exc}")
+        results.append(r)
+        con.print(f"  measured: {r.outcome.measured}")
+        con.print(f"  verdict:  {r.outcome.verdict} — {r.outcome.why}  ({r.seconds:.1f} s)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(_reproduce.render(results, quick), encoding="utf-8")
+    typer.echo(f"report: {out}")

@@ -54,6 +54,9 @@ def torch_api() -> torch.Tensor:
             monitor.step(loss)
     for finding in monitor.report():
         print(finding.severity, finding.message, finding.fixes)
+    print(monitor)
+    rows: list[dict[str, object]] = monitor.summary()
+    print(rows, actlab.health.thresholds()["gradient_ratio"].reason)
     return at.functional.gelu(t, approximate="tanh") + at.functional.prelu(t, alpha=0.1)
 
 

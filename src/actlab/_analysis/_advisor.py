@@ -70,6 +70,33 @@ _SPELLINGS = {
 }
 
 
+class Fix(str):
+    """A fix (a str) with the conditions under which it is worth saying: ``saturating_only`` —
+    it proposes a non-saturating activation, pointless for a net that has one; ``tasks`` —
+    it applies only to these tasks (None: all); ``first_for`` — for these tasks it is the real
+    cause and leads the list."""
+
+    saturating_only: bool
+    tasks: tuple[str, ...] | None
+    first_for: tuple[str, ...]
+
+    def __new__(
+        cls,
+        text: str,
+        *,
+        saturating_only: bool = False,
+        tasks: tuple[str, ...] | None = None,
+        first_for: tuple[str, ...] = (),
+    ) -> Fix:
+        obj = super().__new__(cls, text)
+        obj.saturating_only, obj.tasks, obj.first_for = saturating_only, tasks, first_for
+        return obj
+
+
+CLASSIFICATION = ("binary", "multiclass", "multilabel")
+REGRESSION = ("regression", "regression_0_1", "regression_-1_1", "count")
+
+
 @dataclass(frozen=True)
 class Rule:
     """When ``when`` matches the query, this rule speaks: it may name an activation (with
@@ -126,7 +153,7 @@ RULES: tuple[Rule, ...] = (
             "the init scale (Xavier with relu halves the variance per layer)",
         ),
         fixes=(
-            "relu-family activations in hidden layers",
+            Fix("relu-family activations in hidden layers", saturating_only=True),
             "He / exact-gain init",
             "residual connections",
             "batch or layer normalisation",
@@ -144,7 +171,7 @@ RULES: tuple[Rule, ...] = (
         ),
         fixes=(
             "gradient clipping",
-            "a lower learning rate",
+            Fix("a lower learning rate", first_for=REGRESSION),
             "exact-gain init",
             "normalisation layers",
         ),
@@ -160,10 +187,13 @@ RULES: tuple[Rule, ...] = (
             "the learning rate",
         ),
         fixes=(
-            "compute the loss on logits (BCEWithLogitsLoss, CrossEntropyLoss) instead of "
-            "log(sigmoid) or log(softmax)",
+            Fix(
+                "compute the loss on logits (BCEWithLogitsLoss, CrossEntropyLoss) instead of "
+                "log(sigmoid) or log(softmax)",
+                tasks=CLASSIFICATION,
+            ),
             "gradient clipping",
-            "a lower learning rate",
+            Fix("a lower learning rate", first_for=REGRESSION),
         ),
     ),
     Rule(
@@ -190,13 +220,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "saturation",
         {"symptom": "saturation"},
-        "Units with |f'(z)| < 1e-3 for most inputs pass no gradient: the pre-activations are "
-        "too large for a saturating activation.",
+        "Units whose |f'(z)| is a thousandth of its maximum for most inputs pass no gradient: "
+        "the pre-activations are too large for a saturating activation.",
         activation="relu",
         alternatives=("silu", "leaky_relu"),
-        checks=("fraction of units with |f'(z)| < 1e-3 per layer", "pre-activation variance"),
+        checks=(
+            "share of a layer's samples in the flat region (|f'| < 1e-3·max|f'|)",
+            "pre-activation variance",
+        ),
         fixes=(
-            "relu-family activations",
+            Fix("relu-family activations", saturating_only=True),
             "exact-gain init so pre-activations stay near variance 1",
             "batch normalisation",
         ),

@@ -17,6 +17,11 @@ SCHEMES = {  # scheme: (default mode, default gain) — std = gain / sqrt(fan)
     "xavier": ("fan_avg", 1.0),
     "lecun": ("fan_in", 1.0),
 }
+# PyTorch's default for nn.Linear and nn.Conv1d/2d/3d (their reset_parameters): weights
+# kaiming_uniform_(a=√5) — fan_in, gain √(2/(1 + a²)) = √(1/3), so U(±1/√fan_in) — and biases
+# U(±1/√fan_in). Written with torch's own arithmetic so the bounds are the same floats.
+TORCH_DEFAULT_A = math.sqrt(5.0)
+TORCH_DEFAULT = ("fan_in", math.sqrt(2.0 / (1 + TORCH_DEFAULT_A**2)), "uniform")
 ALIASES = {"kaiming": "he", "glorot": "xavier"}
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("normal", "uniform")

@@ -20,7 +20,9 @@ from .._catalog import Activation, Range, get
 
 SAMPLE = np.linspace(-15.0, 15.0, 30001)  # step 1e-3: kinks at multiples of 1e-3 are hit exactly
 FAR = 15.0  # beyond this float64 rounds tanh, sigmoid, ... onto their limits
-SATURATION = 1e-3  # |f'| below this counts as saturated
+#: |f'| below this fraction of max|f'| is the flat (saturated) region — actlab.health's FLAT
+#: threshold (its reason is stated there); relative, so sigmoid (max 1/4) and tanh are alike
+SATURATION = 1e-3
 #: f counts as zero-centred when its mean under z ~ N(0, 1) is below a tenth of its RMS,
 #: |E[f(z)]| / √E[f(z)²] < 0.1: what practitioners mean (tanh, softsign, selu: 0; elu 0.20,
 #: gelu 0.43, relu 0.56, sigmoid 0.92 are not). A sign test would call gelu zero-centred.
@@ -74,7 +76,7 @@ class Analysis:
     max_abs_derivative: float
     argmax_abs_derivative: float
     saturation_region: tuple[tuple[float, float], ...]
-    saturation_mass: float  # P(|f'(z)| < 1e-3), z ~ N(0, 1)
+    saturation_mass: float  # P(|f'(z)| < 1e-3·max|f'|), z ~ N(0, 1)
     dead_mass: float  # P(f'(z) = 0)
     saturates: tuple[str, ...]  # sides where f' → 0
     smoothness: int  # −1 jump in f, 0 jump in f', 1 jump in f'', 2: none seen (C² or better)
@@ -138,11 +140,12 @@ def analyze(
     neg, pos = _side_sign(y[SAMPLE < 0]), _side_sign(y[SAMPLE > 0])
     ad = np.abs(d)
     i = int(np.nanargmax(ad))
-    sat = _regions(ad < SATURATION)
+    flat_below = SATURATION * ad[i] if ad[i] > 0 else math.inf  # f' ≡ 0: flat everywhere
+    sat = _regions(ad < flat_below)
     dead = _regions(d == 0)
     dlim = act.derivative(np.array([-np.inf, np.inf]))
     saturates = tuple(
-        side for side, v in zip(("negative", "positive"), dlim, strict=True) if abs(v) < SATURATION
+        side for side, v in zip(("negative", "positive"), dlim, strict=True) if abs(v) < flat_below
     )
     ex = expectations(act, 1.0)
     if init is not None:

@@ -84,7 +84,12 @@ class Activation:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):
             return NotImplemented
-        return self.name == other.name and _same(self.params, other.params)
+        # the same spec object, not only the same name: a redefined activation is another one
+        return self.spec is other.spec and _same(self.params, other.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its spec (by name) and its parameters; copy and deepcopy follow."""
+        return (Activation, (self.spec, dict(self.params)))
 
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted((k, repr(v)) for k, v in self.params.items()))))

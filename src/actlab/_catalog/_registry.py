@@ -75,3 +75,11 @@ def specs() -> list[Spec]:
         A new list of Spec.
     """
     return [_SPECS[n] for n in sorted(_SPECS)]
+
+
+def unregister(name: str) -> Spec:
+    """Remove a spec and its names (user-defined activations only: ``actlab.undefine``)."""
+    spec = _SPECS.pop(resolve(name).name)
+    for n in (spec.name, *spec.aliases):
+        _LOOKUP.pop(_key(n), None)
+    return spec

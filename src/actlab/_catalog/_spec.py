@@ -220,6 +220,30 @@ class Spec:
     #: parameters for showing this activation when the user gave none (required ones, a seed)
     example_params: Mapping[str, Any] = field(default_factory=dict)
 
+    # A spec is immutable and registered once: a copy is the spec itself, and a pickle names
+    # it (its forms are functions and lambdas, which pickle cannot carry). A model that holds
+    # an activation then deep-copies, pickles and torch.save()s like any other.
+    def __copy__(self) -> Spec:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Spec:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from ._registry import resolve
+
+        try:
+            registered = resolve(self.name) is self
+        except (KeyError, ValueError):
+            registered = False
+        if not registered:
+            raise TypeError(
+                f"{self.name}: an activation spec that is not in the registry cannot be pickled "
+                "(its forms are functions); register it first (actlab.register) or pickle the "
+                "formula that defines it"
+            )
+        return (resolve, (self.name,))
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:

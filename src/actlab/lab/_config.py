@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .._analysis._init import DISTRIBUTIONS
 from .._catalog import get, resolve
 from ..torch._function import PRECISION
 from ._datasets import TASKS, resolve_dataset
-from ._train import INITS, MODELS, OPTIMIZERS, RunConfig
+from ._init import BIAS_INITS, INITS
+from ._train import MODELS, OPTIMIZERS, RunConfig
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Rule:
     """A key's type ("int", "float", "bool", "str"), whether None is allowed, a check on the
     value and the sentence that says what is allowed."""
 
-    kind: str
+    kind: str  # also "ints" (a list of ints), "int|ints" (width), "float|str" (bias)
     optional: bool = False
     check: Callable[[Any], bool] = lambda v: True
     allowed: str = ""
@@ -38,10 +40,23 @@ def _choice(values: tuple[str, ...]) -> Rule:
 
 
 _POSITIVE_INT = Rule("int", check=lambda v: v >= 1, allowed="an int ≥ 1")
+_POSITIVE = Rule("float", True, lambda v: math.isfinite(v) and v > 0, "a number > 0 (or unset)")
+
+
+def _ints_ok(v: Any) -> bool:
+    return all(x >= 1 for x in (v if isinstance(v, tuple) else (v,)))
+
+
+def _bias_ok(v: Any) -> bool:
+    return v in BIAS_INITS if isinstance(v, str) else math.isfinite(v)
+
+
 # per RunConfig field, what it may hold (its type comes from RunConfig's annotations)
 CHECKS: dict[str, Rule] = {
     "depth": _POSITIVE_INT,
-    "width": _POSITIVE_INT,
+    # an int (every hidden layer) or a tapered network's per-layer list [512, 256, 128]
+    "width": Rule("int|ints", check=_ints_ok, allowed="an int ≥ 1 or a list of ints ≥ 1"),
+    "channels": Rule("ints", check=_ints_ok, allowed="a list of ints ≥ 1"),
     "steps": _POSITIVE_INT,
     "batch_size": _POSITIVE_INT,
     "eval_every": _POSITIVE_INT,
@@ -52,7 +67,18 @@ CHECKS: dict[str, Rule] = {
     "dropout": Rule("float", check=lambda v: 0 <= v < 1, allowed="a number in [0, 1)"),
     "clip": Rule("float", True, lambda v: math.isfinite(v) and v > 0, "a number > 0 (or none)"),
     "noise": Rule("float", True, lambda v: math.isfinite(v) and v >= 0, "a number ≥ 0"),
-    "model": _choice(MODELS),
+    # a user's model is registered by compare(model=...) as user:<name>#<structure hash>
+    "model": Rule(
+        "str",
+        check=lambda v: v in MODELS or v.startswith("user:"),
+        allowed="one of " + ", ".join(MODELS) + " (or your own: compare(model=...))",
+    ),
+    "gain": _POSITIVE,
+    "std": _POSITIVE,
+    "distribution": Rule(
+        "str", True, lambda v: v in DISTRIBUTIONS, "one of " + ", ".join(DISTRIBUTIONS)
+    ),
+    "bias": Rule("float|str", True, _bias_ok, "zeros, torch or a finite number (or unset)"),
     "init": _choice(INITS),
     "optimizer": _choice(OPTIMIZERS),
     "precision": _choice(PRECISION),
@@ -69,7 +95,9 @@ AXES = {
 }
 # RunConfig fields that are not set directly: filled in from other keys
 DERIVED = {"params": "comes with the activation: activations = ['leaky_relu:negative_slope=0.2']"}
-STUDY_KEYS = ("name", "seeds")
+# the study's own keys; definitions: the user-defined activations it uses (actlab.define),
+# name -> {formula, params, learnable}, defined before its activations are read
+STUDY_KEYS = ("name", "seeds", "definitions")
 
 
 def _hints() -> dict[str, tuple[str, bool]]:
@@ -93,6 +121,8 @@ def keys() -> list[str]:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, tuple):  # as the user wrote it (a list)
+        value = list(value)
     if isinstance(value, str):
         return f'"{value}"'
     if value is True or value is False:
@@ -109,18 +139,29 @@ def _typed(kind: str, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "str":
         return isinstance(value, str)
+    if kind == "ints":
+        return isinstance(value, tuple) and bool(value) and all(_typed("int", v) for v in value)
+    if kind == "int|ints":
+        return _typed("int", value) or _typed("ints", value)
+    if kind == "float|str":
+        return _typed("float", value) or isinstance(value, str)
     return True
 
 
 def _kind_text(kind: str) -> str:
-    return {"bool": "true or false", "int": "an int", "float": "a number", "str": "a string"}[kind]
+    return {"bool": "true or false", "int": "an int", "float": "a number", "str": "a string"}.get(
+        kind, kind
+    )
 
 
 def field_value(key: str, value: Any) -> Any:
     """One RunConfig field's value, checked; floats come back as float."""
     kind, optional = FIELD_TYPES[key]
     rule = CHECKS.get(key, Rule(kind, optional))
+    kind = rule.kind
     allowed = rule.allowed or _kind_text(kind)
+    if isinstance(value, list) and kind in ("ints", "int|ints"):
+        value = tuple(value)  # TOML, JSON and the CLI give lists; RunConfig keeps tuples
     if value is None and (optional or rule.optional):
         return None
     if kind == "dict":
@@ -130,7 +171,7 @@ def field_value(key: str, value: Any) -> Any:
     if not _typed(kind, value):
         none = " (or none)" if optional and "none" not in allowed else ""
         raise ValueError(f"{key}: expected {allowed}{none}, got {_show(value)}")
-    if kind == "float":
+    if kind == "float" or (kind == "float|str" and not isinstance(value, str)):
         value = float(value)
     if not rule.check(value):
         raise ValueError(f"{key}: expected {allowed}, got {_show(value)}")
@@ -173,6 +214,10 @@ def parse_activation(text: str | tuple[str, dict[str, Any]]) -> tuple[str, dict[
         return canonical, dict(text[1])
     if not isinstance(text, str):
         raise ValueError(f"activations: expected activation names (strings), got {_show(text)}")
+    if "/" in text:  # a per-layer list "relu/relu/tanh": each name canonical, no params
+        if ":" in text:
+            raise ValueError(f"activations: {text!r}: a per-layer list takes no params")
+        return "/".join(resolve(p.strip()).name for p in text.split("/")), {}
     name, _, rest = text.partition(":")
     params: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in rest.split(";"))):
@@ -189,9 +234,27 @@ def parse_activation(text: str | tuple[str, dict[str, Any]]) -> tuple[str, dict[
     return canonical, params
 
 
+def definitions_value(value: Any) -> dict[str, Any]:
+    """``definitions``: name -> {formula, params, learnable}, each defined here (actlab.define)
+    so that the study's activations can name them."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValueError(
+            "definitions: expected a table of name = {formula = ..., params = {...}}, got "
+            + _show(value)
+        )
+    from .._define import register_all
+
+    register_all(value, "the study's definitions")
+    return dict(value)
+
+
 def dataset_value(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"datasets: expected dataset names (strings), got {_show(value)}")
+    from ._study import _USER_DATA
+
+    if value in _USER_DATA:  # compare(data=...): arrays named arrays-<hash of the values>
+        return value
     return resolve_dataset(value).name
 
 
@@ -228,7 +291,11 @@ def normalise(conf: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"study: {derived[0]} {DERIVED[derived[0]]}")
         raise ValueError(f"study: unknown keys {unknown} (allowed: {', '.join(allowed)})")
     out: dict[str, Any] = {}
+    if conf.get("definitions") is not None:  # defined first: the activations may use them
+        out["definitions"] = definitions_value(conf["definitions"])
     for key, value in conf.items():
+        if key == "definitions":
+            continue
         if key == "name":
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"name: expected a non-empty string, got {_show(value)}")
@@ -243,7 +310,8 @@ def normalise(conf: dict[str, Any]) -> dict[str, Any]:
         if axis in out and field_name in out:
             raise ValueError(f"study: give {field_name} or {axis}, not both")
         if field_name in out:  # a single value is a one-value axis
-            out[axis] = _axis(axis, out.pop(field_name))
+            value = out.pop(field_name)
+            out[axis] = _axis(axis, [value] if isinstance(value, tuple) else value)
     if "path" in out and "datasets" in out:
         raise ValueError(
             "study: give a data file (path/--data) or built-in datasets (--dataset), not both; "

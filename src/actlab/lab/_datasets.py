@@ -29,6 +29,14 @@ class DatasetSpec:
     n: int | None = None  # default sample count for generated sets
     noise: float = 0.0
     image_shape: tuple[int, ...] | None = None
+    # a set with an official test split: make returns (X, y, test rows), the test rows last
+    # (kept as the test split; validation is a fixed VAL_SHARE of the rest, drawn with the seed)
+    fixed_test: bool = False
+    # make reads files: it takes data_dir= (None: ACTLAB_DATA, then the Debian package)
+    files: bool = False
+
+
+VAL_SHARE = 1 / 6  # of an official training split: 10000 of FashionMNIST's 60000, as UvA's
 
 
 @dataclass
@@ -78,7 +86,8 @@ _ALIASES = {
     "reg_gauss": "reg-gauss",
     "checker": "checkerboard",
     "cancer": "breast_cancer",
-    "mnist": "idx",
+    "fashion-mnist": "fashion_mnist",
+    "fashionmnist": "fashion_mnist",
 }
 
 
@@ -439,6 +448,19 @@ def _override(y: np.ndarray, task: str, name: str) -> np.ndarray:
     return np.unique(y, return_inverse=True)[1]
 
 
+def name_of_arrays(X: np.ndarray, y: np.ndarray) -> str:
+    """arrays-<hash of the values>: two different array sets never share a name (a row of a
+    comparison is one data identity)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in (X, y):
+        a = np.ascontiguousarray(a)
+        h.update(str((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    return "arrays-" + h.hexdigest()[:10]
+
+
 def _task_of(y: np.ndarray) -> str:
     if y.ndim == 2:
         return "multilabel"
@@ -459,17 +481,36 @@ def load(
     labels: str | Path | None = None,
     split: tuple[float, float, float] = (0.6, 0.2, 0.2),
     task: str | None = None,
+    data_dir: str | Path | None = None,
+    arrays: tuple[Any, Any] | None = None,
 ) -> Data:
     """A dataset by name (``load("spiral", seed=0, noise=0.1)``) or from a file
     (``load(path="data.csv", target="label")``), split and standardised on train. ``task``
-    overrides the inferred task (an integer-valued quantity is multiclass unless told)."""
-    if (name is None) == (path is None):
-        raise ValueError("load: give a dataset name or path=, exactly one")
+    overrides the inferred task (an integer-valued quantity is multiclass unless told).
+    A set with an official test split (fashion_mnist, mnist, mnist1d) keeps it; ``n`` then
+    subsamples the training part (train + validation rows). ``data_dir``: where a file-backed
+    set's files are (default: $ACTLAB_DATA, then the Debian package's directory).
+    ``arrays=(X, y)``: your own arrays (X: rows × features, or images rows × C × H × W)."""
+    if sum(x is not None for x in (name, path, arrays)) != 1:
+        raise ValueError("load: give a dataset name, path= or arrays=, exactly one")
     if not (len(split) == 3 and all(s > 0 for s in split) and abs(sum(split) - 1) < 1e-9):
         raise ValueError(f"load: split must be three positive fractions summing to 1, got {split}")
     rng = np.random.default_rng(seed)
     image_shape = None
-    if path is not None:
+    fixed_test: int | None = None
+    if arrays is not None:
+        X, y = (np.asarray(a) for a in arrays)
+        if X.ndim == 4:  # images (rows, C, H, W): the model sees them as such
+            image_shape = tuple(int(k) for k in X.shape[1:])
+            X = X.reshape(len(X), -1)
+        dname = name_of_arrays(X, y)
+        inferred = _task_of(y) if task is None else task
+        if inferred == "single":
+            raise ValueError(f"load: {dname} has a single class; nothing to classify")
+        note = task_note(dname, y, inferred, task is not None)
+        y = _override(y, inferred, dname)
+        task = inferred
+    elif path is not None:
         X, y, image_shape = read_file(path, target, labels)
         dname = Path(path).stem
         what = target or dname
@@ -487,8 +528,11 @@ def load(
         nz = spec.noise if noise is None else noise
         if not (isinstance(nz, int | float) and math.isfinite(nz) and nz >= 0):
             raise ValueError(f"load: noise must be a finite number >= 0, got {noise!r}")
-        X, y = spec.make(count, float(nz), rng)
+        extra = {"data_dir": data_dir} if spec.files else {}
+        made = spec.make(count, float(nz), rng, **extra)
+        X, y = made[0], made[1]
         dname, image_shape = spec.name, spec.image_shape
+        fixed_test = int(made[2]) if spec.fixed_test else None
         if spec.task == "binary" and y.min() < 0:
             y = (y > 0).astype(int)
         if task is not None and task != spec.task:
@@ -507,10 +551,20 @@ def load(
         np.issubdtype(np.asarray(y).dtype, np.floating) and not np.all(np.isfinite(y))
     ):
         raise ValueError(f"load: {dname} contains NaN or inf; clean or impute it first")
-    idx = rng.permutation(len(X))
-    a = round(split[0] * len(X))
-    b = a + round(split[1] * len(X))
-    tr, va, te = idx[:a], idx[a:b], idx[b:]
+    if task == "single":
+        raise ValueError(f"load: {dname} has a single class; nothing to classify")
+    if fixed_test is not None:  # the official test rows; a fixed validation share of the rest
+        pool = len(X) - fixed_test
+        idx = rng.permutation(pool)
+        if n is not None:
+            idx = idx[:n]
+        v = round(VAL_SHARE * len(idx))
+        tr, va, te = idx[v:], idx[:v], np.arange(pool, len(X))
+    else:
+        idx = rng.permutation(len(X))
+        a = round(split[0] * len(X))
+        b = a + round(split[1] * len(X))
+        tr, va, te = idx[:a], idx[a:b], idx[b:]
     mean = X[tr].mean(0)
     std = X[tr].std(0)
     std = np.where(std > 0, std, 1.0)
@@ -527,3 +581,6 @@ def load(
     return Data(
         dname, task, Z[tr], y[tr], Z[va], y[va], Z[te], y[te], n_out, image_shape, mean, std, note
     )
+
+
+from . import _real as _real  # noqa: E402  (registers the file-backed sets: fashion_mnist, ...)

@@ -63,6 +63,9 @@ def _die_with_parent(parent: int) -> None:
 
 def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides how Ctrl-C ends a sweep
+    # a forked worker inherits the driver's SIGTERM handler (which raises to unwind the driver);
+    # the driver stops workers with SIGTERM, which must end them quietly
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
     import torch
 

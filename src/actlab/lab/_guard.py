@@ -5,6 +5,7 @@ before a single tensor is allocated."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,21 +42,23 @@ def _layers(cfg: RunConfig, data: Data) -> tuple[list[tuple[int, int]], int]:
     multiply-adds of one row's forward pass."""
     from .._catalog import get
 
-    mult = 2 if get(cfg.activation, **cfg.params).kind == "gated" else 1
+    first = cfg.layer_activations()[0]
+    mult = 2 if get(first, **cfg.params).kind == "gated" else 1
     out: list[tuple[int, int]] = []
     macs = 0
     if cfg.model == "cnn" and data.image_shape is not None:
         c, h, w = data.image_shape
-        for cin, cout in ((c, 8), (8, 16)):
+        chans = [c, *cfg.channels]
+        for cin, cout in itertools.pairwise(chans):
             out.append((cout * mult * cin * 9 + cout * mult, cout * mult * h * w))
             macs += cout * mult * cin * 9 * h * w
-        din, hidden = 16 * h * w, max(cfg.depth - 2, 0)
+        din = chans[-1] * h * w
     else:
-        din, hidden = data.n_features, cfg.depth
-    for _ in range(hidden):
-        out.append((din * cfg.width * mult + cfg.width * mult, cfg.width * mult))
-        macs += din * cfg.width * mult
-        din = cfg.width
+        din = data.n_features
+    for width in cfg.widths():
+        out.append((din * width * mult + width * mult, width * mult))
+        macs += din * width * mult
+        din = width
     out.append((din * data.n_outputs + data.n_outputs, data.n_outputs))
     macs += din * data.n_outputs
     return out, macs

@@ -11,10 +11,21 @@ from typing import Any
 
 import numpy as np
 
-from .._analysis._advisor import RULES
+from .._analysis._health import (
+    DEAD_WARN,
+    FLAT,
+    SATURATED_LAYER,
+    dead_finding,
+    diverged_finding,
+    gradient_finding,
+    predicted_ratio,
+    profile,
+    saturation_finding,
+    sigma_w2,
+)
 from ._store import RunRecord
 from ._study import labels, sections
-from ._summary import COLUMNS, NOTES, num
+from ._summary import COLUMNS, NOTES, NOTHING_LEARNED, num
 from ._train import BatchedNet, RunConfig, load_params
 
 CSS = """
@@ -38,8 +49,9 @@ PALETTE = (  # matplotlib's tab10 then tab20's light half: one colour per config
 
 def _legend(ax: Any) -> None:
     """A legend where it fits (LEGEND_MAX entries); beyond that the colours are listed once
-    under the figures' section (too many lines to tell apart anyway)."""
-    if len(ax.get_legend_handles_labels()[1]) <= LEGEND_MAX:
+    under the figures' section (too many lines to tell apart anyway). Nothing drawn (a
+    measure that applies to none, a user's model without per-layer records): none."""
+    if 0 < len(ax.get_legend_handles_labels()[1]) <= LEGEND_MAX:
         ax.legend(fontsize=7)
 
 
@@ -80,6 +92,15 @@ class _View:
 
     def of(self, r: RunRecord) -> str:
         return self.label[r.config_key]
+
+    def task(self, cfg: RunConfig) -> str:
+        """The configuration's task: the store's record of its data (else the data, loaded)."""
+        info = self.datasets.get(cfg.data_key())
+        if info is not None:
+            return info.task
+        from ._study import _data_for
+
+        return _data_for(cfg).task
 
 
 def render(study: Any) -> str:
@@ -122,10 +143,10 @@ def render(study: Any) -> str:
         parts.append(_key(list(curves), view.colour))
         parts.append("<h3>Loss and metric during training (mean, band: min–max over seeds)</h3>")
         parts.append(f"<figure>{_svg(_curve_figure(curves, view.colour))}</figure>")
-        parts.append("<h3>Gradient flow: gradient norm per layer (end of training)</h3>")
+        parts.append("<h3>Gradient flow: RMS ∂loss/∂z per layer (end of training)</h3>")
         layers = _layers(study, view, ds_runs)
         parts.append(f"<figure>{_svg(_gradient_figure(layers, view.colour))}</figure>")
-        parts.append("<h3>Unit health: dead and saturated fraction per layer over training</h3>")
+        parts.append("<h3>Unit health: dead units and flat samples over training</h3>")
         parts.append(f"<figure>{_svg(_health_figure(layers, view.colour))}</figure>")
         if info is not None and info.points is not None:
             what = "predicted surface" if info.task == "regression" else "Decision boundaries"
@@ -178,10 +199,14 @@ def _table(rows: list[Any]) -> str:
     head = "".join(f"<th>{html.escape(c.header)}</th>" for _, c, _ in COLUMNS)
     body = []
     for r in rows:
-        cls = "best" if r.rank == 1 else ("noise" if r.verdict.startswith("not") else "")
+        quiet = r.verdict.startswith("not") or r.learned is False
+        cls = "best" if r.best else ("noise" if quiet else "")
         cells = "".join(f"<td>{html.escape(get(r))}</td>" for _, _, get in COLUMNS)
         body.append(f"<tr class='{cls}'>{cells}</tr>")
-    return f"<div class='wide'><table><tr>{head}</tr>{''.join(body)}</table></div>"
+    note = ""
+    if rows and not any(r.best for r in rows):
+        note = f"<div class='note'>{html.escape(NOTHING_LEARNED)}</div>"
+    return f"<div class='wide'><table><tr>{head}</tr>{''.join(body)}</table></div>{note}"
 
 
 def _overall_section(overall: dict[str, Any], colour: dict[str, str]) -> str:
@@ -228,6 +253,8 @@ SOURCE_NAMES = {  # the recorded numbers, in the report's words
     "grad_norm": "gradient norm per layer",
     "dead": "dead units",
     "saturated": "saturated units",
+    "flat": "share of samples in the flat region",
+    "grad_rms": "RMS ∂loss/∂z per layer",
 }
 
 
@@ -311,9 +338,6 @@ def _layers(
     return out
 
 
-VANISHING = 1e-2  # first-to-last hidden layer gradient ratio worth a note in a report
-
-
 def _final_by_layer(stats: list[list[dict[str, Any]]], key: str) -> tuple[np.ndarray, np.ndarray]:
     return _by_layer(stats, key, max)
 
@@ -338,7 +362,15 @@ def _by_layer(
         ],
         float,
     )
-    return np.array(layers), np.nanmean(vals, 0)
+    return np.array(layers), _nanmean(vals)
+
+
+def _nanmean(vals: np.ndarray) -> np.ndarray:
+    """Mean over seeds (axis 0) ignoring NaN; NaN where a measure does not apply at all."""
+    ok = np.isfinite(vals)
+    total = np.where(ok, vals, 0.0).sum(0)
+    count = ok.sum(0)
+    return np.where(count > 0, total / np.maximum(count, 1), math.nan)
 
 
 def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict[str, str]) -> Any:
@@ -346,13 +378,13 @@ def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict
 
     fig, ax = _figure(cols=1, w=6.5)
     for label, stats in layers.items():
-        x, y = _final_by_layer(stats, "grad_norm")
+        x, y = _final_by_layer(stats, "grad_rms")
         if len(x):
             ax[0, 0].plot(x, y, "o-", label=label, lw=1.2, ms=3, color=colour[label])
     ax[0, 0].set_yscale("log")
     ax[0, 0].set_xlabel("layer (1 = first)")
     ax[0, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax[0, 0].set_ylabel("|∂loss/∂W|")
+    ax[0, 0].set_ylabel("RMS ∂loss/∂z (probe batch)")
     _legend(ax[0, 0])
     fig.tight_layout()
     return fig
@@ -360,13 +392,13 @@ def _gradient_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict
 
 def _health_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict[str, str]) -> Any:
     fig, ax = _figure()
-    top = {"dead": 0.0, "saturated": 0.0}
+    top = {"dead": 0.0, "flat": 0.0}
     for label, stats in layers.items():
-        for k, a in (("dead", ax[0, 0]), ("saturated", ax[0, 1])):
+        for k, a in (("dead", ax[0, 0]), ("flat", ax[0, 1])):
             by_step: dict[int, list[float]] = {}
             for s in stats:
                 for x in s:
-                    if x[k] is not None and not math.isnan(x[k]):
+                    if x.get(k) is not None and not math.isnan(x[k]):
                         by_step.setdefault(x["step"], []).append(x[k])
             if by_step:
                 steps = sorted(by_step)
@@ -374,13 +406,15 @@ def _health_figure(layers: dict[str, list[list[dict[str, Any]]]], colour: dict[s
                 top[k] = max(top[k], *ys)
                 a.plot(steps, ys, label=label, lw=1.2, color=colour[label])
     ax[0, 0].set_title("dead units (f' = 0 on the probe batch), mean over layers")
-    ax[0, 1].set_title("saturated units (|f'| < 1e-3), mean over layers")
-    for k, a in (("dead", ax[0, 0]), ("saturated", ax[0, 1])):
+    ax[0, 1].set_title(f"flat samples (|f'| < {FLAT.value:g}·max|f'|), saturating activations")
+    for k, a, line in (("dead", ax[0, 0], DEAD_WARN), ("flat", ax[0, 1], SATURATED_LAYER)):
         a.set_xlabel("step")
         hi = min(1.0, max(top[k] * 1.15, 0.01))  # scaled to the data: 1% of units is visible
         a.set_ylim(-0.02 * hi, hi)
-        a.set_ylabel("fraction of units")
-    _legend(ax[0, 1])
+        a.set_ylabel("fraction of units" if k == "dead" else "fraction of samples")
+        if line.value <= hi:  # actlab.health's warning level, where it is in view
+            a.axhline(line.value, color="#999", lw=0.8, ls="--")
+        _legend(a)
     fig.tight_layout()
     return fig
 
@@ -432,58 +466,86 @@ def _boundary_figure(study: Any, view: _View, runs: list[RunRecord], info: Any) 
     return fig
 
 
-def _fixes(symptom: str) -> str:
-    fixes = next((r.fixes for r in RULES if r.when.get("symptom") == symptom), ())
-    return "; ".join(fixes)
+def _predicted(cfg: RunConfig, gaps: int) -> float | None:
+    """The mean-field gradient ratio over ``gaps`` layers for a run's activation and init
+    (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree)."""
+    if cfg.model != "mlp" or cfg.batch_norm or gaps < 1:
+        return None
+    act = cfg.act  # a per-layer list: the first
+    if act.kind != "elementwise":
+        return None
+    sw2 = sigma_w2(cfg.init, act)
+    return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
 
 
 def _notes(
     view: _View, runs: list[RunRecord], layers: dict[str, list[list[dict[str, Any]]]]
 ) -> str:
+    """actlab.health's findings on the stored runs (the monitor's definitions and fixes); the
+    task comes from the store's record of the data."""
     notes = []
-    depth = {view.of(r): r.config.depth for r in runs}
+    cfg_of = {view.of(r): r.config for r in runs}
     for label, stats in layers.items():
+        cfg = cfg_of[label]
+        names, task = cfg.layer_activations(), view.task(cfg)
+        act = names[0]  # a per-layer list: the first layer's (dead units: that layer's)
         for when, pick in (("at the start of training", min), ("at the end", max)):
-            x, g = _by_layer(stats, "grad_norm", pick)
+            x, g = _by_layer(stats, "grad_rms", pick)
             if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
                 continue
-            ratio = g[0] / g[-1]
-            if ratio < VANISHING:
-                notes.append(
-                    f"{label} at depth {depth[label]}: {when}, gradients at layer 1 are "
-                    f"{ratio:.1g} of layer {int(x[-1])}'s — vanishing gradients. Try: "
-                    f"{_fixes('vanishing_gradients')}."
-                )
-                break
-            if ratio > 1 / VANISHING:
-                notes.append(
-                    f"{label} at depth {depth[label]}: {when}, gradients at layer 1 are "
-                    f"{ratio:.1g} times layer {int(x[-1])}'s — exploding. Try: "
-                    f"{_fixes('exploding_gradients')}."
-                )
+            gaps = int(x[-1] - x[0])
+            f = gradient_finding(
+                float(g[0] / g[-1]),
+                str(int(x[0])),
+                str(int(x[-1])),
+                _predicted(cfg, gaps),
+                act,
+                when,
+                task,
+            )
+            if f is not None:
+                notes.append(f"{label} at depth {cfg.depth}: {f.message}. Try: {_try(f)}.")
                 break
         _, dead = _final_by_layer(stats, "dead")
-        if len(dead) and np.nanmax(dead) >= 0.4:
-            notes.append(
-                f"{label}: up to {np.nanmax(dead):.0%} of a layer's units are dead at the "
-                f"end of training. Try: {_fixes('dead_units')}."
+        if len(dead) and np.isfinite(dead).any():
+            i = int(np.nanargmax(dead))
+            widths = cfg.widths() or [cfg.width if isinstance(cfg.width, int) else 0]
+            units = widths[min(i, len(widths) - 1)]  # per-layer widths: that layer's
+            layer_act = names[min(i, len(names) - 1)]
+            d = dead_finding(
+                str(i + 1), float(dead[i]), layer_act, units, "the end of training", task
             )
+            if d is not None:
+                notes.append(f"{label}: {d.message}. Try: {_try(d)}.")
+        _, flat = _final_by_layer(stats, "flat")
         _, sat = _final_by_layer(stats, "saturated")
-        if len(sat) and np.nanmax(sat) >= 0.4:
-            notes.append(
-                f"{label}: up to {np.nanmax(sat):.0%} of a layer's units are saturated. "
-                f"Try: {_fixes('saturation')}."
+        if len(flat) and np.isfinite(flat).any() and profile(act).saturating:
+            i = int(np.nanargmax(flat))
+            f = saturation_finding(
+                str(i + 1), float(flat[i]), float(sat[i]), act, "the end of training", task=task
             )
+            if f is not None:
+                notes.append(f"{label}: {f.message}. Try: {_try(f)}.")
     for label in sorted({view.of(r) for r in runs}):
-        div = sum(r.status == "diverged" for r in runs if view.of(r) == label)
+        mine = [r for r in runs if view.of(r) == label]
+        div = [r for r in mine if r.status == "diverged"]
         if div:
+            cfg = mine[0].config
+            f = diverged_finding(
+                "the loss", int(div[0].diverged_step or 0), cfg.layer_activations()[0],
+                view.task(cfg),
+            )  # fmt: skip
             notes.append(
-                f"{label}: {div} seed(s) diverged (recorded with their step). Try: "
-                f"{_fixes('nan_loss')}."
+                f"{label}: {len(div)} of {len(mine)} seed(s) diverged (first at step "
+                f"{f.evidence['step']}). Try: {_try(f)}."
             )
     if not notes:
         return (
             "<p>No dead units, saturation, vanishing or exploding gradients, or divergence "
-            "were seen.</p>"
+            "were seen (actlab.health's thresholds).</p>"
         )
     return "".join(f"<div class='note'>{html.escape(n)}</div>" for n in notes)
+
+
+def _try(f: Any) -> str:
+    return "; ".join(f.fixes)

@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._analysis._health import Baseline, baseline
 from .._io import FileFault, atomic_open, ensure_parent
 from ._datasets import Data
 from ._train import RunConfig, RunResult
@@ -68,6 +69,9 @@ def environment() -> dict[str, str]:
     }
 
 
+LAYER_COLUMNS = ("step", "layer", "grad_norm", "dead", "saturated", "flat", "grad_rms")
+
+
 def _num(v: float) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
@@ -76,11 +80,20 @@ class StoreError(ValueError):
     """A store that cannot be used as asked, or a database fault: one line naming the path."""
 
 
+def _add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE ... ADD COLUMN for each column the table lacks (SQLite has no IF NOT EXISTS
+    for columns; an adopted store may already have some)."""
+    have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
 # SQLite's application_id for actlab's stores ('actl'); another program's database never has it.
 APPLICATION_ID = 0x6163746C
 # The schema, one step per entry: a store at user_version v has had MIGRATIONS[:v] applied, and
 # opening it to write applies the rest. A schema change appends an entry; it never edits one.
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     SCHEMA,
     # 2: claims per (study, configuration, seed), so that concurrent drivers share a study; a
     # claim whose lease has expired (its holder died or hung) may be taken over.
@@ -91,14 +104,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (study, config_key, seed)
     );
     """,
-    # 3: what a report needs without the data (datasets: task, metric, the 2-D points), every
+    # 3: actlab.health's flat share and the RMS of dloss/dz per layer (NULL for older runs).
+    lambda db: _add_columns(db, "layers", {"flat": "REAL", "grad_rms": "REAL"}),
+    # 4: what a report needs without the data (datasets: task, metric, the 2-D points and
+    # actlab.health's trivial baseline, which decides "did not learn"), every
     # configuration a study asked for with the command that asks again (study_configs), and
     # one study's curves by name in one pass (rows() reads val_metric and time for all runs)
     """
     CREATE TABLE IF NOT EXISTS datasets (
         key TEXT PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT NULL, task TEXT NOT NULL,
         metric TEXT NOT NULL, features INTEGER NOT NULL, outputs INTEGER NOT NULL,
-        image_shape TEXT, note TEXT NOT NULL, summary TEXT NOT NULL, points BLOB
+        image_shape TEXT, note TEXT NOT NULL, summary TEXT NOT NULL, points BLOB,
+        baseline TEXT
     );
     CREATE TABLE IF NOT EXISTS study_configs (
         study_id INTEGER NOT NULL REFERENCES studies(id), config_key TEXT NOT NULL,
@@ -218,6 +235,9 @@ class Store:
                 self.db.execute("BEGIN IMMEDIATE")
                 try:
                     for step in MIGRATIONS[version:]:
+                        if callable(step):
+                            step(self.db)
+                            continue
                         for stmt in filter(str.strip, step.split(";")):
                             self.db.execute(stmt)
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -464,15 +484,13 @@ class Store:
         return out
 
     def layer_stats(self, run_id: int) -> list[dict[str, Any]]:
+        # a store read read-only before migration 3 has no flat/grad_rms: they read as NULL
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(layers)")}
+        cols = ", ".join(c if c in have else f"NULL AS {c}" for c in LAYER_COLUMNS)
         rows = self.db.execute(
-            "SELECT step, layer, grad_norm, dead, saturated FROM layers "
-            "WHERE run_id = ? ORDER BY step, layer",
-            (run_id,),
+            f"SELECT {cols} FROM layers WHERE run_id = ? ORDER BY step, layer", (run_id,)
         )
-        return [
-            dict(zip(("step", "layer", "grad_norm", "dead", "saturated"), r, strict=True))
-            for r in rows
-        ]
+        return [dict(zip(LAYER_COLUMNS, r, strict=True)) for r in rows]
 
     def sources(self, run_id: int) -> dict[str, dict[str, Any]]:
         """Per recorded number (curve, final metric, layer statistic) of a run: the split and
@@ -529,7 +547,8 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO datasets (key, name, identity, task, metric, features, "
-                "outputs, image_shape, note, summary, points) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "outputs, image_shape, note, summary, points, baseline) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     key,
                     data.name,
@@ -542,17 +561,18 @@ class Store:
                     data.task_note,
                     json.dumps(data.summary()),
                     points,
+                    json.dumps(asdict(baseline(data.task, data.y_train, data.y_test))),
                 ),
             )
         return key
 
     def datasets(self) -> dict[str, DatasetRecord]:
-        """Every recorded data identity by key (none in a store from before schema 3)."""
-        if self.version < 3:
+        """Every recorded data identity by key (none in a store from before schema 4)."""
+        if self.version < 4:
             return {}
         rows = self.db.execute(
             "SELECT key, name, identity, task, metric, features, outputs, image_shape, note, "
-            "summary, points FROM datasets"
+            "summary, points, baseline FROM datasets"
         )
         return {r[0]: DatasetRecord.from_row(r) for r in rows}
 
@@ -579,7 +599,7 @@ class Store:
 
     def study_configs(self, study_id: int) -> list[tuple[RunConfig, list[int], str]]:
         """(configuration, seeds, command) for each configuration the study asked for."""
-        if self.version < 3:
+        if self.version < 4:
             return []
         rows = self.db.execute(
             "SELECT config, seeds, command FROM study_configs WHERE study_id = ? ORDER BY rowid",
@@ -670,6 +690,7 @@ class DatasetRecord:
     note: str
     summary: dict[str, Any]
     points: tuple[np.ndarray, np.ndarray] | None  # (X, y) of a 2-D set, standardised
+    baseline: Baseline  # actlab.health's trivial predictor on the test rows
 
     @classmethod
     def from_row(cls, r: tuple[Any, ...]) -> DatasetRecord:
@@ -679,7 +700,7 @@ class DatasetRecord:
                 points = (z["X"], z["y"])
         shape = tuple(json.loads(r[7])) if r[7] else None
         return cls(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], shape, r[8],
-                   json.loads(r[9]), points)  # fmt: skip
+                   json.loads(r[9]), points, Baseline(**json.loads(r[11])))  # fmt: skip
 
     def data(self) -> Data:
         """A stand-in Data with the stored points as its training split: what building the

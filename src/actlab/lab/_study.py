@@ -56,6 +56,8 @@ def _complete(cfg: RunConfig) -> RunConfig:
     """A configuration with its data identity spelt out: a generator's default noise and size
     written in (so ``noise=None`` and the default noise are one configuration), a user file's
     content hash and its name as the dataset's."""
+    if cfg.dataset in _USER_DATA:  # compare(data=...): named by the arrays' hash already
+        return cfg
     if cfg.path is not None:
         p = Path(cfg.path)
         if not p.exists():
@@ -106,10 +108,13 @@ def read_config(path: str | Path) -> dict[str, Any]:
 # ---------------------------------------------------------------------- executors
 
 _DATA_CACHE: dict[tuple[Any, ...], Data] = {}
+_USER_DATA: dict[str, Data] = {}  # compare(data=...): by their name, arrays-<hash>
 
 
 def _data_for(cfg: RunConfig) -> Data:
-    key = (cfg.data_key(), cfg.path)
+    if cfg.dataset in _USER_DATA:  # compare(data=...): arrays, kept in this process
+        return _USER_DATA[cfg.dataset]
+    key = (cfg.data_key(), cfg.path, cfg.data_dir)
     if key not in _DATA_CACHE:
         if cfg.path:
             data = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed, task=cfg.task)
@@ -119,7 +124,14 @@ def _data_for(cfg: RunConfig) -> Data:
                     f"is not {cfg.data_hash[:12]}…); a changed file is a new configuration"
                 )
         else:
-            data = load(cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n, task=cfg.task)
+            data = load(
+                cfg.dataset,
+                seed=cfg.data_seed,
+                noise=cfg.noise,
+                n=cfg.n,
+                task=cfg.task,
+                data_dir=cfg.data_dir,
+            )
         _DATA_CACHE[key] = data
     return _DATA_CACHE[key]
 
@@ -127,7 +139,30 @@ def _data_for(cfg: RunConfig) -> Data:
 def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResult]]:
     """One executor task: all missing seeds of one configuration, trained together."""
     cfg, seeds = unit
+    if cfg.model.startswith("user:"):
+        from ._models import train_user
+
+        return cfg, train_user(cfg, _data_for(cfg), seeds)
     return cfg, train(cfg, _data_for(cfg), seeds)
+
+
+def run_defined_unit(
+    definitions: dict[str, Any], unit: tuple[RunConfig, list[int]]
+) -> tuple[RunConfig, list[RunResult]]:
+    """run_unit in a worker (a local process or a Ray task) that first defines the study's
+    user-defined activations (a no-op where they are defined already)."""
+    from .._define import register_all
+
+    register_all(definitions, "the study's definitions")
+    return run_unit(unit)
+
+
+def _unit_fn(conf: dict[str, Any]) -> Callable[[Any], Any]:
+    """What the executor runs per unit: run_unit, carrying the study's definitions if any."""
+    import functools
+
+    defs = conf.get("definitions")
+    return functools.partial(run_defined_unit, dict(defs)) if defs else run_unit
 
 
 # ---------------------------------------------------------------------- studies
@@ -181,15 +216,27 @@ class Row:
     diverged: int
     rank: int = 0
     verdict: str = ""
-    learned: bool | None = None  # None: not judged here (the health module's did-not-learn)
+    # actlab.health: the task's trivial baseline, and whether the mean beats it (with margin);
+    # None: not judged (no baseline recorded for the data)
+    baseline: float = math.nan
+    learned: bool | None = None
+    done: int = 0  # seeds that finished (the others diverged)
+    best: bool = False  # the best configuration of its dataset among those that learned
     time_lo: float = math.nan  # the fastest and slowest evaluation interval (seconds/step)
     time_hi: float = math.nan
 
+    @property
+    def seeds(self) -> str:
+        """The seeds column: "n done / n diverged"."""
+        return f"{self.done} / {self.diverged}"
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["seeds"] = self.seeds
+        return out
 
 
-def verdict(row: Row, best: Row, margin: float | None = None) -> str:
+def verdict(row: Row, best: Row | None, margin: float | None = None) -> str:
     """What the comparison with the best row of its dataset supports, in words:
 
     - ``best`` — the top row (ties in the mean broken by steps to 90%);
@@ -201,6 +248,8 @@ def verdict(row: Row, best: Row, margin: float | None = None) -> str:
     - else ``not distinguishable at n seeds`` — absence of evidence, not equivalence."""
     if row.learned is False:
         return "did not learn"
+    if best is None:  # unreachable from rows(): no best only when no row learned
+        return "—"
     if row is best:
         return "best"
     if row.n < 2 or best.n < 2 or math.isnan(row.p_vs_best):
@@ -219,6 +268,8 @@ def arm(cfg: RunConfig) -> dict[str, Any]:
 
 
 def _show(v: Any) -> str:
+    if isinstance(v, tuple | list):  # a tapered width or a CNN's channels: 512,256
+        return ",".join(map(str, v))
     return v[:8] if isinstance(v, str) and len(v) == 64 else str(v)
 
 
@@ -296,7 +347,8 @@ class Study:
         configs = {r.config_key: r.config for r in runs}
         label_of = labels(list(configs.values()))
         section_of = sections(list(configs.values()))
-        metric_of = {k: d.metric for k, d in self.store.datasets().items()}
+        recorded = self.store.datasets()
+        metric_of = {k: d.metric for k, d in recorded.items()}
         curves = self.store.series(self.id, "val_metric", "time")
         val, clock = curves["val_metric"], curves["time"]
         groups: dict[str, dict[str, list[RunRecord]]] = {}
@@ -310,10 +362,18 @@ class Study:
                 ck: np.array([x.test_metric for x in rs if x.test_metric is not None], float)
                 for ck, rs in entries.items()
             }
+            # actlab.health's did-not-learn: a mean test metric not above the trivial
+            # baseline (recorded with the data); the best is crowned among the rest
+            base = recorded[dk].baseline if dk in recorded else None
+            learned = {
+                ck: None if base is None else base.learned(float(v.mean()) if len(v) else None)
+                for ck, v in finals.items()
+            }
             best_val = max(
                 (
                     float(np.nanmean([_last(val.get(x.id, [])) for x in rs]))
-                    for rs in entries.values()
+                    for ck, rs in entries.items()
+                    if learned[ck] is not False
                 ),
                 default=math.nan,
             )
@@ -322,7 +382,13 @@ class Study:
                 v = finals[ck]
                 mean, half = _stats.t_interval(v)
                 q, qlo, qhi = _stats.iqm_interval(v)
-                reach = [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
+                # steps to 90% of the best: none with no best, nor for a row that did not learn
+                reach = (
+                    [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
+                    if learned[ck] is not False and not math.isnan(best_val)
+                    else []
+                )
+                diverged = sum(x.status == "diverged" for x in rs)
                 timing = np.array([step_time(clock.get(x.id, []), x.wall, x.steps) for x in rs])
                 rows.append(
                     Row(
@@ -343,7 +409,10 @@ class Study:
                         math.nan,
                         float(np.mean(reach)) if reach else math.nan,
                         float(timing[:, 0].mean()),
-                        sum(x.status == "diverged" for x in rs),
+                        diverged,
+                        baseline=math.nan if base is None else base.value,
+                        learned=learned[ck],
+                        done=len(rs) - diverged,
                         time_lo=float(timing[:, 1].min()),
                         time_hi=float(timing[:, 2].max()),
                     )
@@ -351,16 +420,20 @@ class Study:
             rows.sort(
                 key=lambda r: (-(r.mean if not math.isnan(r.mean) else -math.inf), r.steps_to_90)
             )
-            best = rows[0]
-            raw = []
-            for row in rows[1:]:
-                row.diff, row.diff_lo, row.diff_hi, p = _stats.welch_interval(
-                    finals[row.config_key], finals[best.config_key]
-                )
-                raw.append(p)
-            for row, p in zip(rows[1:], _stats.holm(raw), strict=True):
-                row.p_vs_best = p
-            best.diff, best.diff_lo, best.diff_hi = 0.0, 0.0, 0.0
+            # nothing learned: no best (every row says "did not learn")
+            best = next((r for r in rows if r.learned is not False), None)
+            if best is not None:
+                others = [r for r in rows if r is not best]
+                raw = []
+                for row in others:
+                    row.diff, row.diff_lo, row.diff_hi, p = _stats.welch_interval(
+                        finals[row.config_key], finals[best.config_key]
+                    )
+                    raw.append(p)
+                for row, p in zip(others, _stats.holm(raw), strict=True):
+                    row.p_vs_best = p
+                best.diff, best.diff_lo, best.diff_hi = 0.0, 0.0, 0.0
+                best.best = True
             for i, row in enumerate(rows, 1):
                 row.rank = i
                 row.verdict = verdict(row, best, self.margin)
@@ -431,6 +504,20 @@ class Study:
             console.print(text, soft_wrap=True) if hasattr(console, "print") else console(text)
         return [r.to_dict() for r in rows]
 
+    def _repr_html_(self) -> str:
+        """The ranked table in a notebook (the report's table)."""
+        import html
+
+        from ._report import _table
+
+        rows = self.rows()
+        parts = [f"<p>actlab study <code>{html.escape(self.name)}</code></p>"]
+        for ds in sorted({r.dataset for r in rows}):
+            parts.append(
+                f"<h4>{html.escape(ds)}</h4>" + _table([r for r in rows if r.dataset == ds])
+            )
+        return "".join(parts)
+
     def report(self, path: str | Path) -> Path:
         from ._report import render
 
@@ -450,6 +537,9 @@ def compare(
     address: str | None = None,
     progress: bool = True,
     command: str | None = None,
+    model: Any = None,
+    swap: Any = None,
+    data: Any = None,
     **settings: Any,
 ) -> Study:
     """Train one network per activation on the same data, every seed at once, into ``store``.
@@ -464,7 +554,36 @@ def compare(
     local Ray on 127.0.0.1; "auto" or "ray://head:10001" joins a cluster). Everything is
     checked (configuration, data, model, memory) before the store is touched; a study row is
     written with its first run.
+
+    Your own network: ``model=build`` (a factory ``build(activation_module) -> nn.Module``,
+    or "FILE.py:FACTORY") or ``model=module, swap=torch.nn.ReLU`` (every module of that type
+    replaced by each candidate, per seed a deep copy re-initialised by its own
+    reset_parameters). ``data=(X, y)`` (arrays; images as rows × C × H × W), a torch
+    Dataset or DataLoader, instead of a dataset name. These run in this process.
     """
+    if data is not None:
+        if dataset is not None:
+            raise ValueError("compare: give dataset= or data=, not both")
+        from ._datasets import load as load_data
+
+        d = load_data(arrays=_arrays(data), seed=int(settings.get("data_seed", 0)))
+        _USER_DATA[d.name] = d
+        dataset = d.name
+    if model is not None and not (isinstance(model, str) and ":" not in model):
+        from ._models import load_factory, register
+
+        build = load_factory(model) if isinstance(model, str) else model
+        names = list(activations) if activations is not None else DEFAULT_STUDY["activations"]
+        acts = [parse_activation(str(a)) for a in names]
+        sets = [dataset] if isinstance(dataset, str) else list(dataset or ["digits"])
+        keys = {register(build, swap, acts, _data_for(RunConfig(dataset=ds))) for ds in sets}
+        settings["model"] = keys.pop()
+        dataset = sets
+        if executor != "local":
+            raise ValueError("compare: a user's model runs in this process; use executor='local'")
+        workers = 1  # the user's objects stay in this process
+    elif model is not None:
+        settings["model"] = model
     if isinstance(config, str | Path):
         conf = dict(read_config(config))
     elif isinstance(config, dict):
@@ -475,6 +594,7 @@ def compare(
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
         conf["activations"] = [activations] if isinstance(activations, str) else list(activations)
+    _with_definitions(conf)
     if seeds is not None:
         conf["seeds"] = seeds
     for k, v in settings.items():
@@ -528,9 +648,10 @@ def compare(
             say(note)
         st = Store(store)
         try:
-            for cfg in configs:  # what a report needs, kept without the data (schema 3)
-                st.add_dataset(cfg, data_for[cfg.key()])
             stored = _jsonable(normalise(conf))
+            _same_definitions(st, study_name, stored)
+            for cfg in configs:  # what a report needs, kept without the data (schema 4)
+                st.add_dataset(cfg, data_for[cfg.key()])
             _drive(st, study_name, stored, configs, seed_list, run, progress)
             study_id = st.find(study_name)
             if study_id is not None:
@@ -581,19 +702,98 @@ def _command(name: str, conf: dict[str, Any]) -> str:
     flags = {"datasets": "--dataset", "activations": "--activations", "depths": "--depth",
              "widths": "--width", "inits": "--init", "lrs": "--lr", "path": "--data"}  # fmt: skip
     parts = ["actlab", "compare", "--name", name]
-    for k, v in _jsonable(normalise(conf)).items():
+    conf = _jsonable(normalise(conf))
+    defs = conf.pop("definitions", {})
+    for k, v in conf.items():
         flag = flags.get(k, "--" + k.replace("_", "-"))
         if k == "seeds":
             v = len(v) if v == list(range(len(v))) else ",".join(map(str, v))
+        if k == "activations":  # a defined activation travels as name=formula
+            v = [f"{a}={defs[a]['formula']}" if a in defs else a for a in v]
+        if k == "widths":  # ";" between networks, "," between a tapered network's layers
+            v = ";".join(_show(w) for w in v)
+        if k == "model" and str(v).startswith("user:"):
+            continue  # a user's model is Python, not a flag: compare(model=...) again
         if isinstance(v, bool):
             parts.append(flag if v else "--no-" + flag[2:])
             continue
         if v is None:
             v = "none"
-        if isinstance(v, list):
+        if isinstance(v, list | tuple):
             v = ",".join(map(str, v))
         parts += [flag, str(v)]
     return " ".join(shlex.quote(p) for p in parts)
+
+
+def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) arrays, a torch Dataset (items (x, y)) or a DataLoader, as NumPy arrays."""
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return np.asarray(data[0]), np.asarray(data[1])
+    try:
+        import torch
+        from torch.utils.data import DataLoader, Dataset
+    except ImportError:  # pragma: no cover
+        raise ValueError("compare: data= must be (X, y) arrays") from None
+    if isinstance(data, Dataset):
+        data = DataLoader(data, batch_size=1024, shuffle=False)
+    if isinstance(data, DataLoader):
+        xs, ys = [], []
+        for batch in data:
+            if not (isinstance(batch, tuple | list) and len(batch) == 2):
+                raise ValueError("compare: a Dataset/DataLoader for data= must yield (x, y) pairs")
+            xs.append(torch.as_tensor(batch[0]).numpy())
+            ys.append(torch.as_tensor(batch[1]).numpy())
+        return np.concatenate(xs), np.concatenate(ys)
+    raise ValueError(
+        f"compare: data must be (X, y) arrays, a torch Dataset or a DataLoader; got "
+        f"{type(data).__name__}"
+    )
+
+
+def _same_definitions(st: Store, name: str, conf: dict[str, Any]) -> None:
+    """Resuming a study with an activation of the same name but another formula would mix two
+    functions in one row: refuse, naming both."""
+    new = conf.get("definitions", {})
+    for s in st.studies():
+        if s["name"] != name:
+            continue
+        old = s["config"].get("definitions", {})
+        for n in set(old) & set(new):
+            if old[n] != new[n]:
+                raise ValueError(
+                    f"study {name!r}: {n} was {old[n]['formula']!r} in the stored study, now "
+                    f"{new[n]['formula']!r}; use another study name (or another activation name)"
+                )
+
+
+def _with_definitions(conf: dict[str, Any]) -> None:
+    """Inline ``name=formula`` activations defined, and the declarations of every defined
+    activation the study uses kept in its config (the store keeps the config, so a later
+    report or resume, in another process, resolves the same definitions)."""
+    acts = conf.get("activations")
+    if acts is None:
+        return
+    if conf.get("definitions"):
+        from .._define import register_all
+
+        register_all(conf["definitions"], "the study's definitions")
+    from .._define import inline
+
+    names: list[Any] = []
+    used: dict[str, dict[str, Any]] = {}
+    for a in [acts] if isinstance(acts, str) else list(acts):
+        if not isinstance(a, str):  # already parsed: (name, params)
+            names.append(a)
+        elif "/" in a and "=" not in a:  # a per-layer list: each layer's name may be defined
+            used.update(inline([p.strip() for p in a.split("/")])[1])
+            names.append(a)
+        else:
+            more, u = inline([a])
+            names += more
+            used.update(u)
+    conf["activations"] = names
+    if used:
+        conf["definitions"] = {**conf.get("definitions", {}), **used}
 
 
 def _auto_name(conf: dict[str, Any]) -> str:
@@ -698,7 +898,7 @@ def _drive(
                 if not todo:
                     break
                 ran = False
-                for cfg, results in executor.map(run_unit, claimed(todo)):
+                for cfg, results in executor.map(_unit_fn(conf), claimed(todo)):
                     ran = True
                     for r in results:
                         st.add(name, cfg, r, config=conf)

@@ -28,7 +28,7 @@ def _interval(lo: float, hi: float, d: int = 3) -> str:
 
 
 def _diff(r: Any) -> str:
-    if r.rank == 1:
+    if r.best:
         return "—"
     if math.isnan(r.diff_lo):
         return num(r.diff, 3)
@@ -40,7 +40,8 @@ def _diff(r: Any) -> str:
 COLUMNS: list[tuple[str, Column, Callable[[Any], str]]] = [
     ("rank", Column("#", right=True), lambda r: str(r.rank)),
     ("label", Column("configuration"), lambda r: r.label),
-    ("n", Column("seeds", "n", right=True), lambda r: str(r.n)),
+    # seeds that finished / diverged (a diverged seed has no test metric: n counts the first)
+    ("seeds", Column("seeds done / div", "seeds", right=True), lambda r: r.seeds),
     ("mean", Column("mean", right=True), lambda r: num(r.mean)),
     ("ci95", Column("± 95% CI", "±CI", right=True), lambda r: num(r.ci95)),
     (
@@ -66,7 +67,8 @@ COLUMNS: list[tuple[str, Column, Callable[[Any], str]]] = [
             "n/a" if math.isnan(r.time_lo) else f"{1e3 * r.time_lo:.2f}–{1e3 * r.time_hi:.2f}"
         ),
     ),
-    ("diverged", Column("diverged", "div", right=True, drop=6), lambda r: str(r.diverged)),
+    # actlab.health's trivial baseline (majority class, or R² 0): "did not learn" is not above it
+    ("baseline", Column("baseline", "base", right=True, drop=6), lambda r: num(r.baseline, 3)),
     ("verdict", Column("vs best"), lambda r: r.verdict),
 ]
 
@@ -75,7 +77,13 @@ NOTES = (
     "interval; Δ: mean − best's, Welch 95% interval; p: Welch, Holm-corrected over the "
     "dataset's comparisons with the best; ties in the mean are broken by steps to 90% of the "
     f"best validation metric; ms/step: after the first {WARMUP_STEPS} steps (warm-up), range over "
-    "evaluation intervals. 'not distinguishable' is absence of evidence, not equivalence."
+    "evaluation intervals. 'not distinguishable' is absence of evidence, not equivalence; "
+    "'did not learn': the mean is not above the trivial baseline (actlab.health)."
+)
+# a dataset where no configuration learned: said under its table (and the report's)
+NOTHING_LEARNED = (
+    "No configuration beat the trivial baseline (the majority class, or R² 0): no best is "
+    "named and steps to 90% of best is undefined."
 )
 
 
@@ -104,7 +112,9 @@ def render_summary(
     for i, ds in enumerate(sections):
         sub = [r for r in rows if r.dataset == ds]
         title = f"study {name!r} · {ds}: test {sub[0].metric} (higher is better)"
-        parts.append(table(sub, title, width, [NOTES] if i == len(sections) - 1 else []))
+        notes = [NOTHING_LEARNED] if not any(r.best for r in sub) else []
+        notes += [NOTES] if i == len(sections) - 1 else []
+        parts.append(table(sub, title, width, notes))
     if len(overall.get("datasets", [])) >= 2:
         parts.append(overall_table(overall, width))
     if 2 <= len(overall.get("probability_of_improvement", {})) <= MATRIX_MAX:

@@ -24,18 +24,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._analysis import recommended_init
-from .._analysis._init import SCHEMES, _fan
+from .._analysis._health import DIVERGED, profile, saturated_units, unit_counts
 from .._catalog import Activation, get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
-from ..torch._monitor import SATURATED_SAMPLES
 from ._datasets import TASKS, Data
+from ._init import INITS, bias_value, check_init, output_rule, seed_layer, weight_rule
 
 OPTIMIZERS = ("adam", "sgd")
-INITS = ("auto", "he", "xavier", "lecun")
 MODELS = ("mlp", "cnn")
-DIVERGED = 1e6  # a loss this many times the first one (or non-finite) stops a seed
 # batch-norm as torch.nn.BatchNorm1d/2d's defaults: running statistics move by this much per
 # training step (the running variance unbiased), and eps stabilises the division
 BN_MOMENTUM = 0.1
@@ -50,7 +47,13 @@ class RunConfig:
     """One configuration; its seeds train together. ``init="auto"``: the advisor's match
     (recommended_init of the activation: the exact variance-preserving gain). ``precision``:
     how the activation is computed (actlab.torch.apply) — "fast" (PyTorch's kernel where torch
-    has the same function, else actlab's native forms), "native" or "exact"."""
+    has the same function, else actlab's native forms), "native" or "exact".
+
+    ``init="torch"``: PyTorch's default nn.Linear/Conv2d init (U(±1/√fan_in) weights and
+    biases); ``gain``/``std``/``distribution`` override the scheme's; ``bias``: "zeros", "torch"
+    or a constant (unset: "torch" under init="torch", else 0). ``width``: an int (every hidden
+    layer) or a per-layer list (512, 256, 256, 128) — depth is then its length (plus the
+    convolutions for the CNN). ``channels``: the CNN's 3×3 convolutions' output channels."""
 
     dataset: str = "xor"
     activation: str = "relu"
@@ -79,15 +82,74 @@ class RunConfig:
     # the identity of a user file: the SHA-256 of its bytes (compare() fills it in), so a
     # changed file is a different configuration and a moved one is the same
     data_hash: str | None = None
+    gain: float | None = None
+    std: float | None = None
+    distribution: str | None = None
+    bias: float | str | None = None
+    channels: tuple[int, ...] = (8, 16)
+    data_dir: str | None = None  # where a file-backed dataset's files are (fashion_mnist, ...)
+
+    def __post_init__(self) -> None:
+        # lists (JSON, TOML, the CLI) become tuples; a width list fixes the depth
+        if isinstance(self.channels, list):
+            object.__setattr__(self, "channels", tuple(self.channels))
+        if isinstance(self.width, list | tuple):
+            object.__setattr__(self, "width", tuple(self.width))
+            convs = len(self.channels) if self.model == "cnn" else 0
+            object.__setattr__(self, "depth", len(self.width) + convs)
+
+    def layer_activations(self) -> list[str]:
+        """The hidden layers' activations: one name for every layer, or a per-layer list
+        "relu/relu/tanh" (first layer first; convolutions before dense layers)."""
+        return [a.strip() for a in self.activation.split("/")]
+
+    def widths(self) -> list[int]:
+        """The hidden dense layers' widths, first to last."""
+        convs = len(self.channels) if self.model == "cnn" else 0
+        if isinstance(self.width, tuple):
+            return list(self.width)
+        return [self.width] * max(self.depth - convs, 0)
 
     def validate(self) -> None:
-        kind = self.act.kind  # unknown names and bad parameters fail here, with their errors
+        names = self.layer_activations()
+        for name in names:  # unknown names and bad parameters, with their errors
+            get(name, **self.params)
+        if len(names) > 1:
+            hidden = len(self.widths()) + (len(self.channels) if self.model == "cnn" else 0)
+            acts = [get(n) for n in names]
+            mixed_ok = [
+                (len(names) == hidden, f"a per-layer activation list needs {hidden} names "
+                 f"(one per hidden layer), got {len(names)}"),
+                (not self.params, "a per-layer activation list takes no params"),
+                (all(a.kind == "elementwise" and not a.spec.stochastic for a in acts),
+                 "a per-layer activation list takes deterministic elementwise activations"),
+            ]  # fmt: skip
+            for ok, msg in mixed_ok:
+                if not ok:
+                    raise ValueError(f"RunConfig: {msg}; got activation={self.activation!r}")
         checks = [
-            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
+            (
+                self.model in MODELS or self.model.startswith("user:"),
+                f"model must be one of {', '.join(MODELS)} or your own (compare(model=...))",
+            ),
             (self.init in INITS, f"init must be one of {', '.join(INITS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
             (isinstance(self.depth, int) and self.depth >= 1, "depth must be an int >= 1"),
-            (isinstance(self.width, int) and self.width >= 1, "width must be an int >= 1"),
+            (
+                (isinstance(self.width, int) and self.width >= 1)
+                or (
+                    isinstance(self.width, tuple)
+                    and len(self.width) >= 1
+                    and all(isinstance(w, int) and w >= 1 for w in self.width)
+                ),
+                "width must be an int >= 1 or a non-empty list of them",
+            ),
+            (
+                isinstance(self.channels, tuple)
+                and len(self.channels) >= 1
+                and all(isinstance(c, int) and c >= 1 for c in self.channels),
+                "channels must be a non-empty list of ints >= 1",
+            ),
             (isinstance(self.steps, int) and self.steps >= 1, "steps must be an int >= 1"),
             (
                 isinstance(self.batch_size, int) and self.batch_size >= 1,
@@ -117,6 +179,8 @@ class RunConfig:
             if not ok:
                 name = msg.split(" ", 1)[0]
                 raise ValueError(f"RunConfig: {msg}; got {getattr(self, name, None)!r}")
+        check_init(self.init, self.gain, self.std, self.distribution, self.bias, "RunConfig")
+        kind = self.act.kind
         if kind == "vector":
             raise ValueError(
                 f"RunConfig: {self.activation} is a vector activation; a hidden layer "
@@ -125,8 +189,9 @@ class RunConfig:
 
     @functools.cached_property
     def act(self) -> Activation:
-        """The activation with its parameters, resolved once per configuration."""
-        return get(self.activation, **self.params)
+        """The (first hidden layer's) activation with its parameters, resolved once per
+        configuration; a per-layer list's layers are ``layer_activations()``."""
+        return get(self.layer_activations()[0], **self.params)
 
     def __getstate__(self) -> dict[str, Any]:  # to a worker: fields only (act is rebuilt)
         return {k: v for k, v in self.__dict__.items() if k != "act"}
@@ -136,8 +201,14 @@ class RunConfig:
 
     def identity(self) -> dict[str, Any]:
         """Every field that decides the result: all of them, except a user file's location
-        once its content hash is known (the same bytes elsewhere are the same data)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        once its content hash is known (the same bytes elsewhere are the same data), and
+        fields added after stores existed while at their defaults (a store's finished runs
+        stay found)."""
+        out = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in _LATER or _LATER[f.name] != getattr(self, f.name)
+        }
         if self.data_hash is not None:
             out.pop("path")
         return out
@@ -180,6 +251,18 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+_LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at their defaults
+    "gain": None,
+    "std": None,
+    "distribution": None,
+    "bias": None,
+    "channels": (8, 16),
+    "data_dir": None,
+    "task": None,
+    "data_hash": None,
+}
+
+
 # ---------------------------------------------------------------------- the batched model
 
 
@@ -188,7 +271,7 @@ def check_fits(cfg: RunConfig, data: Data) -> None:
     with this before it touches the store)."""
     if cfg.model == "cnn" and data.image_shape is None:
         raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
-    if cfg.model == "cnn" and get(cfg.activation, **cfg.params).kind == "gated":
+    if cfg.model == "cnn" and cfg.act.kind == "gated":
         raise ValueError(
             f"RunConfig: {cfg.activation} is gated (it halves its axis); the CNN "
             "takes elementwise activations"
@@ -249,7 +332,9 @@ class BatchedNet(nn.Module):
     ) -> None:
         super().__init__()
         self.cfg, self.S, self.task = cfg, len(seeds), data.task
-        self.act = act_module(cfg.activation, precision=cfg.precision, **cfg.params)
+        names = cfg.layer_activations()
+        first = names[0]  # every layer's, or the first of a per-layer list
+        self.act = act_module(first, precision=cfg.precision, **cfg.params)
         # An activation's own learnable parameters (silu's β, prelu's α, ...) would be shared by
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
@@ -257,12 +342,20 @@ class BatchedNet(nn.Module):
         # "fast": call PyTorch's kernel directly where it has this function (no module layers)
         kernel = peer_kernel(cfg.act) if cfg.precision == "fast" else None
         self.act_fn = kernel if kernel is not None else self.act
+        # a per-layer list: each hidden layer's own function (deterministic, elementwise)
+        self.layer_fns: list[Any] | None = None
+        if len(names) > 1:
+            mods = [act_module(n, precision=cfg.precision) for n in names]
+            self.layer_fns = [
+                (peer_kernel(get(n)) if cfg.precision == "fast" else None) or m
+                for n, m in zip(names, mods, strict=True)
+            ]
         # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
         # so that a seed trains as it would alone
         self.seed_acts = (
             nn.ModuleList(
                 act_module(
-                    cfg.activation,
+                    first,
                     precision=cfg.precision,
                     generator=torch.Generator().manual_seed(20_000 + int(s)),
                     **cfg.params,
@@ -275,46 +368,46 @@ class BatchedNet(nn.Module):
         gated = cfg.act.kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
-        if cfg.init == "auto":  # the advisor's match, gated activations included
-            rec = recommended_init(cfg.activation, **cfg.params)
-            fan_mode, gain = rec.mode, rec.gain
-        else:
-            fan_mode, gain = SCHEMES[cfg.init]
+        # "auto": the advisor's match, gated activations included
+        rules = [
+            weight_rule(
+                cfg.init, n, cfg.params, gain=cfg.gain, std=cfg.std, distribution=cfg.distribution
+            )
+            for n in names
+        ]  # per hidden layer ("auto": that layer's activation's gain)
+        rule = rules[0]
+        last_rule = output_rule(rule, cfg.init)
+        bias_rule = bias_value(cfg.init, cfg.bias)
         self.image = cfg.model == "cnn"
         check_fits(cfg, data)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         self.kinds: list[str] = []
 
-        def add(shape: tuple[int, ...], g: float, kind: str) -> None:
+        def add(shape: tuple[int, ...], kind: str) -> None:
             # fans as torch.nn.init takes them from the torch layout (out, in, kh, kw);
             # a dense weight is stored (in, out) for the batched product
             torch_shape = shape if kind == "conv" else (shape[1], shape[0])
-            std = g / math.sqrt(_fan(torch_shape, fan_mode))
-            w = torch.stack(
-                [torch.randn(shape, generator=gen, dtype=torch.float64) * std for gen in gens]
-            ).to(dtype)
-            self.weights.append(nn.Parameter(w))
-            units = shape[0] if kind == "conv" else shape[-1]
+            r = last_rule if kind == "out" else rules[min(len(self.kinds), len(rules) - 1)]
+            drawn = [seed_layer(torch_shape, kind != "conv", r, bias_rule, g, dtype) for g in gens]
+            self.weights.append(nn.Parameter(torch.stack([w for w, _ in drawn])))
             # (S, 1, units): broadcast over the batch as it is (one op less per layer and step)
-            self.biases.append(nn.Parameter(torch.zeros(self.S, 1, units, dtype=dtype)))
+            self.biases.append(nn.Parameter(torch.stack([b[None] for _, b in drawn])))
             self.kinds.append(kind)
 
         if self.image:
             c, h, w_ = data.image_shape  # type: ignore[misc]
-            chans = [c, 8, 16]  # two 3x3 convolutions, then depth − 2 dense layers
+            chans = [c, *cfg.channels]  # the 3x3 convolutions, then the dense layers
             for cin, cout in itertools.pairwise(chans):
-                add((cout * self.mult, cin, 3, 3), gain, "conv")
+                add((cout * self.mult, cin, 3, 3), "conv")
             self.flat = chans[-1] * h * w_
             din = self.flat
-            hidden = max(cfg.depth - 2, 0)
         else:
             din = data.n_features
-            hidden = cfg.depth
-        for _ in range(hidden):
-            add((din, cfg.width * self.mult), gain, "dense")
-            din = cfg.width
-        add((din, data.n_outputs), 1.0, "out")
+        for width in cfg.widths():
+            add((din, width * self.mult), "dense")
+            din = width
+        add((din, data.n_outputs), "out")
         if cfg.batch_norm:
             n_norm = sum(k != "out" for k in self.kinds)
             self.gammas = nn.ParameterList(
@@ -339,8 +432,11 @@ class BatchedNet(nn.Module):
         self.dropout_gens = [torch.Generator().manual_seed(10_000 + int(s)) for s in seeds]
         self.image_shape = data.image_shape
 
-    def _act(self, z: torch.Tensor, dim: int) -> torch.Tensor:
-        """The activation; a stochastic one in training per seed (its block along ``dim``)."""
+    def _act(self, z: torch.Tensor, dim: int, i: int = 0) -> torch.Tensor:
+        """Hidden layer ``i``'s activation; a stochastic one in training per seed (its block
+        along ``dim``)."""
+        if self.layer_fns is not None:
+            return self.layer_fns[i](z)
         if self.seed_acts is None or not self.training:
             return self.act_fn(z)
         blocks = z.chunk(self.S, dim)
@@ -372,7 +468,7 @@ class BatchedNet(nn.Module):
                     norm_i += 1
                 if keep is not None:
                     keep.append(z.reshape(B, S, cout, hw).permute(1, 0, 3, 2).reshape(S, -1, cout))
-                h = self._act(z, dim=1)  # (B, S·C, H, W): seed s's channels are block s
+                h = self._act(z, 1, i)  # (B, S·C, H, W): seed s's channels are block s
                 if self.kinds[i + 1] != "conv":
                     h = h.reshape(B, S, -1).permute(1, 0, 2)
                 continue
@@ -385,7 +481,7 @@ class BatchedNet(nn.Module):
                 norm_i += 1
             if keep is not None:
                 keep.append(z)
-            h = self._act(z, dim=0)
+            h = self._act(z, 0, i)
             if self.cfg.dropout > 0 and self.training:
                 p = self.cfg.dropout
                 masks = torch.stack([dropout_mask(g, h.shape[1:], p) for g in self.dropout_gens])
@@ -425,8 +521,11 @@ class BatchedNet(nn.Module):
         act_gen = None if noise is None else _clone(noise)  # type: ignore[arg-type]
         drop_gen = _clone(self.dropout_gens[s])
 
-        def act() -> nn.Module:
-            m = act_module(cfg.activation, precision=cfg.precision, generator=act_gen, **cfg.params)
+        names = cfg.layer_activations()
+
+        def act(i: int) -> nn.Module:
+            name = names[min(i, len(names) - 1)]
+            m = act_module(name, precision=cfg.precision, generator=act_gen, **cfg.params)
             for q in m.parameters():
                 q.requires_grad_(False)
             return m
@@ -461,7 +560,7 @@ class BatchedNet(nn.Module):
                 put(bn.running_var, self.running[norm_i][1][s])
                 layers.append(bn)
                 norm_i += 1
-            layers.append(act())
+            layers.append(act(i))
             if kind == "conv" and self.kinds[i + 1] != "conv":
                 layers.append(nn.Flatten())
             if kind == "dense" and cfg.dropout > 0:
@@ -469,34 +568,44 @@ class BatchedNet(nn.Module):
         return nn.Sequential(*layers).train(self.training)
 
     def losses(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per-seed mean loss on logits: BCE (binary, multilabel), CE, or MSE."""
-        F = torch.nn.functional
-        if self.task == "binary":
-            return F.binary_cross_entropy_with_logits(
-                logits[..., 0], y.to(logits.dtype), reduction="none"
-            ).mean(1)
-        if self.task == "multilabel":
-            return F.binary_cross_entropy_with_logits(
-                logits, y.to(logits.dtype), reduction="none"
-            ).mean((1, 2))
-        if self.task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
-            # several times faster than log_softmax for few classes on CPU)
-            true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
-            return (torch.logsumexp(logits, -1) - true).mean(1)
-        return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
+        """Per-seed mean loss on logits (task_losses)."""
+        return task_losses(self.task, logits, y)
 
     def metric(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per seed: accuracy (classification; multilabel: per label) or R² (regression)."""
-        if self.task == "binary":
-            return ((logits[..., 0] > 0).long() == y).double().mean(1)
-        if self.task == "multilabel":
-            return ((logits > 0).double() == y.double()).double().mean((1, 2))
-        if self.task == "multiclass":
-            return (logits.argmax(-1) == y).double().mean(1)
-        yd = y.double()
-        ss_res = (logits[..., 0].double() - yd).square().sum(1)
-        ss_tot = (yd - yd.mean(1, keepdim=True)).square().sum(1)
-        return 1 - ss_res / ss_tot
+        """Per seed: accuracy or R² (task_metric)."""
+        return task_metric(self.task, logits, y)
+
+
+def task_losses(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-seed mean loss on logits (S, B, outputs): BCE (binary, multilabel), CE, or MSE."""
+    F = torch.nn.functional
+    if task == "binary":
+        return F.binary_cross_entropy_with_logits(
+            logits[..., 0], y.to(logits.dtype), reduction="none"
+        ).mean(1)
+    if task == "multilabel":
+        return F.binary_cross_entropy_with_logits(
+            logits, y.to(logits.dtype), reduction="none"
+        ).mean((1, 2))
+    if task == "multiclass":  # cross-entropy as logsumexp − the true logit (stable;
+        # several times faster than log_softmax for few classes on CPU)
+        true = logits.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+        return (torch.logsumexp(logits, -1) - true).mean(1)
+    return (logits[..., 0] - y.to(logits.dtype)).square().mean(1)
+
+
+def task_metric(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per seed: accuracy (classification; multilabel: per label) or R² (regression)."""
+    if task == "binary":
+        return ((logits[..., 0] > 0).long() == y).double().mean(1)
+    if task == "multilabel":
+        return ((logits > 0).double() == y.double()).double().mean((1, 2))
+    if task == "multiclass":
+        return (logits.argmax(-1) == y).double().mean(1)
+    yd = y.double()
+    ss_res = (logits[..., 0].double() - yd).square().sum(1)
+    ss_tot = (yd - yd.mean(1, keepdim=True)).square().sum(1)
+    return 1 - ss_res / ss_tot
 
 
 @dataclass
@@ -505,7 +614,8 @@ class RunResult:
 
     seed: int
     curves: dict[str, list[tuple[int, float]]]
-    layers: list[dict[str, Any]]  # per eval step and layer: grad_norm, dead, saturated
+    # per eval step and layer: grad_norm, dead, saturated, flat, grad_rms (actlab.health)
+    layers: list[dict[str, Any]]
     final: dict[str, float]
     diverged_step: int | None
     wall: float
@@ -643,6 +753,7 @@ def train(
     limit: torch.Tensor | None = None  # a seed whose loss passes this has diverged
     # unit health is measured on a fixed probe batch: the training set's first rows
     X_probe = Xtr[: min(n, probe)]
+    y_probe = ytr[: min(n, probe)]
     window: list[torch.Tensor] = []  # the minibatch losses since the last evaluation
     everyone = True  # no seed stopped yet
     t0 = time.perf_counter()
@@ -653,7 +764,7 @@ def train(
         record = step % cfg.eval_every == 0 or last
         if record:
             elapsed = time.perf_counter() - t0
-            evaluated = (*_evaluate(net, Xva, yva, X_probe), elapsed)
+            evaluated = (*_evaluate(net, Xva, yva, X_probe, y_probe), elapsed)
         if pos + bs > n:
             (Xe, ye), pos = shuffle(), 0
         net.update_stats = not last  # the last pass measures; it does not train
@@ -662,7 +773,7 @@ def train(
         loss = per_seed.detach()
         window.append(loss)
         if limit is None:
-            limit = DIVERGED * (loss.abs() + 1e-12)
+            limit = DIVERGED.value * (loss.abs() + 1e-12)  # health's definition
         ok = loss <= limit  # False for NaN and inf too
         if not bool(ok.all()):
             for s in torch.nonzero(~ok & active).flatten().tolist():
@@ -742,6 +853,12 @@ def metric_sources(
         "grad_norm": ("train", "train", "that step's minibatch ({} rows), before clipping"),
         "dead": ("probe", "eval", "the training split's first {} rows (the probe)"),
         "saturated": ("probe", "eval", "the training split's first {} rows (the probe)"),
+        "flat": ("probe", "eval", "the training split's first {} rows (the probe)"),
+        "grad_rms": (
+            "probe",
+            "eval",
+            "the training split's first {} rows (the probe), its loss's backward",
+        ),
     }
     noisy = cfg.act.spec.stochastic
     in_mode = {
@@ -769,11 +886,15 @@ def metric_sources(
 
 
 def _evaluate(
-    net: BatchedNet, Xva: torch.Tensor, yva: torch.Tensor, X_probe: torch.Tensor
-) -> tuple[list[float], list[float], list[tuple[list[float], list[float]]]]:
+    net: BatchedNet,
+    Xva: torch.Tensor,
+    yva: torch.Tensor,
+    X_probe: torch.Tensor,
+    y_probe: torch.Tensor,
+) -> tuple[list[float], list[float], list[Health]]:
     """In evaluation mode, one pass over the validation set and one over the probe batch (so
     neither depends on the other's rows): per seed the validation loss and metric, and per
-    layer the (dead, saturated) fractions on the probe batch."""
+    layer the unit health and the RMS of ∂loss/∂z on the probe batch (health's definitions)."""
     S = net.S
     net.eval()
     keep: list[torch.Tensor] = []
@@ -781,15 +902,31 @@ def _evaluate(
         out = net(Xva.expand(S, *Xva.shape))
         yv = yva.expand(S, *yva.shape)
         va, vm = net.losses(out, yv).tolist(), net.metric(out, yv).tolist()
-        net(X_probe.expand(S, *X_probe.shape), keep=keep)
+    with torch.enable_grad():  # the probe's backward gives ∂loss/∂z per layer, as the monitor
+        out = net(X_probe.expand(S, *X_probe.shape), keep=keep)
+        total = net.losses(out, y_probe.expand(S, *y_probe.shape)).sum()
+        grads = torch.autograd.grad(total, keep, allow_unused=True)
+    keep = [z.detach() for z in keep]
     health = _unit_health(net, keep, len(X_probe), 0)
+    rms = [_grad_rms(g, S) for g in grads]
     net.train()
-    return va, vm, health
+    return va, vm, [(*h, r) for h, r in zip(health, rms, strict=True)]
+
+
+Health = tuple[list[float], list[float], list[float], list[float]]  # dead, saturated, flat, rms
+
+
+def _grad_rms(g: torch.Tensor | None, S: int) -> list[float]:
+    """Per seed, the RMS of ∂loss/∂z over a layer's probe pre-activations (NaN where z is not on
+    the loss's path: the CNN's kept convolution outputs are reshaped copies)."""
+    if g is None:
+        return [math.nan] * S
+    return g.reshape(S, -1).double().square().mean(1).sqrt().tolist()
 
 
 def _record(
     step: int,
-    evaluated: tuple[list[float], list[float], list[tuple[list[float], list[float]]], float],
+    evaluated: tuple[list[float], list[float], list[Health], float],
     train_loss: list[float],
     grads: list[torch.Tensor],
     curves: list[dict[str, list[tuple[int, float]]]],
@@ -798,7 +935,8 @@ def _record(
 ) -> None:
     """One evaluation step into each still-training seed's curves and layer records: losses,
     metric, time, and per hidden layer the gradient norm of its weights (this step's batch,
-    before clipping), dead and saturated fractions."""
+    before clipping), dead and saturated unit fractions, the share of flat samples and the RMS
+    of ∂loss/∂z (the probe batch)."""
     va, vm, health, elapsed = evaluated
     S = len(curves)
     norms = [
@@ -813,7 +951,7 @@ def _record(
         c["val_loss"].append((step, va[s]))
         c["val_metric"].append((step, vm[s]))
         c["time"].append((step, elapsed))
-        for i, (dead, sat) in enumerate(health):
+        for i, (dead, sat, flat, rms) in enumerate(health):
             layers[s].append(
                 {
                     "step": step,
@@ -821,34 +959,52 @@ def _record(
                     "grad_norm": norms[i][s],
                     "dead": dead[s],
                     "saturated": sat[s],
+                    "flat": flat[s],
+                    "grad_rms": rms[s],
                 }
             )
 
 
 def _unit_health(
     net: BatchedNet, keep: list[torch.Tensor], samples: int, start: int
-) -> list[tuple[list[float], list[float]]]:
-    """Per layer and seed, the dead and saturated fractions of the layer's units on the
-    samples from ``start`` on, as the monitor defines them: dead — f'(z) = 0 for every sample;
-    saturated — |f'(z)| < 1e-3 for at least SATURATED_SAMPLES of them. f' is the derivative
-    the network trains with (the activation's backward), taken once for all layers.
-    keep: pre-activations of ``samples`` samples (S, rows, units), a sample's rows consecutive
-    (one per position for a convolution)."""
+) -> list[tuple[list[float], list[float], list[float]]]:
+    """Per layer and seed, on the samples from ``start`` on, with actlab.health's definitions
+    (the monitor's): the dead unit fraction (NaN where f' cannot be 0), the saturated unit
+    fraction and the share of flat samples (NaN where the activation does not saturate). f' is
+    the derivative the network trains with (the activation's backward), taken once for all
+    layers. keep: pre-activations of ``samples`` samples (S, rows, units), a sample's rows
+    consecutive (one per position for a convolution)."""
     S = net.S
     if net.act.spec.kind != "elementwise":
-        return [([math.nan] * S, [math.nan] * S) for _ in keep]
+        return [([math.nan] * S, [math.nan] * S, [math.nan] * S) for _ in keep]
+    prof = profile(net.cfg.act)  # a list: the first's
     parts = []
     for z in keep:
         parts.append(z[:, z.shape[1] // samples * start :])
-    flat = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
-    with torch.enable_grad():
-        (d,) = torch.autograd.grad(net.act_fn(flat).sum(), flat)
+    if net.layer_fns is not None:  # a per-layer list: each layer through its own f
+        ds = []
+        for fn, z in zip(net.layer_fns, parts, strict=True):
+            zz = z.detach().reshape(-1).requires_grad_(True)
+            with torch.enable_grad():
+                ds.append(torch.autograd.grad(fn(zz).sum(), zz)[0])
+        d = torch.cat(ds)
+    else:
+        flat_in = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
+        with torch.enable_grad():
+            (d,) = torch.autograd.grad(net.act_fn(flat_in).sum(), flat_in)
+    nan = [math.nan] * S
     out = []
     for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):
         a = dz.view(z.shape).abs()
-        dead = (a.amax(1) == 0).double().mean(1).tolist()
-        low = (a < 1e-3).sum(1) >= SATURATED_SAMPLES * z.shape[1]
-        out.append((dead, low.double().mean(1).tolist()))
+        active, flat = unit_counts(a, prof, axis=1)  # per seed and unit
+        rows = z.shape[1]
+        out.append(
+            (
+                (~active).double().mean(1).tolist() if active is not None else nan,
+                saturated_units(flat, rows).double().mean(1).tolist() if flat is not None else nan,
+                (flat.double().sum(1) / (rows * z.shape[2])).tolist() if flat is not None else nan,
+            )
+        )
     return out
 
 

@@ -13,9 +13,10 @@ except ImportError:  # pragma: no cover - exercised without torch
     raise ImportError("actlab.torch needs PyTorch: pip install 'actlab[torch]'") from None
 
 from . import functional
-from ._function import ActlabFunction, apply, peer_kernel
+from ._function import ActlabFunction, KernelFunction, Memory, Precision, apply, peer_kernel
 from ._modules import ActlabModule, PReLU, dropin_classes, module
 from ._monitor import Finding, Monitor, watch
+from ._swap import swap
 
 if TYPE_CHECKING:  # the drop-in classes, typed (generated: python -m actlab._stubs)
     from ._generated import *  # noqa: F403
@@ -26,12 +27,16 @@ __all__ = [
     "ActlabFunction",
     "ActlabModule",
     "Finding",
+    "KernelFunction",
+    "Memory",
     "Monitor",
     "PReLU",
+    "Precision",
     "apply",
     "functional",
     "module",
     "peer_kernel",
+    "swap",
     "watch",
     *sorted(dropin_classes()),
 ]

@@ -4,6 +4,7 @@ Learnable parameters are nn.Parameters; stochastic ones follow train()/eval().""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import Any
@@ -12,7 +13,7 @@ import torch
 from torch import nn
 
 from .._catalog import Activation, Spec, resolve, specs
-from ._function import apply, check_options, peer_kernel, with_values
+from ._function import Memory, Precision, apply, options
 
 
 class ActlabModule(nn.Module):
@@ -28,18 +29,17 @@ class ActlabModule(nn.Module):
         self,
         name: str,
         *,
-        memory: str = "default",
+        memory: Memory | str = Memory.DEFAULT,
         generator: Any = None,
-        precision: str = "exact",
+        precision: Precision | str = Precision.EXACT,
         **params: Any,
     ) -> None:
         super().__init__()
         spec = resolve(name)
-        check_options(spec.name, memory, precision)
-        self.precision = precision
+        self.memory, self.precision = options(spec.name, memory, precision)
         self.spec: Spec = spec
-        self.memory = memory
         self.generator = generator
+        self.inplace = False
         if "training" in params:
             raise TypeError(f"{spec.name}: a module follows train()/eval(); do not pass training=")
         learn = {k: params.pop(k) for k in list(params) if k in spec.learnable}
@@ -50,8 +50,6 @@ class ActlabModule(nn.Module):
         self._fixed = {k: v for k, v in check.params.items() if k not in spec.learnable}
         self._user = params
         self._cache: dict[bool, Activation] = {}
-        # precision="fast": torch's own kernel (or None) per training mode and frozen values
-        self._kernel: dict[tuple[bool, tuple[float, ...]], Any] = {}
 
     def _activation(self) -> Activation:
         key = bool(self.training)
@@ -65,38 +63,40 @@ class ActlabModule(nn.Module):
 
     @torch.compiler.disable  # under torch.compile: a graph break, run eagerly
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
-        if self.precision == "fast" and self.memory == "default" and where is None:
-            kernel = self._fast_kernel()
-            if kernel is not None:
-                return kernel(x)
+        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():  # type: ignore[attr-defined]
+            raise RuntimeError(_NOT_EXPORTABLE.format(name=type(self).__name__))
         learn = {k: getattr(self, k) for k in self.spec.learnable}
-        return apply(self._activation(), x, learn, self.memory, where, self.precision)
-
-    def _fast_kernel(self) -> Any:
-        """PyTorch's kernel for this module now (peer_kernel), or None: learnable parameters
-        must be frozen single numbers, and are part of the cache key."""
-        learn = {k: getattr(self, k) for k in self.spec.learnable}
-        if any(t.requires_grad or t.numel() != 1 for t in learn.values()):
-            return None
-        key = (bool(self.training), tuple(float(t.detach().reshape(())) for t in learn.values()))
-        if key not in self._kernel:
-            self._kernel[key] = peer_kernel(with_values(self._activation(), learn))
-        return self._kernel[key]
+        return apply(self._activation(), x, learn, self.memory, where, self.precision, self.inplace)
 
     def train(self, mode: bool = True) -> ActlabModule:
         self._cache.clear()
-        self._kernel.clear()
         return super().train(mode)
+
+    # copy, pickle, torch.save: the per-mode Activation cache is derived, never carried
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_cache"] = {}
+        return state
+
+    def __prepare_scriptable__(self) -> nn.Module:  # torch.jit.script calls it first
+        raise RuntimeError(_NOT_EXPORTABLE.format(name=type(self).__name__))
 
     def extra_repr(self) -> str:
         parts = [f"{k}={v!r}" for k, v in self._user.items() if k not in ("seed", "generator")]
         if type(self) is ActlabModule:  # the generic class names its activation
             parts.insert(0, repr(self.spec.name))
-        if self.memory != "default":
-            parts.append(f"memory={self.memory!r}")
-        if getattr(self, "precision", "exact") != "exact":
-            parts.append(f"precision={self.precision!r}")
+        if self.memory is not Memory.DEFAULT:
+            parts.append(f"memory={self.memory.value!r}")
+        if self.precision is not Precision.EXACT:
+            parts.append(f"precision={self.precision.value!r}")
         return ", ".join(parts)
+
+
+_NOT_EXPORTABLE = (
+    "actlab.torch.{name}: TorchScript (torch.jit.script/trace) and ONNX export cannot see "
+    "inside actlab's autograd function; use torch.compile (actlab runs eagerly inside it), "
+    "or put torch.nn's module of the same name in its place to script or export"
+)
 
 
 def _tensor(value: Any) -> torch.Tensor:
@@ -131,15 +131,16 @@ def _stochastic(spec: Spec, params: dict[str, Any], module: ActlabModule | None)
 def module(
     name: str,
     *,
-    memory: str = "default",
+    memory: Memory | str = Memory.DEFAULT,
     generator: Any = None,
-    precision: str = "exact",
+    precision: Precision | str = Precision.EXACT,
     **params: Any,
 ) -> ActlabModule:
     """The activation ``name`` as an nn.Module (``actlab.torch.module("snake", a=0.5)``).
-    ``precision="native"`` computes in the input's dtype instead of float64: faster;
-    ``precision="fast"`` runs PyTorch's own kernel where torch computes the same function
-    (``actlab.torch.peer_kernel``), else "native"."""
+    ``precision`` and ``memory`` are ``actlab.torch.apply``'s: EXACT (the default) is float64
+    per element rounded once, through a fused kernel on CPU where there is one; NATIVE the
+    catalog in the input's dtype; FAST PyTorch's own kernel where torch computes the same
+    function (``actlab.torch.peer_kernel``)."""
     return ActlabModule(name, memory=memory, generator=generator, precision=precision, **params)
 
 
@@ -156,9 +157,9 @@ def _dropin(spec: Spec) -> type[ActlabModule]:
     def __init__(
         self: ActlabModule,
         *args: Any,
-        memory: str = "default",
+        memory: Memory | str = Memory.DEFAULT,
         generator: Any = None,
-        precision: str = "exact",
+        precision: Precision | str = Precision.EXACT,
         **kwargs: Any,
     ) -> None:
         try:
@@ -175,7 +176,7 @@ def _dropin(spec: Spec) -> type[ActlabModule]:
         ActlabModule.__init__(
             self, spec.name, memory=memory, generator=generator, precision=precision, **params
         )
-        self.__dict__["inplace"] = bool(bound.arguments.get("inplace", False))  # a plain flag
+        self.inplace = bool(bound.arguments.get("inplace", False))
 
     def extra_repr(self: ActlabModule) -> str:
         base = ActlabModule.extra_repr(self)
@@ -184,7 +185,9 @@ def _dropin(spec: Spec) -> type[ActlabModule]:
     doc = (
         f"Drop-in for torch.nn.{tname}{sig.replace(parameters=list(sig.parameters.values())[1:])}"
         f": same arguments, forward and backward from actlab's {spec.name} spec.\n\n"
-        f"inplace is accepted for compatibility; actlab computes out of place."
+        f"inplace=True writes the result into the input and returns it, as torch's does "
+        f"(with autograd only where the backward can do without the input; else a clear "
+        f"error)."
     )
     return type(
         tname,
@@ -209,7 +212,7 @@ class PReLU(ActlabModule):
         device: Any = None,
         dtype: Any = None,
         *,
-        memory: str = "default",
+        memory: Memory | str = Memory.DEFAULT,
     ) -> None:
         if not isinstance(num_parameters, int) or num_parameters < 1:
             raise ValueError(
@@ -217,20 +220,22 @@ class PReLU(ActlabModule):
             )
         if not math.isfinite(init):
             raise ValueError(f"PReLU: init must be finite, got {init!r}")
-        check_options("PReLU", memory, "exact")
+        mem, prec = options("PReLU", memory, Precision.EXACT)
         nn.Module.__init__(self)
         self.spec = resolve("prelu")
-        self.memory = memory
-        self.precision = "exact"
+        self.memory, self.precision = mem, prec
         self.generator = None
+        self.inplace = False
         self.num_parameters = num_parameters
         self.weight = nn.Parameter(
             torch.full((num_parameters,), float(init), device=device, dtype=dtype)
         )
-        self._fixed, self._user, self._cache, self._kernel = {}, {}, {}, {}
+        self._fixed, self._user, self._cache = {}, {}, {}
 
     @torch.compiler.disable
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
+        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():  # type: ignore[attr-defined]
+            raise RuntimeError(_NOT_EXPORTABLE.format(name="PReLU"))
         return apply(self._activation(), x, {"alpha": self.weight}, self.memory)
 
     def extra_repr(self) -> str:
@@ -238,6 +243,13 @@ class PReLU(ActlabModule):
 
 
 def dropin_classes() -> dict[str, type[ActlabModule]]:
+    """The drop-in classes by torch's name: always the same class objects (the ones
+    ``actlab.torch`` exports), so pickle finds an instance's class by its name."""
+    return dict(_dropin_classes())
+
+
+@functools.cache
+def _dropin_classes() -> dict[str, type[ActlabModule]]:
     out: dict[str, type[ActlabModule]] = {"PReLU": PReLU}
     for spec in specs():
         peer = spec.peers.torch

@@ -11,6 +11,7 @@ import torch
 
 from .._catalog import Activation, Spec, specs
 from ._function import apply
+from ._observe import OBSERVERS
 
 
 def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
@@ -32,7 +33,19 @@ def _functional(spec: Spec) -> Callable[..., torch.Tensor]:
         # global generator, as torch.nn.functional does
         shown = {k: v for k, v in spec.example_params.items() if spec.param(k).type != "seed"}
         act = Activation(spec, {**shown, **fixed, **placeholders})
-        out: torch.Tensor = apply(act, x, learn, memory, where, precision)
+        if not OBSERVERS:
+            out: torch.Tensor = apply(act, x, learn, memory, where, precision)
+            return out
+        watching = list(OBSERVERS)  # a monitor sees the call, not the torch ops inside it
+        for ob in watching:
+            ob.inside(1)
+        try:
+            out = apply(act, x, learn, memory, where, precision)
+        finally:
+            for ob in watching:
+                ob.inside(-1)
+        for ob in watching:
+            ob.functional(act, x, out)
         return out
 
     fn.__name__ = fn.__qualname__ = spec.name
@@ -45,3 +58,19 @@ if TYPE_CHECKING:  # the functions, typed (generated: python -m actlab._stubs)
 
 globals().update({s.name: _functional(s) for s in specs()})
 __all__ = [s.name for s in specs()]
+
+
+def __getattr__(name: str) -> Callable[..., torch.Tensor]:
+    """An activation registered after import (``actlab.define``): its function, made now."""
+    from .._catalog import resolve
+    from .._define._build import DEFINED
+
+    if not name.startswith("_"):
+        try:
+            spec = resolve(name)
+        except ValueError:
+            pass
+        else:
+            if spec.name in DEFINED:
+                return _functional(spec)
+    raise AttributeError(f"module 'actlab.torch.functional' has no attribute {name!r}")

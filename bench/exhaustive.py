@@ -1,0 +1,153 @@
+"""Exhaustive float32 accuracy: every one of the 2³² float32 inputs through actlab's fused
+kernel, PyTorch's float32 kernel and the textbook NumPy formula in float32, each against the
+correctly rounded value (the catalog's float64 result rounded once to float32; the catalog is
+held to mpmath by the oracle tests). Per implementation: the largest error in ULPs and the
+share of inputs not correctly rounded (NaN in both counts as right; NaN or a finite value where
+the other is not counts as "inf"). Minutes per function on one core; not part of the tests
+(tests/test_kernels.py checks a random sample of bit patterns on every run).
+
+Run: python bench/exhaustive.py NAME [NAME ...] [--derivative] [--every K]
+(--every K: every K-th bit pattern only, for a quick look; the README table uses K = 1.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _textbook import TEXTBOOK
+
+import actlab
+from actlab import _kernels
+from actlab._kernels._forms import FORMS
+
+warnings.simplefilter("ignore")
+torch.set_num_threads(1)
+
+CHUNK = 1 << 22  # 4M inputs per step: 16 MB of float32, 32 MB of float64 reference
+
+
+def line(a: np.ndarray) -> np.ndarray:
+    """float32 bit patterns on the ordered integer line (−0 and +0 meet)."""
+    i = a.view(np.int32).astype(np.int64)
+    return np.where(i < 0, -(2**31) - i, i)
+
+
+def ulp_errors(y: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """ULP distance at the inputs where y and ref differ bitwise (the rest are 0)."""
+    differ = np.flatnonzero(y.view(np.int32) != ref.view(np.int32))
+    y, ref = y[differ], ref[differ]
+    d = np.abs(line(y) - line(ref))
+    ny, nr = np.isnan(y), np.isnan(ref)
+    d[ny & nr] = 0
+    d[ny ^ nr] = 2**40
+    return d
+
+
+def implementations(
+    name: str, derivative: bool
+) -> dict[str, Callable[[np.ndarray], np.ndarray] | None]:
+    act = actlab.get(name)
+    k = _kernels.Kernel(act)
+    spec = act.spec
+    peer = spec.peers.torch
+    tfn: Callable[[np.ndarray], np.ndarray] | None = None
+    if peer is not None:
+        mod, _, attr = peer.name.rpartition(".")
+        fn = getattr(importlib.import_module(mod), attr)
+        kw = dict(peer.fixed)
+        for ours, theirs in peer.params.items():
+            v = act.params[ours]
+            if v is not None:
+                kw[theirs] = peer.values.get(ours, {}).get(v, v)
+
+        def tfn(x: np.ndarray) -> np.ndarray:
+            t = torch.from_numpy(x)
+            if not derivative:
+                with torch.no_grad():
+                    return fn(t, **kw).numpy()
+            t.requires_grad_(True)
+            (g,) = torch.autograd.grad(fn(t, **kw).sum(), t)
+            return g.numpy()
+
+    tb = TEXTBOOK.get(name)
+    nfn = None if tb is None else tb[1 if derivative else 0]
+
+    def kfn(x: np.ndarray) -> np.ndarray:
+        t = torch.from_numpy(x)
+        out = k.vjp(t, torch.ones_like(t)) if derivative else k.forward(t)
+        return out.numpy()
+
+    return {"actlab": kfn, "torch": tfn, "numpy": nfn}
+
+
+def run(name: str, derivative: bool, every: int) -> None:
+    act = actlab.get(name)
+    ref_fn = act.derivative if derivative else act
+    impls = implementations(name, derivative)
+    worst = {k: 0 for k in impls}
+    wrong = {k: 0 for k in impls}
+    total = 0
+    t0 = time.perf_counter()
+    span = CHUNK * every
+    for start in range(0, 1 << 32, span):
+        bits = np.arange(start, min(start + span, 1 << 32), every, dtype=np.uint32)
+        x = bits.view(np.float32)
+        with np.errstate(all="ignore"):
+            # the catalog on a float32 tensor: float64 inside, rounded once to float32
+            ref = ref_fn(torch.from_numpy(x)).numpy()
+            for key, fn in impls.items():
+                if fn is None:
+                    continue
+                y = np.asarray(fn(x)).astype(np.float32)
+                e = ulp_errors(y, ref)
+                worst[key] = max(worst[key], int(e.max(initial=0)))
+                wrong[key] += int(np.count_nonzero(e))
+        total += x.size
+    cells = []
+    for key in impls:
+        if impls[key] is None:
+            cells.append("—")
+            continue
+        w = "inf" if worst[key] >= 2**40 else str(worst[key])
+        cells.append(f"{w} ULP, {100 * wrong[key] / total:.4g}%")
+    what = f"{name}'" if derivative else name
+    print(
+        f"| {what} | {' | '.join(cells)} | {total:,} | {time.perf_counter() - t0:.0f} s |",
+        flush=True,
+    )
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    every = 1
+    if "--every" in args:
+        i = args.index("--every")
+        every = int(args[i + 1])
+        del args[i : i + 2]
+    derivative = "--derivative" in args
+    names = [a for a in args if not a.startswith("--")]
+    if not names:
+        raise SystemExit("exhaustive: name one or more activations with a fused kernel")
+    for n in names:
+        if not _kernels.supported(actlab.get(n).name):
+            raise SystemExit(f"exhaustive: {n} has no fused kernel; these do: {', '.join(FORMS)}")
+    print(
+        "| function | actlab (max, % not correctly rounded) | torch float32 | NumPy float32 "
+        "textbook | inputs | time |"
+    )
+    print("|---|---|---|---|---|---|")
+    for n in names:
+        run(actlab.get(n).name, derivative, every)
+
+
+if __name__ == "__main__":
+    main()

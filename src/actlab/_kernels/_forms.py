@@ -1,0 +1,227 @@
+"""The fused kernels' formulas: plain float64 torch expressions, one per elementwise spec.
+
+These are the formulas a float32 (or float16/bfloat16) result needs, and no more. Each input
+value is widened to float64 inside the kernel, the formula runs there, and the result is
+rounded once to the input's dtype. The catalog's forms go further (double-double products,
+root series) because a float64 *output* must be right to the last float64 bit; a float32
+output only needs a relative error far below 2⁻²⁴, which these stable forms give with a wide
+margin (every input of a float32 is exactly representable in float64, x² is exact, and no form
+subtracts nearly equal numbers except where the result is itself an absolute quantity, e.g.
+gelu' near its root, where float64's absolute error ~1e-16 stays far below a float32 ULP of
+the nearest float32 input's value). The kernel tests hold them to the catalog bitwise or within
+1 ULP on the oracle grid, and ``bench/exhaustive.py`` over all 2³² float32 inputs.
+
+NaN and ±inf are not the forms' business: the engine maps NaN to NaN and ±inf to the catalog's
+own values at ±inf, so a form may produce anything there (inf − inf, 0·inf).
+
+A form is ``form(t, p)``: ``t`` a float64 tensor, ``p`` the activation's parameters as floats.
+``PARAM_FORMS[name][param]`` is ∂f/∂param for a learnable parameter (reduced by the engine).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+Form = Callable[[torch.Tensor, dict[str, Any]], torch.Tensor]
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_K = 0.044715
+SELU_ALPHA = float("1.6732632423543772848170429916717")
+SELU_SCALE = float("1.0507009873554804934193349852946")
+
+
+def _sigmoid(z: torch.Tensor) -> torch.Tensor:
+    return 1.0 / (1.0 + torch.exp(-z))
+
+
+def _sigmoid_d(z: torch.Tensor) -> torch.Tensor:
+    """σ(z)·σ(−z) as e/(1+e)², e = exp(−|z|): no cancellation in the tails."""
+    e = torch.exp(-z.abs())
+    return e / ((1.0 + e) * (1.0 + e))
+
+
+def _softplus(z: torch.Tensor) -> torch.Tensor:
+    return torch.clamp_min(z, 0.0) + torch.log1p(torch.exp(-z.abs()))
+
+
+def _expm1(t: torch.Tensor) -> torch.Tensor:
+    """expm1 that keeps tiny and subnormal arguments (SLEEF's vectorized expm1 returns 0
+    for them): below |t| = 1e-9, expm1(t) = t to a relative 5e-10."""
+    return torch.where(t.abs() < 1e-9, t, torch.expm1(t))
+
+
+def _relu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t > 0, t, 0.0)
+
+
+def _step(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t > 0, 1.0, 0.0)
+
+
+def _leaky(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t >= 0, t, t * p["negative_slope"])
+
+
+def _leaky_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t > 0, 1.0, p["negative_slope"])
+
+
+def _elu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t > 0, t, p["alpha"] * _expm1(torch.clamp_max(t, 0.0)))
+
+
+def _elu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t > 0, 1.0, p["alpha"] * torch.exp(torch.clamp_max(t, 0.0)))
+
+
+def _selu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return SELU_SCALE * _elu(t, {"alpha": SELU_ALPHA})
+
+
+def _selu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return SELU_SCALE * _elu_d(t, {"alpha": SELU_ALPHA})
+
+
+def _celu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    a = p["alpha"]
+    return torch.where(t > 0, t, a * _expm1(torch.clamp_max(t, 0.0) / a))
+
+
+def _celu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where(t > 0, 1.0, torch.exp(torch.clamp_max(t, 0.0) / p["alpha"]))
+
+
+def _tanh_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    """1 − tanh² as 4e/(1+e)², e = exp(−2|x|)."""
+    e = torch.exp(-2.0 * t.abs())
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def _gelu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    if p["approximate"] == "tanh":  # x·(1 + tanh u)/2 = x·σ(2u): no cancellation for x < 0
+        u = _GELU_C * (t + _GELU_K * t * t * t)
+        return t * _sigmoid(2.0 * u)
+    return 0.5 * t * torch.erfc(-t * _SQRT1_2)
+
+
+def _gelu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    if p["approximate"] == "tanh":
+        u = _GELU_C * (t + _GELU_K * t * t * t)
+        du = _GELU_C * (1.0 + 3.0 * _GELU_K * t * t)
+        return _sigmoid(2.0 * u) + 2.0 * t * du * _sigmoid_d(2.0 * u)
+    return 0.5 * torch.erfc(-t * _SQRT1_2) + t * torch.exp(-0.5 * t * t) * _INV_SQRT_2PI
+
+
+def _silu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return t * _sigmoid(p["beta"] * t)
+
+
+def _silu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    z: torch.Tensor = p["beta"] * t
+    return _sigmoid(z) + z * _sigmoid_d(z)
+
+
+def _silu_dbeta(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return t * t * _sigmoid_d(p["beta"] * t)
+
+
+def _mish(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return t * torch.tanh(_softplus(t))
+
+
+def _mish_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    sp = _softplus(t)
+    e = torch.exp(-2.0 * sp)  # sech²(sp) = 4e/(1+e)²
+    return torch.tanh(sp) + t * _sigmoid(t) * 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def _softplus_f(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    b, th = p["beta"], p["threshold"]
+    y = _softplus(b * t) / b
+    return y if th is None else torch.where(b * t > th, t, y)
+
+
+def _softplus_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    b, th = p["beta"], p["threshold"]
+    y = _sigmoid(b * t)
+    return y if th is None else torch.where(b * t > th, 1.0, y)
+
+
+def _log_sigmoid(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.clamp_max(t, 0.0) - torch.log1p(torch.exp(-t.abs()))
+
+
+def _log_sigmoid_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return _sigmoid(-t)
+
+
+def _hard_sigmoid(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.clamp((t + 3.0) / 6.0, 0.0, 1.0)
+
+
+def _hard_sigmoid_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return torch.where((t > -3.0) & (t < 3.0), 1.0 / 6.0, 0.0)
+
+
+def _hard_swish(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return t * torch.clamp((t + 3.0) / 6.0, 0.0, 1.0)
+
+
+def _hard_swish_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    mid = (2.0 * t + 3.0) / 6.0
+    return torch.where(t >= 3.0, 1.0, torch.where(t > -3.0, mid, 0.0))
+
+
+def _softsign(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    return t / (1.0 + t.abs())
+
+
+def _softsign_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    r = 1.0 / (1.0 + t.abs())
+    return r * r
+
+
+def _clip(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    return torch.where(t < lo, lo, torch.where(t > hi, hi, t))
+
+
+def _inside(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    return torch.where((t > lo) & (t < hi), 1.0, 0.0)
+
+
+#: spec name → (forward, derivative), each a float64 form
+FORMS: dict[str, tuple[Form, Form]] = {
+    "relu": (_relu, _step),
+    "leaky_relu": (_leaky, _leaky_d),
+    "elu": (_elu, _elu_d),
+    "selu": (_selu, _selu_d),
+    "celu": (_celu, _celu_d),
+    "sigmoid": (lambda t, p: _sigmoid(t), lambda t, p: _sigmoid_d(t)),
+    "tanh": (lambda t, p: torch.tanh(t), _tanh_d),
+    "gelu": (_gelu, _gelu_d),
+    "silu": (_silu, _silu_d),
+    "mish": (_mish, _mish_d),
+    "softplus": (_softplus_f, _softplus_d),
+    "log_sigmoid": (_log_sigmoid, _log_sigmoid_d),
+    "hard_sigmoid": (_hard_sigmoid, _hard_sigmoid_d),
+    "hard_swish": (_hard_swish, _hard_swish_d),
+    "softsign": (_softsign, _softsign_d),
+    "relu6": (lambda t, p: _clip(t, 0.0, 6.0), lambda t, p: _inside(t, 0.0, 6.0)),
+    "hardtanh": (
+        lambda t, p: _clip(t, p["min_val"], p["max_val"]),
+        lambda t, p: _inside(t, p["min_val"], p["max_val"]),
+    ),
+}
+
+#: spec name → {learnable parameter: ∂f/∂param}, for the kernels' parameter gradients
+PARAM_FORMS: dict[str, dict[str, Form]] = {"silu": {"beta": _silu_dbeta}}
+
+#: kernels whose every branch is linear in x: their cost is memory traffic alone, so the
+#: benchmark holds them to the machine's copy bandwidth as well as to torch
+PIECEWISE_LINEAR = frozenset({"relu", "leaky_relu", "hard_sigmoid", "relu6", "hardtanh"})

@@ -1,0 +1,201 @@
+"""The fused CPU kernels (actlab._kernels): values against the catalog's exact path in every
+dtype they serve (within 1 ULP; the count of inputs that differ at all is reported by
+bench/exhaustive.py), backward against central differences, parameter gradients against the
+catalog's param_vjp, and the choice apply() makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import actlab.torch as at  # noqa: E402
+from actlab import _kernels  # noqa: E402
+from actlab._kernels._forms import FORMS, PARAM_FORMS  # noqa: E402
+from actlab_oracle.grid import points  # noqa: E402
+from tests.conftest import make  # noqa: E402
+
+#: every kernel at its defaults, and parameter values that take other branches of its form
+CASES: list[tuple[str, dict[str, Any]]] = [(name, {}) for name in FORMS] + [
+    ("gelu", {"approximate": "tanh"}),
+    ("softplus", {"threshold": 20.0}),
+    ("softplus", {"beta": 2.0}),
+    ("leaky_relu", {"negative_slope": 0.3}),
+    ("elu", {"alpha": 0.5}),
+    ("celu", {"alpha": 2.0}),
+    ("hardtanh", {"min_val": -2.0, "max_val": 3.0}),
+    ("silu", {"beta": 2.0}),
+]
+IDS = [n + "".join(f"-{k}={v}" for k, v in p.items()) for n, p in CASES]
+HALF_CASES = [c for c in CASES if c[0] in ("gelu", "sigmoid", "relu", "mish", "hard_swish")]
+
+
+def ulps(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Distance in units in the last place between two tensors of one float dtype, on the
+    ordered integer line (−0 and +0 are 0 apart; NaN against NaN is 0, else huge)."""
+    bits = {torch.float32: torch.int32, torch.float16: torch.int16, torch.bfloat16: torch.int16}
+    itype = bits[a.dtype]
+    top = torch.iinfo(itype).min
+
+    def line(t: torch.Tensor) -> torch.Tensor:
+        i = t.view(itype).long()
+        return torch.where(i < 0, top - i, i)
+
+    d = (line(a) - line(b)).abs()
+    nan_a, nan_b = torch.isnan(a), torch.isnan(b)
+    d = torch.where(nan_a & nan_b, 0, d)
+    return torch.where(nan_a ^ nan_b, 2**40, d)
+
+
+def inputs(act: Any, dtype: torch.dtype) -> torch.Tensor:
+    """The oracle grid (with act's kinks), plus random bit patterns of the dtype: every sign,
+    exponent and mantissa, NaNs and infinities included."""
+    grid = points("float16" if dtype == torch.float16 else "float32", [k for k, _ in act.kinks])
+    x = torch.from_numpy(grid).to(dtype)
+    g = torch.Generator().manual_seed(20261203)
+    if dtype == torch.float32:
+        raw = torch.randint(-(2**31), 2**31, (1 << 15,), generator=g, dtype=torch.int64)
+        rand = raw.to(torch.int32).view(torch.float32)
+    else:
+        raw = torch.randint(-(2**15), 2**15, (1 << 12,), generator=g, dtype=torch.int64)
+        rand = raw.to(torch.int16).view(dtype)
+    return torch.cat([x, rand])
+
+
+def _check(act: Any, k: Any, dtype: torch.dtype) -> None:
+    x = inputs(act, dtype)
+    y, ref = k.forward(x), act(x)
+    assert y.dtype == dtype
+    bad = ulps(y, ref) > 1
+    assert not bad.any(), f"forward off by > 1 ULP at {x[bad][:5].tolist()}"
+    d, dref = k.vjp(x, torch.ones_like(x)), act.derivative(x)
+    bad = ulps(d, dref) > 1
+    assert not bad.any(), f"derivative off by > 1 ULP at {x[bad][:5].tolist()}"
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(1)).to(dtype)
+    bad = ulps(k.vjp(x, g), act.vjp(x, g)) > 1
+    assert not bad.any(), f"vjp off by > 1 ULP at {x[bad][:5].tolist()}"
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+def test_kernel_matches_the_catalog_within_one_ulp_in_float32(
+    name: str, params: dict[str, Any]
+) -> None:
+    act = make(name, **params)
+    _check(act, _kernels.Kernel(act), torch.float32)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
+@pytest.mark.parametrize(("name", "params"), HALF_CASES, ids=[n for n, _ in HALF_CASES])
+def test_kernel_matches_the_catalog_in_half_types(
+    name: str, params: dict[str, Any], dtype: torch.dtype
+) -> None:
+    act = make(name, **params)
+    _check(act, _kernels.Kernel(act), dtype)
+
+
+def _big(seed: int = 0, n: int = 2 * _kernels.MIN_ELEMENTS + 17) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, generator=g) * 4
+
+
+@pytest.mark.parametrize("name", ["gelu", "tanh", "softplus", "hard_swish"])
+def test_fused_backward_against_central_differences(name: str) -> None:
+    act = make(name)
+    x = _big()
+    x = x[(x.abs() - 3).abs() > 1e-3]  # away from hard_swish's kinks
+    xr = x.clone().requires_grad_(True)
+    y = at.module(name)(xr)
+    assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
+    g = torch.randn(y.shape, generator=torch.Generator().manual_seed(2))
+    y.backward(g)
+    x64, h = x.double().numpy(), 1e-6
+    cd = (act(x64 + h) - act(x64 - h)) / (2 * h) * g.double().numpy()
+    np.testing.assert_allclose(xr.grad.double().numpy(), cd, rtol=1e-5, atol=1e-6)
+
+
+def test_silu_beta_gradient_is_the_catalogs_param_vjp() -> None:
+    assert set(PARAM_FORMS) == {"silu"}
+    m = at.SiLU()
+    x = _big(3)
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(4))
+    y = m(x.requires_grad_(True))
+    assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
+    y.backward(g)
+    x64, g64 = x.detach().double().numpy(), g.double().numpy()
+    ref = make("silu").param_vjp(x64, g64)["beta"]
+    np.testing.assert_allclose(float(m.beta.grad), float(ref), rtol=1e-6)
+    with torch.no_grad():  # a trained β is a runtime value, not a recompile
+        m.beta.fill_(1.7)
+    np.testing.assert_array_equal(
+        m(x).detach().numpy(), make("silu", beta=m.beta.item())(x.detach().numpy())
+    )
+
+
+def test_apply_takes_the_kernel_only_where_it_serves() -> None:
+    big = _big()
+    assert _kernels.kernel(make("gelu"), big) is not None
+    assert _kernels.kernel(make("gelu"), big[: _kernels.MIN_ELEMENTS - 1]) is None  # small
+    assert _kernels.kernel(make("gelu"), big.double()) is None  # float64: the catalog's forms
+    assert _kernels.kernel(make("snake"), big) is None  # no form
+    assert _kernels.kernel(make("rrelu", seed=0), big) is None  # stochastic
+    assert _kernels.kernel(make("gelu"), big.to("meta")) is None  # CUDA, MPS, ...: the catalog
+    y = at.GELU()(big.requires_grad_(True))
+    assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
+    lean = at.GELU(memory="lean")(big)
+    assert type(lean.grad_fn).__name__ == "ActlabFunctionBackward"
+    native = at.GELU(precision=at.Precision.NATIVE)(big)
+    assert type(native.grad_fn).__name__ == "ActlabFunctionBackward"
+    with torch.no_grad():  # no autograd: the kernel alone, nothing recorded
+        assert at.GELU()(big).grad_fn is None
+
+
+def test_fast_without_a_torch_peer_takes_the_fused_kernel() -> None:
+    x = _big()
+    y = at.module("softplus", precision="fast")(x)  # no threshold: torch has no such kernel
+    ref = make("softplus")(x)
+    assert (ulps(y, ref) <= 1).all()
+
+
+def test_compiler_failure_warns_once_and_falls_back_to_the_catalog(monkeypatch: Any) -> None:
+    from actlab._kernels import _engine
+
+    def broken(*a: Any, **k: Any) -> Any:
+        raise RuntimeError("C++ compile error: no compiler")
+
+    monkeypatch.setattr(_engine, "_broken", [])
+    k = _engine.Kernel(make("tanh"))
+    monkeypatch.setattr(k, "_fwd", broken)
+    monkeypatch.setattr(_engine, "_cache", {})
+    x = _big()
+    monkeypatch.setattr(_engine, "kernel", lambda *a, **kw: None if _engine._broken else k)
+    monkeypatch.setattr(_kernels, "kernel", _engine.kernel)
+    with torch.no_grad(), pytest.warns(RuntimeWarning, match="could not be compiled"):
+        y = at.Tanh()(x)
+    np.testing.assert_array_equal(y.numpy(), make("tanh")(x.numpy()))
+    assert _engine._broken  # from now on, the catalog path without asking the compiler again
+
+
+def test_functional_with_a_learnable_given_as_a_number_uses_its_value() -> None:
+    x = _big(5)
+    for beta in (1.0, 2.5):
+        y = at.functional.silu(x, beta=beta)
+        assert (ulps(y, make("silu", beta=beta)(x)) <= 1).all()
+    xr = x.clone().requires_grad_(True)
+    y = at.functional.silu(xr, beta=2.5)
+    assert type(y.grad_fn).__name__ == "KernelFunctionBackward"
+    y.backward(torch.ones_like(y))
+    assert (ulps(xr.grad, make("silu", beta=2.5).derivative(x)) <= 1).all()
+
+
+def test_threaded_kernels_give_the_same_values() -> None:
+    x = _big(6)
+    one = at.GELU()(x)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # a separate compilation with a parallel loop
+    try:
+        two = at.GELU()(x)
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(one, two)
