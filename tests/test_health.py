@@ -209,7 +209,31 @@ def test_watching_nothing_and_never_stepping_are_findings() -> None:
     kinds = [f.kind for f in mon.report()]
     assert kinds == ["no_steps", "no_activations"]
     assert any("actlab.torch.functional" in f for f in mon.report()[1].fixes)
+    assert any("actlab.torch.swap" in f for f in mon.report()[1].fixes)
     mon.close()
+
+
+def test_the_swap_fix_makes_a_custom_activation_measured() -> None:
+    class Clamp(nn.Module):  # an activation no hook recognises: clamp is not in the catalog
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.clamp(min=0)
+
+    model = nn.Sequential(nn.Linear(2, 3), Clamp(), nn.Linear(3, 1))
+    with at.watch(model) as mon:
+        model(torch.randn(4, 2))
+    assert "no_activations" in [f.kind for f in mon.report()]
+    assert at.swap(model, Clamp, "relu") == 1
+    x = torch.randn(8, 2)
+    with at.watch(model) as mon:
+        y = model(x)
+        y.sum().backward()
+        mon.step(y.sum())
+    assert "no_activations" not in [f.kind for f in mon.report()]
+    (rec,) = mon.layers.values()
+    # the swapped layer is measured: its dead share is the hand count of units with z <= 0
+    z = model[0](x)
+    assert rec.units == 3 and rec.batches == 1
+    assert rec.dead_fraction == pytest.approx(float((z <= 0).all(dim=0).float().mean()))
 
 
 def test_fixes_are_conditioned_on_activation_and_task() -> None:

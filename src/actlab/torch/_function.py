@@ -27,13 +27,23 @@ from __future__ import annotations
 import enum
 import importlib
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import torch
 
 from .. import _kernels
 from .._catalog import Activation
 from .._catalog._xp import prepare
+
+# torch's own typing leaves these untyped; typed once here so the rest of actlab.torch is strict.
+_F = TypeVar("_F", bound=Callable[..., Any])
+_disable: Callable[[Any], Any] = torch.compiler.disable
+is_tracing: Callable[[], bool] = torch.jit.is_tracing  # type: ignore[attr-defined]
+
+
+def eager(fn: _F) -> _F:
+    """``torch.compiler.disable``, typed: under ``torch.compile`` a graph break, run eagerly."""
+    return cast(_F, _disable(fn))
 
 
 class Precision(str, enum.Enum):
@@ -151,9 +161,9 @@ class ActlabFunction(torch.autograd.Function):
                 out: torch.Tensor = c.finish(act._eval(c, p, where))
                 return out
 
-            y = _chunked(x, prep.out_dtype, part)
+            y = cast(torch.Tensor, _chunked(x, prep.out_dtype, part))
         else:
-            y = prep.finish(act._eval(prep, p, where))
+            y = cast(torch.Tensor, prep.finish(act._eval(prep, p, where)))
         ctx.cfg, ctx.p, ctx.learn_meta = cfg, p, [(t.shape, t.dtype) for t in learn]
         ctx.x_dtype, ctx.chunks = x.dtype, chunks
         lean = act.spec.lean if ((memory is Memory.LEAN or inplace) and not names) else None
@@ -318,7 +328,7 @@ def _needs_grad(x: torch.Tensor, learn: dict[str, torch.Tensor]) -> bool:
     )
 
 
-@torch.compiler.disable  # compiled models call it eagerly (a graph break), not traced inside
+@eager  # compiled models call it eagerly (a graph break), not traced inside
 def apply(
     act: Activation,
     x: torch.Tensor,
@@ -347,13 +357,12 @@ def apply(
             out: torch.Tensor = peer(x)
             return out
     if prec is not Precision.NATIVE and mem is Memory.DEFAULT and where is None:
-        y = _fused(act, x, learn)
-        if y is not None:
-            return y
+        fused: torch.Tensor | None = _fused(act, x, learn)
+        if fused is not None:
+            return fused
     native = prec is not Precision.EXACT
     cfg = _Cfg(act, tuple(learn), mem, native, where, False)
-    out = ActlabFunction.apply(x, cfg, *learn.values())
-    return out
+    return _function_apply(x, cfg, *learn.values())
 
 
 def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> Any:
@@ -371,7 +380,7 @@ def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> 
     if _needs_grad(x, learn):
         if set(learn) != set(k.learnable):  # a value fixed by the caller gets no gradient
             values = tuple(v.detach() for v in values)
-        return _kernels.guarded(lambda: KernelFunction.apply(x, k, *values))
+        return _kernels.guarded(lambda: _kernel_apply(x, k, *values))
     with torch.no_grad():
         return _kernels.guarded(lambda: k.forward(x, values))
 
@@ -395,8 +404,7 @@ def _inplace(
             "inplace=True under torch.no_grad()"
         )
     cfg = _Cfg(act, (), mem, prec is not Precision.EXACT, where, True)
-    out: torch.Tensor = ActlabFunction.apply(x, cfg)
-    return out
+    return _function_apply(x, cfg)
 
 
 def with_values(act: Activation, learn: dict[str, torch.Tensor]) -> Activation:
@@ -409,3 +417,8 @@ def with_values(act: Activation, learn: dict[str, torch.Tensor]) -> Activation:
             return Activation(act.spec, {**act.params, k: t.detach().cpu().numpy()})
         values[k] = float(t.detach().reshape(()))
     return Activation(act.spec, {**act.params, **values})
+
+
+# autograd.Function.apply is untyped in torch: typed once
+_function_apply: Callable[..., torch.Tensor] = ActlabFunction.apply
+_kernel_apply: Callable[..., torch.Tensor] = KernelFunction.apply

@@ -7,13 +7,14 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import torch
 from torch import nn
 
 from .._catalog import Activation, Spec, resolve, specs
-from ._function import Memory, Precision, apply, options
+from ._function import Memory, Precision, apply, eager, is_tracing, options
 
 
 class ActlabModule(nn.Module):
@@ -61,9 +62,9 @@ class ActlabModule(nn.Module):
             self._cache[key] = Activation(self.spec, {**fixed, **placeholders})
         return self._cache[key]
 
-    @torch.compiler.disable  # under torch.compile: a graph break, run eagerly
+    @eager  # under torch.compile: a graph break, run eagerly
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
-        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():  # type: ignore[attr-defined]
+        if is_tracing() or torch.onnx.is_in_onnx_export():
             raise RuntimeError(_NOT_EXPORTABLE.format(name=type(self).__name__))
         learn = {k: getattr(self, k) for k in self.spec.learnable}
         return apply(self._activation(), x, learn, self.memory, where, self.precision, self.inplace)
@@ -74,7 +75,8 @@ class ActlabModule(nn.Module):
 
     # copy, pickle, torch.save: the per-mode Activation cache is derived, never carried
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        getstate = cast(Callable[[], dict[str, Any]], super().__getstate__)  # untyped in torch
+        state = getstate()
         state["_cache"] = {}
         return state
 
@@ -232,9 +234,9 @@ class PReLU(ActlabModule):
         )
         self._fixed, self._user, self._cache = {}, {}, {}
 
-    @torch.compiler.disable
+    @eager
     def forward(self, x: torch.Tensor, where: torch.Tensor | None = None) -> torch.Tensor:
-        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():  # type: ignore[attr-defined]
+        if is_tracing() or torch.onnx.is_in_onnx_export():
             raise RuntimeError(_NOT_EXPORTABLE.format(name="PReLU"))
         return apply(self._activation(), x, {"alpha": self.weight}, self.memory)
 

@@ -725,6 +725,8 @@ class Monitor:
                         "or call torch.nn.functional / torch.tanh / actlab.torch.functional "
                         "inside model.forward (observed while the model runs)",
                         "call the watched model itself (model(x)), not only its submodules",
+                        "a custom activation module: replace it with actlab.torch.swap(model, "
+                        "MyAct, 'name') to have it measured",
                     ),
                 )
             )
