@@ -76,7 +76,7 @@ def plain_loop(cfg: RunConfig, data, seed: int) -> float:  # type: ignore[no-unt
 
 
 def main() -> None:
-    steps = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_STUDY["steps"]
+    steps = int(sys.argv[1]) if len(sys.argv) > 1 else RunConfig().steps
     torch.set_num_threads(1)
     seeds = list(range(DEFAULT_STUDY["seeds"]))
     print(f"default study, {steps} steps, {len(seeds)} seeds, 1 thread (torch {torch.__version__})")

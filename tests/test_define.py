@@ -365,7 +365,7 @@ def test_compare_and_report_resolve_the_studys_definitions(tmp_path: Path) -> No
         progress=False,
         name="defs",
     )
-    acts = sorted({r["config"]["activation"] for r in study.runs})
+    acts = sorted({r.config.activation for r in study.runs})
     assert acts == ["logish2", "relu"] and len(study.runs) == 4
     (conf,) = [s["config"] for s in Store(db).studies()]
     assert conf["definitions"] == {"logish2": {"formula": "x*log(1+sigmoid(x))"}}

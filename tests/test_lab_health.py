@@ -64,10 +64,11 @@ def test_a_diverged_regression_is_told_the_learning_rate_first(tmp_path: Path) -
         clip=None, store=tmp_path / "s.db", workers=1, progress=False,
     )  # fmt: skip
     runs = study.runs
-    assert any(r["status"] == "diverged" for r in runs)
-    from actlab.lab._report import _layers
+    assert any(r.status == "diverged" for r in runs)
+    from actlab.lab._report import _layers, _View
 
-    text = _notes(runs, _layers(study, runs))
+    view = _View(study)
+    text = _notes(view, runs, _layers(study, view, runs))
     note = next(n for n in text.split("</div>") if "diverged" in n)
     assert "Try: a lower learning rate; gradient clipping" in note and "logits" not in note
     row = study.rows()[0]

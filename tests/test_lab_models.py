@@ -95,10 +95,10 @@ def test_swapped_module_with_batchnorm_runs_per_seed_and_records_the_model(
     )  # fmt: skip
     runs = study.runs
     assert len(runs) == 4
-    models = {r["config"]["model"] for r in runs}
+    models = {r.config.model for r in runs}
     assert len(models) == 1 and next(iter(models)).startswith("user:BNNet#")
-    assert {r["config"]["dataset"] for r in runs} == {runs[0]["config"]["dataset"]}
-    assert runs[0]["config"]["dataset"].startswith("arrays-")
+    assert {r.config.dataset for r in runs} == {runs[0].config.dataset}
+    assert runs[0].config.dataset.startswith("arrays-")
     assert sum(isinstance(m, nn.ReLU) for m in user.modules()) == 2  # the user's: untouched
     rows = study.rows()
     assert {r.label for r in rows} == {"relu", "gelu"}

@@ -94,16 +94,10 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
     ],
 }
 # RunConfig fields that are not trainer options: the data's identity, and how often to record
+# the data's identity (which data, not how to train on it) and the run's length
 NOT_OPTIONS = {
-    "dataset",
-    "noise",
-    "n",
-    "data_seed",
-    "path",
-    "target",
-    "data_dir",
-    "steps",
-    "eval_every",
+    *("dataset", "noise", "n", "data_seed", "path", "target", "data_dir", "task", "data_hash"),
+    *("steps", "eval_every"),
 }
 
 
@@ -462,7 +456,7 @@ def test_sources_are_stored_and_reported(tmp_path: Any) -> None:
         workers=1,
     )
     run = study.runs[0]
-    src = study.store.sources(run["id"])
+    src = study.store.sources(run.id)
     assert src["val_metric"]["split"] == "validation" and src["val_metric"]["rows"] == 100
     assert src["val_metric"]["statistics"] == "running"
     assert src["train_loss"]["statistics"] == "batch" and src["train_loss"]["rows"] == 64
@@ -472,5 +466,5 @@ def test_sources_are_stored_and_reported(tmp_path: Any) -> None:
     assert "batch-norm with the running mean and variance" in page
     assert "batch-norm with each batch&#x27;s own mean and variance" in page
     again = Store(tmp_path / "s.db")  # a store reopened reads them back
-    assert again.sources(run["id"]) == src
+    assert again.sources(run.id) == src
     again.close()

@@ -114,7 +114,8 @@ def test_a_store_is_marked_and_an_older_one_migrates(store_copy: Path) -> None:
         assert c.execute("PRAGMA user_version").fetchone()[0] == len(_store.MIGRATIONS)
         runs = c.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         # back to a store written before stores were marked: schema 1, no claims, id 0
-        c.execute("DROP TABLE claims")
+        for table in ("claims", "datasets", "study_configs"):
+            c.execute(f"DROP TABLE {table}")
         c.execute("PRAGMA application_id = 0")
         c.execute("PRAGMA user_version = 0")
     st = Store(store_copy)
@@ -239,11 +240,17 @@ def test_a_failing_compare_leaves_the_store_as_it_was(
     st.close()
 
 
-def test_a_duplicate_configuration_runs_once(tmp_path: Path) -> None:
-    study = compare(
-        "xor", ["relu", "relu", "tanh"], store=tmp_path / "d.db", **{**TINY, "seeds": [0, 0, 1]}
-    )
-    pairs = sorted((r["config"]["activation"], r["seed"]) for r in study.runs)
+def test_a_duplicate_configuration_never_runs_twice(tmp_path: Path) -> None:
+    # issue 10: a repeated activation (after aliases and case) or seed is an error naming it,
+    # before anything is stored; a grid whose axes give one configuration twice runs it once
+    db = tmp_path / "d.db"
+    with pytest.raises(ValueError, match='activations: "relu" and "relu" are the same'):
+        compare("xor", ["relu", "relu", "tanh"], store=db, **TINY)
+    with pytest.raises(ValueError, match="seeds: expected an int ≥ 1 or a list of distinct"):
+        compare("xor", ["relu"], store=db, **{**TINY, "seeds": [0, 0, 1]})
+    assert not db.exists() or Store(db, readonly=True).runs() == []
+    study = compare("xor", ["relu", "tanh"], store=db, **{**TINY, "seeds": [0, 1]})
+    pairs = sorted((r.config.activation, r.seed) for r in study.runs)
     assert pairs == [("relu", 0), ("relu", 1), ("tanh", 0), ("tanh", 1)]
     study.store.close()
 
@@ -536,10 +543,10 @@ def test_ray_executor_gives_exactly_the_local_metrics(tmp_path: Path) -> None:
 
     def key(study: Any) -> list[Any]:
         out = []
-        for r in sorted(study.runs, key=lambda r: (r["config_key"], r["seed"])):
-            curves = study.store.curves(r["id"])
+        for r in sorted(study.runs, key=lambda r: (r.config_key, r.seed)):
+            curves = study.store.curves(r.id)
             curves.pop("time")  # wall-clock seconds: the one record that may differ
-            out.append((r["config_key"], r["seed"], r["test_metric"], r["test_loss"], curves))
+            out.append((r.config_key, r.seed, r.test_metric, r.test_loss, curves))
         return out
 
     a, b = key(local), key(ray_)

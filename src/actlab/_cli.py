@@ -41,9 +41,8 @@ def _console() -> Console:
 
 
 def _fail(message: str) -> NoReturn:
-    Console(stderr=True, highlight=False, markup=False, soft_wrap=True).print(
-        f"error: {message}", style="red"
-    )
+    """One line on stderr (never wrapped, so a pipe or a log keeps it whole), then exit 1."""
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -118,10 +117,11 @@ def list_(
             continue
         act = _get(spec.name, {}, example=True)
         f = act.facts
+        # the cost protocol only where it is defined (elementwise) and only when asked for
         cost = (
-            _analysis._measure.relative_cost(act, n=50_000, repeat=3)
-            if spec.kind == "elementwise"
-            else math.nan
+            _analysis._measure.cost_protocol(act)
+            if spec.kind == "elementwise" and (sort == "cost" or as_json)
+            else None
         )
         rows.append(
             {
@@ -132,7 +132,9 @@ def list_(
                 "zero_centred": f.zero_centred,
                 "smoothness": _smooth(f.smoothness),
                 "saturates": list(f.saturates),
-                "cost": None if math.isnan(cost) else round(cost, 2),
+                "cost": None if cost is None else round(cost.ratio, 2),
+                "cost_low": None if cost is None else round(cost.low, 2),
+                "cost_high": None if cost is None else round(cost.high, 2),
                 "init": f.init,
             }
         )
@@ -141,21 +143,28 @@ def list_(
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{len(rows)} activations (cost: forward+derivative time / relu's)")
-    for col in (
-        "name",
-        "kind",
-        "range",
-        "monotonic",
-        "zero-centred",
-        "smooth",
-        "saturates",
-        "cost",
-        "init",
-    ):
-        table.add_column(col)
+    typer.echo(list_table(rows, costs=sort == "cost"))
+
+
+def list_table(rows: list[dict[str, Any]], costs: bool, width: int | None = None) -> str:
+    """``actlab list`` as plain text: every name and value whole at any width."""
+    from ._table import Column, render
+
+    cols = [
+        Column("name"),
+        Column("kind", drop=3),
+        Column("range"),
+        Column("monotonic", "mono"),
+        Column("zero-centred", "zero-c"),
+        Column("smooth", "C"),
+        Column("saturates", "sat", drop=2),
+        Column("init", drop=1),
+    ]
+    if costs:
+        cols += [Column("cost", right=True), Column("spread", drop=4)]
+    cells = []
     for r in rows:
-        table.add_row(
+        line = [
             r["name"],
             r["kind"],
             r["range"],
@@ -163,10 +172,23 @@ def list_(
             "yes" if r["zero_centred"] else "no",
             r["smoothness"],
             ",".join(r["saturates"]) or "—",
-            "—" if r["cost"] is None else f"{r['cost']:.2f}",
             r["init"],
+        ]
+        if costs:
+            none = r["cost"] is None
+            line += [
+                "—" if none else f"{r['cost']:.2f}",
+                "—" if none else f"{r['cost_low']:.2f}–{r['cost_high']:.2f}",
+            ]
+        cells.append(line)
+    title = f"{len(rows)} activations"
+    notes = ["smooth: C⁰ continuous, C¹ once differentiable, C∞ smooth, jump: discontinuous"]
+    if costs:
+        notes.append(
+            "cost: forward + derivative time / relu's (relu = 1.00), median of 5 back-to-back "
+            "rounds; spread: their min–max"
         )
-    _console().print(table)
+    return render(cols, cells, title=title, notes=notes, max_width=width, elsewhere="--json")
 
 
 # ----------------------------------------------------------------------------- show
@@ -460,141 +482,7 @@ def demo(
 
 
 # ----------------------------------------------------------------------------- the lab
-
-
-def _csv(text: str | None) -> list[str] | None:
-    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
-
-
-def _ints(text: str | None, what: str) -> int | list[int] | None:
-    """ "32" → 32; "512,256" → [512, 256] (a per-layer list)."""
-    if text is None:
-        return None
-    parts = _csv(text) or []
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        _fail(f"--{what} must be an int or comma-separated ints, got {text!r}")
-    if what == "width" and len(values) == 1 and "," not in text:
-        return values[0]
-    return values
-
-
-def _bias(text: str | None) -> float | str | None:
-    if text is None or text in ("zeros", "torch"):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        _fail(f"--bias must be zeros, torch or a number, got {text!r}")
-
-
-@app.command()
-def compare(
-    dataset: Annotated[str | None, typer.Option(help="dataset(s), comma-separated")] = None,
-    activations: Annotated[
-        str | None,
-        typer.Option(help="e.g. relu,leaky_relu:negative_slope=0.2,mine=x*sigmoid(2*x)"),
-    ] = None,
-    seeds: Annotated[int | None, typer.Option(help="seeds per configuration")] = None,
-    depth: Annotated[int | None, typer.Option(help="hidden layers")] = None,
-    width: Annotated[
-        str | None, typer.Option(help="units per hidden layer, or per layer: 512,256,256,128")
-    ] = None,
-    steps: Annotated[int | None, typer.Option(help="training steps")] = None,
-    lr: Annotated[float | None, typer.Option(help="learning rate")] = None,
-    optimizer: Annotated[str | None, typer.Option(help="adam or sgd")] = None,
-    init: Annotated[str | None, typer.Option(help="auto, torch, he, xavier or lecun")] = None,
-    gain: Annotated[float | None, typer.Option(help="init gain (std = gain/√fan)")] = None,
-    std: Annotated[float | None, typer.Option(help="fixed init std of the weights")] = None,
-    distribution: Annotated[str | None, typer.Option(help="init: normal or uniform")] = None,
-    bias: Annotated[str | None, typer.Option(help="bias init: zeros, torch or a number")] = None,
-    momentum: Annotated[float | None, typer.Option(help="SGD momentum")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="rows per step")] = None,
-    clip: Annotated[
-        float | None, typer.Option(help="per-seed gradient-norm clip (0: none; default 5)")
-    ] = None,
-    channels: Annotated[str | None, typer.Option(help="CNN conv channels, e.g. 8,16")] = None,
-    model: Annotated[
-        str | None, typer.Option(help="mlp, cnn, or your own: FILE.py:FACTORY")
-    ] = None,
-    precision: Annotated[
-        str | None, typer.Option(help="activation arithmetic: fast (default), native or exact")
-    ] = None,
-    data: Annotated[Path | None, typer.Option(help="your own data: .csv, .npz")] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="where fashion_mnist/mnist IDX files are")
-    ] = None,
-    n: Annotated[int | None, typer.Option(help="subsample: rows of the training part")] = None,
-    target: Annotated[str | None, typer.Option(help="the CSV column to predict")] = None,
-    config: Annotated[Path | None, typer.Option(help="a study.toml")] = None,
-    store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
-    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
-    name: Annotated[str | None, typer.Option(help="study name (same name: resume)")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="local processes (capped at the cores)")
-    ] = None,
-    executor: Annotated[str, typer.Option(help="local or ray")] = "local",
-    ray_address: Annotated[
-        str | None, typer.Option(help="Ray cluster: auto or ray://head:10001 (default: local)")
-    ] = None,
-) -> None:
-    """Train one network per activation on the same data, all seeds at once; rank and report.
-
-    Example: actlab compare --dataset spiral --activations relu,tanh,gelu,mish --seeds 10
-    """
-    from ._define import split_activations
-    from .lab import compare as run
-
-    settings: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("depth", depth),
-            ("width", _ints(width, "width")),
-            ("gain", gain),
-            ("std", std),
-            ("distribution", distribution),
-            ("bias", _bias(bias)),
-            ("momentum", momentum),
-            ("batch_size", batch_size),
-            ("clip", None if clip is None else (clip or "none")),
-            ("channels", _ints(channels, "channels")),
-            ("data_dir", None if data_dir is None else str(data_dir)),
-            ("n", n),
-            ("steps", steps),
-            ("lr", lr),
-            ("optimizer", optimizer),
-            ("init", init),
-            ("model", model),
-            ("precision", precision),
-        )
-        if v is not None
-    }
-    if settings.get("clip") == "none":
-        settings["clip"] = None  # --clip 0: no clipping (the UvA set-up)
-    if data is not None:
-        settings.update({"path": str(data), "target": target})
-        dataset = dataset or data.stem
-    with _faults():
-        _writable(out)
-        study = run(
-            _csv(dataset),
-            None if activations is None else split_activations(activations),
-            seeds,
-            config=config,
-            store=store,
-            name=name,
-            workers=workers,
-            executor=executor,
-            address=ray_address,
-            **settings,
-        )
-        try:
-            study.summary(_console())
-            study.report(out)
-        finally:
-            study.store.close()
-    typer.echo(f"report: {out}  (store: {store}, study: {study.name})")
+# compare, report and export live in _cli_lab (registered on this app when it is imported)
 
 
 @contextmanager
@@ -633,97 +521,12 @@ def _writable(out: Path) -> None:
             return
 
 
-@app.command()
-def report(
-    store: Annotated[Path, typer.Argument(help="SQLite results store")],
-    out: Annotated[Path, typer.Option(help="HTML report")] = Path("report.html"),
-    study: Annotated[str | None, typer.Option(help="study name (default: the latest)")] = None,
-) -> None:
-    """Re-render the report of a stored study.
-
-    Example: actlab report runs/actlab.db --out report.html
-    """
-    from .lab import Store, Study
-
-    if not store.exists():
-        _fail(f"no such store {str(store)!r}")
-    with _faults():
-        _writable(out)
-        st = Store(store, readonly=True)
-        studies = st.studies()
-        if not studies:
-            _fail(f"{store} holds no studies")
-        chosen: dict[str, Any] = (
-            studies[-1] if study is None else next((s for s in studies if s["name"] == study), {})
-        )
-        if not chosen:
-            _fail(
-                f"{store} has no study {study!r} (studies: {', '.join(s['name'] for s in studies)})"
-            )
-        if chosen["config"].get("definitions"):  # the user-defined activations it used
-            from ._define import register_all
-
-            register_all(chosen["config"]["definitions"], f"study {chosen['name']}")
-        s = Study(st, chosen["id"], chosen["name"])
-        try:
-            s.summary(_console())
-            s.report(out)
-        finally:
-            st.close()
-    typer.echo(f"report: {out}")
-
-
-@app.command()
-def reproduce(
-    name: Annotated[
-        str | None, typer.Argument(help="an experiment, 'claims' (the folklore) or 'all'")
-    ] = None,
-    list_: Annotated[bool, typer.Option("--list", help="the experiments and claims")] = False,
-    quick: Annotated[bool, typer.Option("--quick/--full", help="small budgets")] = True,
-    out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/reproduce.html"),
-    workdir: Annotated[Path, typer.Option(help="stores and study reports")] = Path(
-        "runs/reproduce"
-    ),
-) -> None:
-    """Published activation results and folklore, measured here: claim → measured → verdict.
-
-    Example: actlab reproduce --list; actlab reproduce uva-deep-sigmoid
-    """
-    from .lab import _reproduce
-
-    con = _console()
-    if list_ or name is None:
-        for e in _reproduce.experiments():
-            groups = f"  [{', '.join(e.groups)}]" if e.groups else ""
-            con.print(f"{e.name}{groups}", style="bold")
-            con.print(f"  claim:  {e.claim}")
-            con.print(f"  source: {e.source}", style="dim")
-        if name is None and not list_:
-            con.print("\nrun one: actlab reproduce NAME (or claims, or all)")
-        return
-    try:
-        chosen = _reproduce.resolve(name)
-    except ValueError as exc:
-        _fail(str(exc))
-    results = []
-    for e in chosen:
-        con.print(f"{e.name}", style="bold")
-        con.print(f"  claim:    {e.claim}")
-        try:
-            (r,) = _reproduce.run(e.name, quick=quick, workdir=workdir)
-        except (ValueError, TypeError) as exc:
-            _fail(f"{e.name}: {exc}")
-        results.append(r)
-        con.print(f"  measured: {r.outcome.measured}")
-        con.print(f"  verdict:  {r.outcome.verdict} — {r.outcome.why}  ({r.seconds:.1f} s)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(_reproduce.render(results, quick), encoding="utf-8")
-    typer.echo(f"report: {out}")
-
-
 # user-defined activations: ``actlab define`` and the ``--defs FILE`` option (_cli_define)
 _install_define(app, _console, _params, _smooth)
 
 
 def main() -> None:
     app()
+
+
+from . import _cli_lab  # noqa: E402,F401  (registers the lab's commands on app)

@@ -390,3 +390,40 @@ def relative_cost(act: Activation, n: int = 200_000, repeat: int = 5) -> float:
         return best
 
     return clock(act) / clock(get("relu"))
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A relative cost and its spread: ``ratio`` is the median over rounds of (the
+    activation's time / relu's time), ``low``/``high`` the smallest and largest round."""
+
+    ratio: float
+    low: float
+    high: float
+    rounds: int
+
+
+def cost_protocol(act: Activation, n: int = 50_000, rounds: int = 5, best_of: int = 3) -> Cost:
+    """``actlab list --sort cost``'s fixed protocol: forward + derivative on the same n float32
+    inputs (N(0, 3²), seed 0); each round times the activation and relu back to back (the
+    best of ``best_of`` calls each, after one untimed warm-up call) and takes their ratio, so
+    machine load that drifts between rounds cancels; the cost is the median round, its spread
+    the min and max. relu is 1 by definition (exactly: its ratio with itself is not measured)."""
+    if act.name == "relu" and not act.params:
+        return Cost(1.0, 1.0, 1.0, rounds)
+    x = np.random.default_rng(0).normal(0, 3, n).astype(np.float32)
+    relu = get("relu")
+
+    def clock(a: Activation) -> float:
+        a(x)
+        a.derivative(x)  # warm-up: first-call allocation and dispatch are not the cost
+        best = math.inf
+        for _ in range(best_of):
+            t0 = time.perf_counter()
+            a(x)
+            a.derivative(x)
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    ratios = sorted(clock(act) / clock(relu) for _ in range(rounds))
+    return Cost(float(np.median(ratios)), ratios[0], ratios[-1], rounds)

@@ -56,6 +56,8 @@ class Data:
     image_shape: tuple[int, ...] | None = None
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
+    # how the task was decided, in a sentence (printed by ``actlab compare``)
+    task_note: str = ""
 
     @property
     def n_features(self) -> int:
@@ -395,6 +397,57 @@ def read_file(
 # ---------------------------------------------------------------------- load and split
 
 
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's bytes: the identity of user data (a changed file is other data)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def task_note(name: str, y: np.ndarray, task: str, given: bool) -> str:
+    """Why the task is what it is: ``age: 61 distinct integer values → multiclass; pass --task
+    regression if it is a quantity``."""
+    if given:
+        return f"{name}: task {task} (given)"
+    if y.ndim == 2:
+        return f"{name}: a 0/1 matrix of {y.shape[1]} labels → multilabel"
+    k = len(np.unique(y))
+    if task == "regression":
+        return f"{name}: {k} distinct non-integer values → regression"
+    hint = "; pass --task regression if it is a quantity" if k > 2 else ""
+    kind = "integer values" if np.issubdtype(np.asarray(y).dtype, np.number) else "labels"
+    return f"{name}: {k} distinct {kind} → {task}{hint}"
+
+
+def _override(y: np.ndarray, task: str, name: str) -> np.ndarray:
+    """The targets for an explicitly given task, or the reason they cannot be."""
+    if task not in TASKS:
+        raise ValueError(f"load: task must be one of {', '.join(TASKS)}, got {task!r}")
+    if task == "multilabel":
+        if y.ndim != 2 or not np.isin(y, (0, 1)).all():
+            raise ValueError(f"load: task multilabel needs a 0/1 target matrix; {name}'s is not")
+        return y
+    if y.ndim == 2:
+        raise ValueError(f"load: {name} has a target matrix; only task multilabel fits it")
+    if task == "regression":
+        try:
+            return np.asarray(y, float)
+        except ValueError:
+            raise ValueError(
+                f"load: task regression needs numeric targets; {name}'s are not"
+            ) from None
+    k = len(np.unique(y))
+    if task == "binary" and k != 2:
+        raise ValueError(f"load: task binary needs 2 classes; {name} has {k}")
+    if k < 2:
+        raise ValueError(f"load: {name} has a single class; nothing to classify")
+    return np.unique(y, return_inverse=True)[1]
+
+
 def name_of_arrays(X: np.ndarray, y: np.ndarray) -> str:
     """arrays-<hash of the values>: two different array sets never share a name (a row of a
     comparison is one data identity)."""
@@ -427,11 +480,13 @@ def load(
     target: str | None = None,
     labels: str | Path | None = None,
     split: tuple[float, float, float] = (0.6, 0.2, 0.2),
+    task: str | None = None,
     data_dir: str | Path | None = None,
     arrays: tuple[Any, Any] | None = None,
 ) -> Data:
     """A dataset by name (``load("spiral", seed=0, noise=0.1)``) or from a file
-    (``load(path="data.csv", target="label")``), split and standardised on train.
+    (``load(path="data.csv", target="label")``), split and standardised on train. ``task``
+    overrides the inferred task (an integer-valued quantity is multiclass unless told).
     A set with an official test split (fashion_mnist, mnist, mnist1d) keeps it; ``n`` then
     subsamples the training part (train + validation rows). ``data_dir``: where a file-backed
     set's files are (default: $ACTLAB_DATA, then the Debian package's directory).
@@ -449,13 +504,22 @@ def load(
             image_shape = tuple(int(k) for k in X.shape[1:])
             X = X.reshape(len(X), -1)
         dname = name_of_arrays(X, y)
-        task = _task_of(y)
-        y = np.unique(y, return_inverse=True)[1] if task in ("binary", "multiclass") else y
+        inferred = _task_of(y) if task is None else task
+        if inferred == "single":
+            raise ValueError(f"load: {dname} has a single class; nothing to classify")
+        note = task_note(dname, y, inferred, task is not None)
+        y = _override(y, inferred, dname)
+        task = inferred
     elif path is not None:
         X, y, image_shape = read_file(path, target, labels)
         dname = Path(path).stem
-        task = _task_of(y)
-        y = np.unique(y, return_inverse=True)[1] if task in ("binary", "multiclass") else y
+        what = target or dname
+        inferred = _task_of(y) if task is None else task
+        if inferred == "single":
+            raise ValueError(f"load: {dname} has a single class; nothing to classify")
+        note = task_note(what, y, inferred, task is not None)
+        y = _override(y, inferred, what)
+        task = inferred
     else:
         spec = resolve_dataset(str(name))
         count = n if n is not None else spec.n
@@ -467,10 +531,16 @@ def load(
         extra = {"data_dir": data_dir} if spec.files else {}
         made = spec.make(count, float(nz), rng, **extra)
         X, y = made[0], made[1]
-        dname, task, image_shape = spec.name, spec.task, spec.image_shape
+        dname, image_shape = spec.name, spec.image_shape
         fixed_test = int(made[2]) if spec.fixed_test else None
-        if task == "binary" and y.min() < 0:
+        if spec.task == "binary" and y.min() < 0:
             y = (y > 0).astype(int)
+        if task is not None and task != spec.task:
+            y = _override(y, task, dname)
+            note = f"{dname}: task {task} (given; the set's own is {spec.task})"
+        else:
+            task = spec.task
+            note = f"{dname}: task {task} (the set's own)"
     X = np.asarray(X, float)
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(
@@ -509,7 +579,7 @@ def load(
         y = np.asarray(y, int)
         n_out = 1 if task == "binary" else int(y.max()) + 1
     return Data(
-        dname, task, Z[tr], y[tr], Z[va], y[va], Z[te], y[te], n_out, image_shape, mean, std
+        dname, task, Z[tr], y[tr], Z[va], y[va], Z[te], y[te], n_out, image_shape, mean, std, note
     )
 
 

@@ -5,6 +5,7 @@ what is done."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -15,11 +16,15 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .._analysis._health import Baseline, baseline
 from .._io import FileFault, atomic_open, ensure_parent
+from ._datasets import Data
 from ._train import RunConfig, RunResult
 
 SCHEMA = """
@@ -101,6 +106,24 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """,
     # 3: actlab.health's flat share and the RMS of dloss/dz per layer (NULL for older runs).
     lambda db: _add_columns(db, "layers", {"flat": "REAL", "grad_rms": "REAL"}),
+    # 4: what a report needs without the data (datasets: task, metric, the 2-D points and
+    # actlab.health's trivial baseline, which decides "did not learn"), every
+    # configuration a study asked for with the command that asks again (study_configs), and
+    # one study's curves by name in one pass (rows() reads val_metric and time for all runs)
+    """
+    CREATE TABLE IF NOT EXISTS datasets (
+        key TEXT PRIMARY KEY, name TEXT NOT NULL, identity TEXT NOT NULL, task TEXT NOT NULL,
+        metric TEXT NOT NULL, features INTEGER NOT NULL, outputs INTEGER NOT NULL,
+        image_shape TEXT, note TEXT NOT NULL, summary TEXT NOT NULL, points BLOB,
+        baseline TEXT
+    );
+    CREATE TABLE IF NOT EXISTS study_configs (
+        study_id INTEGER NOT NULL REFERENCES studies(id), config_key TEXT NOT NULL,
+        config TEXT NOT NULL, seeds TEXT NOT NULL, command TEXT NOT NULL, added REAL NOT NULL,
+        UNIQUE (study_id, config_key)
+    );
+    CREATE INDEX IF NOT EXISTS metrics_run_name ON metrics(run_id, name, step);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The tables of a store written before stores were marked (application_id 0): adopted, migrated.
@@ -443,36 +466,14 @@ class Store:
         ).fetchall()
         return sum(1 for host, pid, exp in rows if exp > now and _alive(host, pid))
 
-    def runs(self, study_id: int | None = None) -> list[dict[str, Any]]:
-        q = (
-            "SELECT id, study_id, config_key, config, seed, status, diverged_step, test_metric, "
-            "test_loss, val_metric, wall, steps, env FROM runs"
-        )
+    def runs(self, study_id: int | None = None) -> list[RunRecord]:
+        """The stored runs (of one study), oldest first, as typed records."""
+        q = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs"
         rows = self.db.execute(
             q + (" WHERE study_id = ?" if study_id else "") + " ORDER BY id",
             (study_id,) if study_id else (),
         )
-        cols = [
-            "id",
-            "study_id",
-            "config_key",
-            "config",
-            "seed",
-            "status",
-            "diverged_step",
-            "test_metric",
-            "test_loss",
-            "val_metric",
-            "wall",
-            "steps",
-            "env",
-        ]
-        out = []
-        for r in rows:
-            d = dict(zip(cols, r, strict=True))
-            d["config"], d["env"] = json.loads(d["config"]), json.loads(d["env"])
-            out.append(d)
-        return out
+        return [RunRecord.from_row(r) for r in rows]
 
     def curves(self, run_id: int) -> dict[str, list[tuple[int, float]]]:
         out: dict[str, list[tuple[int, float]]] = {}
@@ -510,11 +511,7 @@ class Store:
     def export(self, path: str | Path, study_id: int | None = None) -> Path:
         """Runs with their configuration and final metrics, as CSV or JSON by extension."""
         p = Path(path)
-        rows = []
-        for r in self.runs(study_id):
-            flat = {k: v for k, v in r.items() if k not in ("config", "env")}
-            flat.update({f"config.{k}": v for k, v in r["config"].items()})
-            rows.append(flat)
+        rows = [r.flat() for r in self.runs(study_id)]
         if p.suffix not in (".json", ".csv"):
             raise ValueError(f"export: {p.name} must end in .csv or .json")
         if p.suffix == ".json":
@@ -528,5 +525,188 @@ class Store:
                 w.writerows(rows)
         return p
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[RunRecord]:
         return iter(self.runs())
+
+    # ------------------------------------------------------------------ identity (issue 10):
+    # what a report needs without the data (datasets) and every configuration a study asked
+    # for, with the command that asks for it again (study_configs)
+
+    def add_dataset(self, cfg: RunConfig, data: Data) -> str:
+        """Record the data ``cfg`` trains on, once per data identity; returns its key."""
+        key = cfg.data_key()
+        if self.db.execute("SELECT 1 FROM datasets WHERE key = ?", (key,)).fetchone():
+            return key
+        points = None
+        if data.n_features == 2 and data.image_shape is None:  # the decision-boundary figure
+            buf = io.BytesIO()
+            X = np.concatenate([data.X_train, data.X_test])
+            y = np.concatenate([data.y_train, data.y_test])
+            np.savez_compressed(buf, X=X, y=y)
+            points = buf.getvalue()
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO datasets (key, name, identity, task, metric, features, "
+                "outputs, image_shape, note, summary, points, baseline) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key,
+                    data.name,
+                    json.dumps(cfg.data_identity(), default=str),
+                    data.task,
+                    METRICS[data.task],
+                    data.n_features,
+                    data.n_outputs,
+                    json.dumps(data.image_shape) if data.image_shape else None,
+                    data.task_note,
+                    json.dumps(data.summary()),
+                    points,
+                    json.dumps(asdict(baseline(data.task, data.y_train, data.y_test))),
+                ),
+            )
+        return key
+
+    def datasets(self) -> dict[str, DatasetRecord]:
+        """Every recorded data identity by key (none in a store from before schema 4)."""
+        if self.version < 4:
+            return {}
+        rows = self.db.execute(
+            "SELECT key, name, identity, task, metric, features, outputs, image_shape, note, "
+            "summary, points, baseline FROM datasets"
+        )
+        return {r[0]: DatasetRecord.from_row(r) for r in rows}
+
+    def add_study_configs(
+        self, study_id: int, configs: list[RunConfig], seeds: list[int], command: str
+    ) -> None:
+        """Record the configurations a study run asked for (new ones only)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO study_configs (study_id, config_key, config, seeds, "
+                "command, added) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        study_id,
+                        c.key(),
+                        json.dumps(asdict(c), default=str),
+                        json.dumps(seeds),
+                        command,
+                        time.time(),
+                    )
+                    for c in configs
+                ],
+            )
+
+    def study_configs(self, study_id: int) -> list[tuple[RunConfig, list[int], str]]:
+        """(configuration, seeds, command) for each configuration the study asked for."""
+        if self.version < 4:
+            return []
+        rows = self.db.execute(
+            "SELECT config, seeds, command FROM study_configs WHERE study_id = ? ORDER BY rowid",
+            (study_id,),
+        )
+        return [(config_from_json(r[0]), json.loads(r[1]), r[2]) for r in rows]
+
+    def series(self, study_id: int, *names: str) -> dict[str, dict[int, list[tuple[int, float]]]]:
+        """Curves (``val_metric``, ``time``, ...) of every run of a study, in one query:
+        name → run id → [(step, value)]."""
+        out: dict[str, dict[int, list[tuple[int, float]]]] = {n: {} for n in names}
+        marks = ", ".join("?" * len(names))
+        rows = self.db.execute(
+            "SELECT m.name, m.run_id, m.step, m.value FROM runs r JOIN metrics m "
+            f"ON m.run_id = r.id AND m.name IN ({marks}) WHERE r.study_id = ? "
+            "ORDER BY m.run_id, m.step",
+            (*names, study_id),
+        ).fetchall()
+        for name, run_id, step, value in rows:
+            out[name].setdefault(run_id, []).append((step, math.nan if value is None else value))
+        return out
+
+
+METRICS = {  # the test metric of each task, in words (higher is better for all)
+    "binary": "accuracy",
+    "multiclass": "accuracy",
+    "multilabel": "accuracy (per label)",
+    "regression": "R²",
+}
+RUN_COLUMNS = (
+    "id", "study_id", "config_key", "config", "seed", "status", "diverged_step",
+    "test_metric", "test_loss", "val_metric", "wall", "steps", "env",
+)  # fmt: skip
+
+
+_FIELDS = frozenset(f.name for f in fields(RunConfig))
+
+
+def config_from_json(text: str) -> RunConfig:
+    """A stored configuration; fields a newer actlab added take their defaults."""
+    raw = json.loads(text)
+    return RunConfig(**{k: v for k, v in raw.items() if k in _FIELDS})
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored run: its configuration (resolved once) and its final numbers."""
+
+    id: int
+    study_id: int
+    config_key: str
+    config: RunConfig
+    seed: int
+    status: str
+    diverged_step: int | None
+    test_metric: float | None
+    test_loss: float | None
+    val_metric: float | None
+    wall: float
+    steps: int
+    env: dict[str, str]
+
+    @classmethod
+    def from_row(cls, r: tuple[Any, ...]) -> RunRecord:
+        d = dict(zip(RUN_COLUMNS, r, strict=True))
+        d["config"], d["env"] = config_from_json(d["config"]), json.loads(d["env"])
+        return cls(**d)
+
+    def flat(self) -> dict[str, Any]:
+        """One flat dict (export): the numbers and ``config.<field>`` for each field."""
+        out = {k: getattr(self, k) for k in RUN_COLUMNS if k not in ("config", "env")}
+        out.update({f"config.{k}": v for k, v in asdict(self.config).items()})
+        return out
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """What the store knows about one data identity: enough to report without the data."""
+
+    key: str
+    name: str
+    identity: dict[str, Any]
+    task: str
+    metric: str
+    features: int
+    outputs: int
+    image_shape: tuple[int, ...] | None
+    note: str
+    summary: dict[str, Any]
+    points: tuple[np.ndarray, np.ndarray] | None  # (X, y) of a 2-D set, standardised
+    baseline: Baseline  # actlab.health's trivial predictor on the test rows
+
+    @classmethod
+    def from_row(cls, r: tuple[Any, ...]) -> DatasetRecord:
+        points = None
+        if r[10] is not None:
+            with np.load(io.BytesIO(bytes(r[10]))) as z:
+                points = (z["X"], z["y"])
+        shape = tuple(json.loads(r[7])) if r[7] else None
+        return cls(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], shape, r[8],
+                   json.loads(r[9]), points, Baseline(**json.loads(r[11])))  # fmt: skip
+
+    def data(self) -> Data:
+        """A stand-in Data with the stored points as its training split: what building the
+        network and drawing the boundary need."""
+        X, y = (
+            self.points if self.points is not None else (np.zeros((0, self.features)), np.zeros(0))
+        )
+        return Data(self.name, self.task, X, y, X[:0], y[:0], X[:0], y[:0], self.outputs,
+                    self.image_shape, None, None, self.note)  # fmt: skip

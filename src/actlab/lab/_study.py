@@ -12,10 +12,9 @@ import sys
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,105 +25,68 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
-from .._analysis._health import Baseline, baseline
-from .._catalog import get
 from .._io import write_text
-from ._datasets import Data, load
+from ._config import AXES, normalise, parse_activation
+from ._datasets import Data, file_hash, load, resolve_dataset
 from ._executors import Executor, LocalExecutor, make_executor
 from ._guard import WORKER_BASE_BYTES, Estimate, available_bytes, cap_workers, estimate
-from ._store import LEASE_S, Store
+from ._store import LEASE_S, DatasetRecord, RunRecord, Store
 from ._train import RunConfig, RunResult, check_fits, train
 
-__all__ = ["DEFAULT_STUDY", "LocalExecutor", "Study", "compare", "grid", "read_config"]
+__all__ = [
+    "DEFAULT_STUDY",
+    "LocalExecutor",
+    "Study",
+    "compare",
+    "grid",
+    "parse_activation",  # re-exported: the one parser of "name:param=value"
+    "read_config",
+]
 
-DEFAULT_STUDY: dict[str, Any] = {
+DEFAULT_STUDY: dict[str, Any] = {  # what a study with no settings runs (CLI, TOML, compare())
     "name": "default",
     "datasets": ["xor", "spiral", "digits"],
     "activations": ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "mish"],
-    "depths": [4],
-    "widths": [32],
     "seeds": 5,
-    "steps": 400,
 }
-GRID_KEYS = {
-    "datasets": "dataset",
-    "activations": "activation",
-    "depths": "depth",
-    "widths": "width",
-    "inits": "init",
-    "lrs": "lr",
-}
+GRID_KEYS = AXES
 
 
-def parse_activation(text: str) -> tuple[str, dict[str, Any]]:
-    """ "leaky_relu" or "leaky_relu:negative_slope=0.2" → (name, params); a per-layer list
-    "relu/relu/tanh" stays one name (RunConfig checks it)."""
-    if "/" in text:
-        for part in text.split("/"):
-            get(part.strip())
-        return text.strip(), {}
-    name, _, rest = text.partition(":")
-    params: dict[str, Any] = {}
-    for part in filter(None, rest.split(";")):
-        k, _, v = part.partition("=")
-        try:
-            params[k.strip()] = (
-                float(v) if v.strip().replace(".", "", 1).lstrip("-").isdigit() else v.strip()
-            )
-        except ValueError:
-            params[k.strip()] = v.strip()
-    get(name.strip(), **params)  # unknown names and bad parameters fail here, with suggestions
-    return name.strip(), params
+def _complete(cfg: RunConfig) -> RunConfig:
+    """A configuration with its data identity spelt out: a generator's default noise and size
+    written in (so ``noise=None`` and the default noise are one configuration), a user file's
+    content hash and its name as the dataset's."""
+    if cfg.dataset in _USER_DATA:  # compare(data=...): named by the arrays' hash already
+        return cfg
+    if cfg.path is not None:
+        p = Path(cfg.path)
+        if not p.exists():
+            raise ValueError(f"study: no such data file {cfg.path!r}")
+        return replace(cfg, dataset=p.stem, data_hash=file_hash(p))
+    spec = resolve_dataset(cfg.dataset)
+    noise = spec.noise if cfg.noise is None else float(cfg.noise)
+    return replace(cfg, dataset=spec.name, noise=noise, n=cfg.n if cfg.n is not None else spec.n)
 
 
 def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
-    """The configurations and seeds a study config describes, each once."""
-    configs, seeds = _grid(config)
-    return _unique(configs), list(dict.fromkeys(seeds))
-
-
-def _grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
-    allowed = set(GRID_KEYS) | {f.name for f in fields(RunConfig)} | {"name", "seeds"}
-    allowed.add("definitions")  # user-defined activations the study uses (actlab.define)
-    unknown = set(config) - allowed
-    if unknown:
-        raise ValueError(f"study: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
-    if config.get("definitions"):
-        from .._define import register_all
-
-        register_all(config["definitions"], "the study's definitions")
-    seeds_v = config.get("seeds", 5)
-    seeds = list(range(seeds_v)) if isinstance(seeds_v, int) else [int(s) for s in seeds_v]
-    if not seeds or (isinstance(seeds_v, int) and seeds_v < 1):
-        raise ValueError(f"study: seeds must be a positive int or a list of ints, got {seeds_v!r}")
-    base = {k: v for k, v in config.items() if k in {f.name for f in fields(RunConfig)}}
-    axes = []
-    for key, field_name in GRID_KEYS.items():
-        values = config.get(key)
-        if values is None:
-            continue
-        if isinstance(values, str | int | float):
-            values = [values]
-        if not values:
-            raise ValueError(f"study: {key} is empty")
-        axes.append((field_name, list(values)))
-    configs = []
+    """The configurations and seeds a study config describes (checked by _config.normalise)."""
+    conf = normalise(config)
+    seeds = conf.get("seeds", list(range(DEFAULT_STUDY["seeds"])))
+    base = {k: v for k, v in conf.items() if k in {f.name for f in fields(RunConfig)}}
+    axes = [(AXES[k], conf[k]) for k in AXES if k in conf]
+    configs: list[RunConfig] = []
     for combo in itertools.product(*(v for _, v in axes)):
         kw = dict(base)
         for (field_name, _), value in zip(axes, combo, strict=True):
             if field_name == "activation":
-                value, params = parse_activation(str(value))
-                kw["params"] = params
-            kw[field_name] = value
-        cfg = RunConfig(**kw)
+                kw["activation"], kw["params"] = value
+            else:
+                kw[field_name] = value
+        cfg = _complete(RunConfig(**kw))
         cfg.validate()
-        configs.append(cfg)
+        if cfg.key() not in {c.key() for c in configs}:
+            configs.append(cfg)
     return configs, seeds
-
-
-def _unique(configs: list[RunConfig]) -> list[RunConfig]:
-    """The grid's configurations, each once (``relu,relu`` is one configuration), in order."""
-    return list({c.key(): c for c in reversed(configs)}.values())[::-1]
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
@@ -150,16 +112,27 @@ _USER_DATA: dict[str, Data] = {}  # compare(data=...): by their name, arrays-<ha
 
 
 def _data_for(cfg: RunConfig) -> Data:
-    if cfg.dataset in _USER_DATA:
+    if cfg.dataset in _USER_DATA:  # compare(data=...): arrays, kept in this process
         return _USER_DATA[cfg.dataset]
-    key = (cfg.dataset, cfg.data_seed, cfg.noise, cfg.n, cfg.path, cfg.target, cfg.data_dir)
+    key = (cfg.data_key(), cfg.path, cfg.data_dir)
     if key not in _DATA_CACHE:
         if cfg.path:
-            _DATA_CACHE[key] = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed)
+            data = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed, task=cfg.task)
+            if cfg.data_hash is not None and file_hash(cfg.path) != cfg.data_hash:
+                raise ValueError(
+                    f"study: {cfg.path} changed since the study recorded it (its content hash "
+                    f"is not {cfg.data_hash[:12]}…); a changed file is a new configuration"
+                )
         else:
-            _DATA_CACHE[key] = load(
-                cfg.dataset, seed=cfg.data_seed, noise=cfg.noise, n=cfg.n, data_dir=cfg.data_dir
+            data = load(
+                cfg.dataset,
+                seed=cfg.data_seed,
+                noise=cfg.noise,
+                n=cfg.n,
+                task=cfg.task,
+                data_dir=cfg.data_dir,
             )
+        _DATA_CACHE[key] = data
     return _DATA_CACHE[key]
 
 
@@ -194,46 +167,151 @@ def _unit_fn(conf: dict[str, Any]) -> Callable[[Any], Any]:
 
 # ---------------------------------------------------------------------- studies
 
+REACH = 0.9  # "steps to 90%": the first evaluation at ≥ 90% of the best row's validation metric
+# ms/step leaves out the steps before the first evaluation at or after this step: the first
+# steps pay for allocation, kernel selection and cold caches, not for training
+WARMUP_STEPS = 20
+
+
+def step_time(
+    times: list[tuple[int, float]], wall: float, steps: int
+) -> tuple[float, float, float]:
+    """(seconds per step after warm-up, fastest and slowest evaluation interval) from a run's
+    ``time`` curve (elapsed seconds at each evaluation, evaluations included); wall/steps
+    with no spread where the curve is too short to leave out a warm-up."""
+    pts = [(s, t) for s, t in times if s >= WARMUP_STEPS]
+    if len(pts) < 2:
+        per = wall / max(steps, 1)
+        return per, per, per
+    rates = [(t1 - t0) / (s1 - s0) for (s0, t0), (s1, t1) in itertools.pairwise(pts) if s1 > s0]
+    total = (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+    return total, min(rates), max(rates)
+
+
+ALPHA = 0.05  # family-wise error rate of the Holm-corrected comparisons with the best
+
 
 @dataclass
 class Row:
-    dataset: str
-    label: str
+    """One configuration on one data identity: its seeds' statistics and how it compares with
+    the best row of its dataset (``_stats`` defines every number)."""
+
+    dataset: str  # the section: the dataset's name and the data fields that differ
+    label: str  # the activation and every configuration field that differs in the study
+    config_key: str
+    data_key: str
+    metric: str
     n: int
     mean: float
-    ci95: float
+    ci95: float  # half-width of the 95% t interval; nan with one seed
+    iqm: float
+    iqm_lo: float
+    iqm_hi: float
+    diff: float  # mean − the best row's mean
+    diff_lo: float
+    diff_hi: float
+    p_vs_best: float  # Welch's two-sided p, Holm-corrected over the dataset's comparisons
     steps_to_90: float
-    time_per_step: float
+    time_per_step: float  # seconds, after warm-up (step_time), mean over seeds
     diverged: int
-    p_vs_best: float
-    within_noise: bool
-    metric: str
-    # actlab.health: the task's trivial baseline, and whether the mean beats it (with margin)
+    rank: int = 0
+    verdict: str = ""
+    # actlab.health: the task's trivial baseline, and whether the mean beats it (with margin);
+    # None: not judged (no baseline recorded for the data)
     baseline: float = math.nan
-    learned: bool = True
+    learned: bool | None = None
     done: int = 0  # seeds that finished (the others diverged)
     best: bool = False  # the best configuration of its dataset among those that learned
+    time_lo: float = math.nan  # the fastest and slowest evaluation interval (seconds/step)
+    time_hi: float = math.nan
 
     @property
     def seeds(self) -> str:
         """The seeds column: "n done / n diverged"."""
         return f"{self.done} / {self.diverged}"
 
-    @property
-    def verdict(self) -> str:
-        """The vs-best column: best, within noise, p = ..., did not learn, or — (no best)."""
-        if not self.learned:
-            return "did not learn"
-        if self.best:
-            return "best"
-        if math.isnan(self.p_vs_best):
-            return "—"
-        return "within noise" if self.within_noise else f"p={self.p_vs_best:.2g}"
-
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["seeds"], out["verdict"] = self.seeds, self.verdict
+        out["seeds"] = self.seeds
         return out
+
+
+def verdict(row: Row, best: Row | None, margin: float | None = None) -> str:
+    """What the comparison with the best row of its dataset supports, in words:
+
+    - ``best`` — the top row (ties in the mean broken by steps to 90%);
+    - ``did not learn`` — when a health check says so (``row.learned is False``);
+    - ``n/a (1 seed)`` — no interval from one seed;
+    - ``worse than best (p=…)`` — Holm-corrected Welch p below ALPHA;
+    - ``equivalent to best (±margin)`` — only with a stated margin, when the difference's 95%
+      interval lies inside ±margin (two one-sided tests at 2.5%);
+    - else ``not distinguishable at n seeds`` — absence of evidence, not equivalence."""
+    if row.learned is False:
+        return "did not learn"
+    if best is None:  # unreachable from rows(): no best only when no row learned
+        return "—"
+    if row is best:
+        return "best"
+    if row.n < 2 or best.n < 2 or math.isnan(row.p_vs_best):
+        return f"n/a ({min(row.n, best.n)} seed{'s' if min(row.n, best.n) != 1 else ''})"
+    if row.p_vs_best < ALPHA:
+        return f"worse than best (p={row.p_vs_best:.2g})"
+    if margin is not None and -margin <= row.diff_lo and row.diff_hi <= margin:
+        return f"equivalent to best (±{margin:g})"
+    return f"not distinguishable at {min(row.n, best.n)} seeds"
+
+
+def arm(cfg: RunConfig) -> dict[str, Any]:
+    """A configuration less its data: what is compared across datasets."""
+    drop = {"dataset", "data_seed", "noise", "n", "path", "target", "data_hash", "task"}
+    return {k: v for k, v in cfg.identity().items() if k not in drop}
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, tuple | list):  # a tapered width or a CNN's channels: 512,256
+        return ",".join(map(str, v))
+    return v[:8] if isinstance(v, str) and len(v) == 64 else str(v)
+
+
+def labels(configs: list[RunConfig]) -> dict[str, str]:
+    """Per configuration key, its label: the activation with its parameters, then every other
+    configuration field whose value differs within the study (``tanh steps=80 lr=0.01``)."""
+    arms = [arm(c) for c in configs]
+    varying = [
+        k
+        for k in (arms[0] if arms else {})
+        if k not in ("activation", "params") and len({repr(a.get(k)) for a in arms}) > 1
+    ]
+    return {
+        c.key(): " ".join([c.label(), *(f"{k}={_show(a.get(k))}" for k in varying)])
+        for c, a in zip(configs, arms, strict=True)
+    }
+
+
+def sections(configs: list[RunConfig]) -> dict[str, str]:
+    """Per data key, its section name: the dataset, and the data fields that differ between
+    data identities of the same name (``spiral noise=0.2``; a file's hash as 8 digits)."""
+    by_name: dict[str, dict[str, dict[str, Any]]] = {}
+    for c in configs:
+        by_name.setdefault(c.dataset, {})[c.data_key()] = c.data_identity()
+    out = {}
+    for name, ids in by_name.items():
+        keys = sorted({k for d in ids.values() for k in d} - {"dataset"})
+        varying = [k for k in keys if len({repr(d.get(k)) for d in ids.values()}) > 1]
+        for dk, d in ids.items():
+            out[dk] = " ".join([name, *(f"{k}={_show(d.get(k))}" for k in varying)])
+    return out
+
+
+def _last(pts: list[tuple[int, float]]) -> float:
+    return pts[-1][1] if pts else math.nan
+
+
+def _steps_to(pts: list[tuple[int, float]], threshold: float) -> float:
+    for step, v in pts:
+        if v >= threshold:
+            return float(step)
+    return math.inf
 
 
 class Study:
@@ -241,133 +319,189 @@ class Study:
 
     def __init__(self, store: Store, study_id: int, name: str) -> None:
         self.store, self.id, self.name = store, study_id, name
+        self.margin: float | None = None  # an equivalence margin, if the user states one
 
     @property
-    def runs(self) -> list[dict[str, Any]]:
+    def runs(self) -> list[RunRecord]:
         return self.store.runs(self.id)
 
-    def rows(self) -> list[Row]:
-        """Per dataset, configurations ranked by mean test metric (higher is better)."""
-        from scipy import stats
-
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    def configs(self) -> list[RunConfig]:
+        """Every configuration of the study: those it asked for, then any only in its runs."""
+        out = {c.key(): c for c, _, _ in self.store.study_configs(self.id)}
         for r in self.runs:
-            c = r["config"]
-            label = RunConfig(**{k: v for k, v in c.items()}).label()
-            extra = [
-                f"{k}={c[k]}"
-                for k in ("model", "depth", "width", "init", "lr")
-                if len(
-                    {
-                        str(x["config"][k])
-                        for x in self.runs
-                        if x["config"]["dataset"] == c["dataset"]
-                    }
-                )
-                > 1
-            ]
-            label = label + (" " + " ".join(extra) if extra else "")
-            groups.setdefault((c["dataset"], label), []).append(r)
+            out.setdefault(r.config_key, r.config)
+        return list(out.values())
+
+    def datasets(self) -> dict[str, DatasetRecord]:
+        """The study's data identities (task, metric, points) from the store, by data key."""
+        keys = {c.data_key() for c in self.configs()}
+        return {k: v for k, v in self.store.datasets().items() if k in keys}
+
+    def rows(self, runs: list[RunRecord] | None = None) -> list[Row]:
+        """Per data identity, its configurations ranked by mean test metric (higher is
+        better; ties by steps to 90%), each against the best with Holm-corrected Welch tests.
+        Two queries for the whole study, whatever its size."""
+        from . import _stats
+
+        runs = self.runs if runs is None else runs
+        configs = {r.config_key: r.config for r in runs}
+        label_of = labels(list(configs.values()))
+        section_of = sections(list(configs.values()))
+        recorded = self.store.datasets()
+        metric_of = {k: d.metric for k, d in recorded.items()}
+        curves = self.store.series(self.id, "val_metric", "time")
+        val, clock = curves["val_metric"], curves["time"]
+        groups: dict[str, dict[str, list[RunRecord]]] = {}
+        data_of = {ck: c.data_key() for ck, c in configs.items()}
+        for r in runs:
+            groups.setdefault(data_of[r.config_key], {}).setdefault(r.config_key, []).append(r)
         out: list[Row] = []
-        for ds in sorted({k[0] for k in groups}):
-            entries = {lab: runs for (d, lab), runs in groups.items() if d == ds}
+        for dk in sorted(groups, key=lambda k: section_of[k]):
+            entries = groups[dk]
             finals = {
-                lab: np.array(
-                    [x["test_metric"] for x in runs if x["test_metric"] is not None], float
-                )
-                for lab, runs in entries.items()
+                ck: np.array([x.test_metric for x in rs if x.test_metric is not None], float)
+                for ck, rs in entries.items()
             }
-            means = {lab: float(v.mean()) if len(v) else -math.inf for lab, v in finals.items()}
-            first_cfg = next(iter(entries.values()))[0]["config"]
-            base = _baseline(first_cfg)
-            # the best is crowned among the configurations that learned; none learned: no best
-            learned = {lab: base.learned(m) for lab, m in means.items()}
-            best = max((k for k in means if learned[k]), key=lambda k: means[k], default=None)
-            best_val = (
-                float(
-                    np.nanmean(
-                        [_last(self.store.curves(x["id"]), "val_metric") for x in entries[best]]
-                    )
-                )
-                if best is not None
-                else math.nan
+            # actlab.health's did-not-learn: a mean test metric not above the trivial
+            # baseline (recorded with the data); the best is crowned among the rest
+            base = recorded[dk].baseline if dk in recorded else None
+            learned = {
+                ck: None if base is None else base.learned(float(v.mean()) if len(v) else None)
+                for ck, v in finals.items()
+            }
+            best_val = max(
+                (
+                    float(np.nanmean([_last(val.get(x.id, [])) for x in rs]))
+                    for ck, rs in entries.items()
+                    if learned[ck] is not False
+                ),
+                default=math.nan,
             )
-            metric = "R²" if base.task == "regression" else "accuracy"
-            for lab, runs in entries.items():
-                v = finals[lab]
-                n = len(v)
-                sd = float(v.std(ddof=1)) if n > 1 else 0.0
-                ci = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-                if best is None or lab == best or n < 2 or len(finals[best]) < 2:
-                    p = 1.0 if lab == best else math.nan
-                else:
-                    with warnings.catch_warnings():  # nearly identical seeds: p is still right
-                        warnings.simplefilter("ignore", RuntimeWarning)
-                        p = float(stats.ttest_ind(v, finals[best], equal_var=False).pvalue)
-                    if math.isnan(p):  # identical samples: no difference at all
-                        p = 1.0
-                # steps to 90% of the best: undefined without a best or for a row that did not learn
+            rows: list[Row] = []
+            for ck, rs in entries.items():
+                v = finals[ck]
+                mean, half = _stats.t_interval(v)
+                q, qlo, qhi = _stats.iqm_interval(v)
+                # steps to 90% of the best: none with no best, nor for a row that did not learn
                 reach = (
-                    [_steps_to(self.store.curves(x["id"]), 0.9 * best_val) for x in runs]
-                    if best is not None and learned[lab]
+                    [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
+                    if learned[ck] is not False and not math.isnan(best_val)
                     else []
                 )
-                diverged = sum(x["status"] == "diverged" for x in runs)
-                out.append(
+                diverged = sum(x.status == "diverged" for x in rs)
+                timing = np.array([step_time(clock.get(x.id, []), x.wall, x.steps) for x in rs])
+                rows.append(
                     Row(
-                        ds,
-                        lab,
-                        n,
-                        float(v.mean()) if n else math.nan,
-                        ci,
+                        section_of[dk],
+                        label_of[ck],
+                        ck,
+                        dk,
+                        metric_of.get(dk, "test metric"),
+                        len(v),
+                        mean,
+                        half,
+                        q,
+                        qlo,
+                        qhi,
+                        math.nan,
+                        math.nan,
+                        math.nan,
+                        math.nan,
                         float(np.mean(reach)) if reach else math.nan,
-                        float(np.mean([x["wall"] / max(x["steps"], 1) for x in runs])),
+                        float(timing[:, 0].mean()),
                         diverged,
-                        p,
-                        bool(p > 0.05) if not math.isnan(p) else False,
-                        metric,
-                        base.value,
-                        learned[lab],
-                        len(runs) - diverged,
-                        lab == best,
+                        baseline=math.nan if base is None else base.value,
+                        learned=learned[ck],
+                        done=len(rs) - diverged,
+                        time_lo=float(timing[:, 1].min()),
+                        time_hi=float(timing[:, 2].max()),
                     )
                 )
-        order = {ds: i for i, ds in enumerate(sorted({r.dataset for r in out}))}
-        return sorted(
-            out,
-            key=lambda r: (order[r.dataset], -(r.mean if not math.isnan(r.mean) else -math.inf)),
-        )
-
-    def summary(self, console: Any = None) -> list[dict[str, Any]]:
-        """Print the ranked table (mean ± 95% CI) and return it as dicts."""
-        from rich.console import Console
-        from rich.table import Table
-
-        rows = self.rows()
-        table = Table(title=f"study {self.name!r}: test metric, mean ± 95% CI over seeds")
-        for col in (
-            "dataset",
-            "activation",
-            "seeds done/div",
-            "test metric",
-            "± 95% CI",
-            "steps to 90%",
-            "ms/step",
-            "vs best",
-        ):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                r.dataset,
-                r.label,
-                r.seeds,
-                f"{r.mean:.4f}",
-                f"{r.ci95:.4f}",
-                _steps_text(r.steps_to_90),
-                f"{1e3 * r.time_per_step:.2f}",
-                r.verdict,
+            rows.sort(
+                key=lambda r: (-(r.mean if not math.isnan(r.mean) else -math.inf), r.steps_to_90)
             )
-        (console or Console(markup=False)).print(table)
+            # nothing learned: no best (every row says "did not learn")
+            best = next((r for r in rows if r.learned is not False), None)
+            if best is not None:
+                others = [r for r in rows if r is not best]
+                raw = []
+                for row in others:
+                    row.diff, row.diff_lo, row.diff_hi, p = _stats.welch_interval(
+                        finals[row.config_key], finals[best.config_key]
+                    )
+                    raw.append(p)
+                for row, p in zip(others, _stats.holm(raw), strict=True):
+                    row.p_vs_best = p
+                best.diff, best.diff_lo, best.diff_hi = 0.0, 0.0, 0.0
+                best.best = True
+            for i, row in enumerate(rows, 1):
+                row.rank = i
+                row.verdict = verdict(row, best, self.margin)
+            out += rows
+        return out
+
+    def scores(self, runs: list[RunRecord] | None = None) -> dict[str, dict[str, np.ndarray]]:
+        """Per configuration label (its data removed), per section, its seeds' test metrics."""
+        runs = self.runs if runs is None else runs
+        configs = {r.config_key: r.config for r in runs}
+        cfgs = list(configs.values())
+        arms = labels(cfgs)  # a label leaves out the data: the same across datasets
+        section_of = sections(cfgs)
+        out: dict[str, dict[str, list[float]]] = {}
+        for r in runs:
+            cell = out.setdefault(arms[r.config_key], {}).setdefault(
+                section_of[r.config.data_key()], []
+            )
+            cell.append(math.nan if r.test_metric is None else r.test_metric)
+        return {a: {k: np.array(v, float) for k, v in d.items()} for a, d in out.items()}
+
+    def overall(self, runs: list[RunRecord] | None = None) -> dict[str, Any]:
+        """The cross-dataset summary: per configuration its mean rank over the datasets every
+        configuration ran on (95% bootstrap interval), the performance profile (fraction of
+        runs above τ, averaged over datasets) and the probability-of-improvement matrix
+        (P[row's seed beats column's seed], averaged over datasets)."""
+        from . import _stats
+
+        sc = self.scores(runs)
+        arms = sorted(sc)
+        common = sorted(set.intersection(*(set(sc[a]) for a in arms))) if arms else []
+        cells = [[sc[a][d] for d in common] for a in arms]
+        ranks = _stats.mean_ranks(cells) if common else [(math.nan,) * 3 for _ in arms]
+        taus = np.linspace(0.5, 1.0, 11)
+        profile = {
+            a: _stats.performance_profile(c, taus).tolist()
+            for a, c in zip(arms, cells, strict=True)
+        }
+        matrix = _stats.improvement_matrix(cells)
+        poi = {a: {b: float(matrix[i, j]) for j, b in enumerate(arms)} for i, a in enumerate(arms)}
+        order = sorted(range(len(arms)), key=lambda i: ranks[i][0])
+        return {
+            "datasets": common,
+            "mean_rank": [
+                {
+                    "configuration": arms[i],
+                    "mean_rank": ranks[i][0],
+                    "lo": ranks[i][1],
+                    "hi": ranks[i][2],
+                }
+                for i in order
+            ],
+            "profile": {"tau": taus.tolist(), "fraction": profile},
+            "probability_of_improvement": poi,
+        }
+
+    def summary(self, console: Any = None, width: int | None = None) -> list[dict[str, Any]]:
+        """Print the ranked tables (one per dataset, readable at any width) and the
+        cross-dataset summary; return the rows as dicts."""
+        from ._summary import render_summary
+
+        runs = self.runs
+        rows = self.rows(runs)
+        text = render_summary(self.name, rows, self.overall(runs), width)
+        if console is None:
+            print(text)
+        else:
+            console.print(text, soft_wrap=True) if hasattr(console, "print") else console(text)
         return [r.to_dict() for r in rows]
 
     def _repr_html_(self) -> str:
@@ -390,34 +524,6 @@ class Study:
         return write_text(path, render(self))
 
 
-def _steps_text(v: float) -> str:
-    if math.isnan(v):
-        return "—"
-    return "never" if math.isinf(v) else f"{v:.0f}"
-
-
-def _baseline(cfg: dict[str, Any]) -> Baseline:
-    """actlab.health's trivial baseline for a run's data (its task, training and test labels)."""
-    data = _data_for(RunConfig(**cfg))
-    return baseline(data.task, data.y_train, data.y_test)
-
-
-def _task(cfg: dict[str, Any]) -> str:
-    return _data_for(RunConfig(**cfg)).task
-
-
-def _last(curves: dict[str, list[tuple[int, float]]], name: str) -> float:
-    pts = curves.get(name) or []
-    return pts[-1][1] if pts else math.nan
-
-
-def _steps_to(curves: dict[str, list[tuple[int, float]]], threshold: float) -> float:
-    for step, v in curves.get("val_metric", []):
-        if v >= threshold:
-            return float(step)
-    return math.inf
-
-
 def compare(
     dataset: str | Iterable[str] | None = None,
     activations: Iterable[str] | None = None,
@@ -430,6 +536,7 @@ def compare(
     executor: str | Executor = "local",
     address: str | None = None,
     progress: bool = True,
+    command: str | None = None,
     model: Any = None,
     swap: Any = None,
     data: Any = None,
@@ -439,12 +546,14 @@ def compare(
 
     With no arguments: the default study (8 activations × xor, spiral, digits; MLP depth 4,
     width 32; 5 seeds). ``settings`` are RunConfig fields (depth, width, steps, lr, optimizer,
-    init, batch_norm, dropout, model, ...) or grid axes (depths, widths, inits, lrs). A study
-    with the same name in the same store resumes: finished runs are skipped, and two drivers
-    on one study share its work. ``executor``: "local" (``workers`` processes, capped at the
-    cores) or "ray" (``address``: None starts a local Ray on 127.0.0.1; "auto" or
-    "ray://head:10001" joins a cluster). Everything is checked (configuration, data, model,
-    memory) before the store is touched; a study row is written with its first run.
+    init, batch_norm, dropout, model, task, path, target, ...) or grid axes (depths, widths,
+    inits, lrs); every key and value is checked (_config.normalise). A study with the same name
+    in the same store resumes: finished runs are skipped, configurations it did not have before
+    become rows of their own, and two drivers on one study share its work. ``executor``:
+    "local" (``workers`` processes, capped at the cores) or "ray" (``address``: None starts a
+    local Ray on 127.0.0.1; "auto" or "ray://head:10001" joins a cluster). Everything is
+    checked (configuration, data, model, memory) before the store is touched; a study row is
+    written with its first run.
 
     Your own network: ``model=build`` (a factory ``build(activation_module) -> nn.Module``,
     or "FILE.py:FACTORY") or ``model=module, swap=torch.nn.ReLU`` (every module of that type
@@ -476,35 +585,31 @@ def compare(
     elif model is not None:
         settings["model"] = model
     if isinstance(config, str | Path):
-        conf = read_config(config)
+        conf = dict(read_config(config))
     elif isinstance(config, dict):
         conf = dict(config)
     else:
-        conf = dict(DEFAULT_STUDY)
-        if dataset is not None or activations is not None or seeds is not None or settings:
-            conf.pop("name")  # not the default study any more: it gets a name of its own
+        conf = {}
     if dataset is not None:
         conf["datasets"] = [dataset] if isinstance(dataset, str) else list(dataset)
     if activations is not None:
-        conf["activations"] = list(activations)
+        conf["activations"] = [activations] if isinstance(activations, str) else list(activations)
     _with_definitions(conf)
     if seeds is not None:
         conf["seeds"] = seeds
     for k, v in settings.items():
-        if k in ("depth", "width", "init", "lr"):
-            conf[k + "s"] = [v]
-        else:
-            conf[k] = v
-    study_name = name or conf.pop("name", None) or _auto_name(conf)
+        axis = next((a for a, f in AXES.items() if f == k), None)
+        if axis is not None and axis in conf:
+            conf.pop(axis)  # a keyword overrides the config file's axis
+        conf[k] = v
+    if "path" in conf and "datasets" in conf:
+        normalise(conf)  # the --data/--dataset error, in its words
+    custom = bool(conf) and set(conf) != {"name"}
+    conf = with_defaults(conf)
+    study_name = name or conf.pop("name", None) or (_auto_name(conf) if custom else "default")
     conf.pop("name", None)
-    listed, seed_list = _grid(conf)
-    configs, seed_list = _unique(listed), list(dict.fromkeys(seed_list))
+    configs, seed_list = grid(conf)  # a configuration given twice is an error (_config)
     say = _notes(progress)
-    if len(listed) > len(configs):
-        say(
-            f"note: the grid lists {len(listed) - len(configs)} configuration(s) more than "
-            "once; each runs once"
-        )
     data_for = {}
     for cfg in configs:  # data and model checked before anything is stored
         data_for[cfg.key()] = data = _data_for(cfg)
@@ -543,9 +648,15 @@ def compare(
             say(note)
         st = Store(store)
         try:
-            _same_definitions(st, study_name, conf)
-            _drive(st, study_name, conf, configs, seed_list, run, progress)
+            stored = _jsonable(normalise(conf))
+            _same_definitions(st, study_name, stored)
+            for cfg in configs:  # what a report needs, kept without the data (schema 4)
+                st.add_dataset(cfg, data_for[cfg.key()])
+            _drive(st, study_name, stored, configs, seed_list, run, progress)
             study_id = st.find(study_name)
+            if study_id is not None:
+                cmd = command or _command(study_name, conf)
+                st.add_study_configs(study_id, configs, seed_list, cmd)
         except BaseException:
             st.close()
             raise
@@ -562,6 +673,56 @@ def _notes(show: bool) -> Callable[[str], None]:
             print(text, file=sys.stderr, flush=True)
 
     return say
+
+
+def with_defaults(conf: dict[str, Any]) -> dict[str, Any]:
+    """``conf`` with DEFAULT_STUDY's datasets, activations and seeds where it has none (a
+    TOML file, compare() and the CLI default to the same study; a data file replaces the
+    datasets)."""
+    out = dict(conf)
+    for k in ("datasets", "activations", "seeds"):
+        if k not in out and not (k == "datasets" and "path" in out):
+            out[k] = DEFAULT_STUDY[k]
+    return out
+
+
+def _jsonable(conf: dict[str, Any]) -> dict[str, Any]:
+    out = dict(conf)
+    if "activations" in out:
+        out["activations"] = [
+            n + "".join(f":{k}={v}" for k, v in p.items()) for n, p in out["activations"]
+        ]
+    return out
+
+
+def _command(name: str, conf: dict[str, Any]) -> str:
+    """The ``actlab compare …`` line that runs this study again (resuming it)."""
+    import shlex
+
+    flags = {"datasets": "--dataset", "activations": "--activations", "depths": "--depth",
+             "widths": "--width", "inits": "--init", "lrs": "--lr", "path": "--data"}  # fmt: skip
+    parts = ["actlab", "compare", "--name", name]
+    conf = _jsonable(normalise(conf))
+    defs = conf.pop("definitions", {})
+    for k, v in conf.items():
+        flag = flags.get(k, "--" + k.replace("_", "-"))
+        if k == "seeds":
+            v = len(v) if v == list(range(len(v))) else ",".join(map(str, v))
+        if k == "activations":  # a defined activation travels as name=formula
+            v = [f"{a}={defs[a]['formula']}" if a in defs else a for a in v]
+        if k == "widths":  # ";" between networks, "," between a tapered network's layers
+            v = ";".join(_show(w) for w in v)
+        if k == "model" and str(v).startswith("user:"):
+            continue  # a user's model is Python, not a flag: compare(model=...) again
+        if isinstance(v, bool):
+            parts.append(flag if v else "--no-" + flag[2:])
+            continue
+        if v is None:
+            v = "none"
+        if isinstance(v, list | tuple):
+            v = ",".join(map(str, v))
+        parts += [flag, str(v)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _arrays(data: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -618,7 +779,18 @@ def _with_definitions(conf: dict[str, Any]) -> None:
         register_all(conf["definitions"], "the study's definitions")
     from .._define import inline
 
-    names, used = inline([acts] if isinstance(acts, str) else [str(a) for a in acts])
+    names: list[Any] = []
+    used: dict[str, dict[str, Any]] = {}
+    for a in [acts] if isinstance(acts, str) else list(acts):
+        if not isinstance(a, str):  # already parsed: (name, params)
+            names.append(a)
+        elif "/" in a and "=" not in a:  # a per-layer list: each layer's name may be defined
+            used.update(inline([p.strip() for p in a.split("/")])[1])
+            names.append(a)
+        else:
+            more, u = inline([a])
+            names += more
+            used.update(u)
     conf["activations"] = names
     if used:
         conf["definitions"] = {**conf.get("definitions", {}), **used}
@@ -755,7 +927,13 @@ class _Progress:
             MofNCompleteColumn(),
             TimeRemainingColumn(),
         )
-        self.bar = Progress(*columns, disable=not show, transient=False)
+        from rich.console import Console
+
+        # progress is for a person at a terminal: on stderr, and only when that is a terminal
+        console = Console(stderr=True)
+        self.bar = Progress(
+            *columns, console=console, disable=not (show and console.is_terminal), transient=False
+        )
         self.task = self.bar.add_task("runs", total=total)
         self.best: tuple[float, str] = (-math.inf, "")
         self.mine = 0

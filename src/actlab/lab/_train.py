@@ -12,11 +12,12 @@ same function and actlab's native float32 forms elsewhere; "exact" is the catalo
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -24,10 +25,10 @@ import torch
 from torch import nn
 
 from .._analysis._health import DIVERGED, profile, saturated_units, unit_counts
-from .._catalog import get
+from .._catalog import Activation, get
 from ..torch import module as act_module
 from ..torch._function import PRECISION, peer_kernel
-from ._datasets import Data
+from ._datasets import TASKS, Data
 from ._init import INITS, bias_value, check_init, output_rule, seed_layer, weight_rule
 
 OPTIMIZERS = ("adam", "sgd")
@@ -76,6 +77,11 @@ class RunConfig:
     path: str | None = None
     target: str | None = None
     precision: str = "fast"
+    # None: the task inferred from the data (load() says how); else one of _datasets.TASKS
+    task: str | None = None
+    # the identity of a user file: the SHA-256 of its bytes (compare() fills it in), so a
+    # changed file is a different configuration and a moved one is the same
+    data_hash: str | None = None
     gain: float | None = None
     std: float | None = None
     distribution: str | None = None
@@ -164,31 +170,85 @@ class RunConfig:
                 self.precision in PRECISION,
                 f"precision must be one of {', '.join(PRECISION)} (actlab.torch.apply)",
             ),
+            (
+                self.task is None or self.task in TASKS,
+                f"task must be one of {', '.join(TASKS)} (or None: inferred)",
+            ),
         ]
         for ok, msg in checks:
             if not ok:
-                raise ValueError(f"RunConfig: {msg}; got {self!r}")
+                name = msg.split(" ", 1)[0]
+                raise ValueError(f"RunConfig: {msg}; got {getattr(self, name, None)!r}")
         check_init(self.init, self.gain, self.std, self.distribution, self.bias, "RunConfig")
-        kind = get(names[0], **self.params).kind
+        kind = self.act.kind
         if kind == "vector":
             raise ValueError(
                 f"RunConfig: {self.activation} is a vector activation; a hidden layer "
                 "needs an elementwise or gated one (see actlab.recommend)"
             )
 
-    def key(self) -> str:
-        import hashlib
-        import json
+    @functools.cached_property
+    def act(self) -> Activation:
+        """The (first hidden layer's) activation with its parameters, resolved once per
+        configuration; a per-layer list's layers are ``layer_activations()``."""
+        return get(self.layer_activations()[0], **self.params)
 
-        # fields added later leave the key of a configuration that does not use them as it was
-        # (a store's finished runs stay found)
-        fields_ = {k: v for k, v in asdict(self).items() if k not in _LATER or _LATER[k] != v}
-        blob = json.dumps(fields_, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    def __getstate__(self) -> dict[str, Any]:  # to a worker: fields only (act is rebuilt)
+        return {k: v for k, v in self.__dict__.items() if k != "act"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def identity(self) -> dict[str, Any]:
+        """Every field that decides the result: all of them, except a user file's location
+        once its content hash is known (the same bytes elsewhere are the same data), and
+        fields added after stores existed while at their defaults (a store's finished runs
+        stay found)."""
+        out = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in _LATER or _LATER[f.name] != getattr(self, f.name)
+        }
+        if self.data_hash is not None:
+            out.pop("path")
+        return out
+
+    def key(self) -> str:
+        """The configuration's identity as a 16-hex-digit hash (rows, resume, the store);
+        computed once (the configuration is frozen)."""
+        if "_key" not in self.__dict__:
+            self.__dict__["_key"] = _digest(self.identity())
+        return str(self.__dict__["_key"])
+
+    def data_identity(self) -> dict[str, Any]:
+        """What the data is: a user file's content hash and target column, or a generator's
+        name, seed, noise and size (and the task, which changes the targets)."""
+        names = DATA_FIELDS if self.data_hash is None else FILE_FIELDS
+        return {k: getattr(self, k) for k in names}
+
+    def data_key(self) -> str:
+        if "_data_key" not in self.__dict__:
+            self.__dict__["_data_key"] = _digest(self.data_identity())
+        return str(self.__dict__["_data_key"])
 
     def label(self) -> str:
+        """The activation and its parameters (``leaky_relu,negative_slope=0.2``); a study adds
+        the fields that differ between its configurations (``_study.labels``)."""
         extra = "".join(f",{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.activation}{extra}"
+
+
+# the fields that identify a data set: a generator's, and a user file's (with data_hash)
+DATA_FIELDS = ("dataset", "data_seed", "noise", "n", "task")
+FILE_FIELDS = ("dataset", "data_hash", "target", "data_seed", "task")
+
+
+def _digest(obj: Any) -> str:
+    import hashlib
+    import json
+
+    blob = json.dumps(obj, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 _LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at their defaults
@@ -198,6 +258,8 @@ _LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at th
     "bias": None,
     "channels": (8, 16),
     "data_dir": None,
+    "task": None,
+    "data_hash": None,
 }
 
 
@@ -209,7 +271,7 @@ def check_fits(cfg: RunConfig, data: Data) -> None:
     with this before it touches the store)."""
     if cfg.model == "cnn" and data.image_shape is None:
         raise ValueError(f"RunConfig: model='cnn' needs an image dataset; {data.name} is not")
-    if cfg.model == "cnn" and get(cfg.layer_activations()[0], **cfg.params).kind == "gated":
+    if cfg.model == "cnn" and cfg.act.kind == "gated":
         raise ValueError(
             f"RunConfig: {cfg.activation} is gated (it halves its axis); the CNN "
             "takes elementwise activations"
@@ -278,7 +340,7 @@ class BatchedNet(nn.Module):
         for p in self.act.parameters():
             p.requires_grad_(False)
         # "fast": call PyTorch's kernel directly where it has this function (no module layers)
-        kernel = peer_kernel(get(first, **cfg.params)) if cfg.precision == "fast" else None
+        kernel = peer_kernel(cfg.act) if cfg.precision == "fast" else None
         self.act_fn = kernel if kernel is not None else self.act
         # a per-layer list: each hidden layer's own function (deterministic, elementwise)
         self.layer_fns: list[Any] | None = None
@@ -303,7 +365,7 @@ class BatchedNet(nn.Module):
             if self.act.spec.stochastic
             else None
         )
-        gated = get(first, **cfg.params).kind == "gated"
+        gated = cfg.act.kind == "gated"
         self.mult = 2 if gated else 1
         gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
         # "auto": the advisor's match, gated activations included
@@ -798,7 +860,7 @@ def metric_sources(
             "the training split's first {} rows (the probe), its loss's backward",
         ),
     }
-    noisy = get(cfg.layer_activations()[0], **cfg.params).spec.stochastic
+    noisy = cfg.act.spec.stochastic
     in_mode = {
         "train": "training mode"
         + (", dropout on" if cfg.dropout > 0 else "")
@@ -915,7 +977,7 @@ def _unit_health(
     S = net.S
     if net.act.spec.kind != "elementwise":
         return [([math.nan] * S, [math.nan] * S, [math.nan] * S) for _ in keep]
-    prof = profile(get(net.cfg.layer_activations()[0], **net.cfg.params))  # a list: the first's
+    prof = profile(net.cfg.act)  # a list: the first's
     parts = []
     for z in keep:
         parts.append(z[:, z.shape[1] // samples * start :])
