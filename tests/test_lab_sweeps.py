@@ -241,18 +241,35 @@ def test_a_failing_compare_leaves_the_store_as_it_was(
 
 
 def test_a_duplicate_configuration_never_runs_twice(tmp_path: Path) -> None:
-    # issue 10: a repeated activation (after aliases and case) or seed is an error naming it,
-    # before anything is stored; a grid whose axes give one configuration twice runs it once
+    # a repeated activation (after aliases and case) is one configuration, run once; a repeated
+    # seed is an error naming it, before anything is stored
     db = tmp_path / "d.db"
-    with pytest.raises(ValueError, match='activations: "relu" and "relu" are the same'):
-        compare("xor", ["relu", "relu", "tanh"], store=db, **TINY)
     with pytest.raises(ValueError, match="seeds: expected an int ≥ 1 or a list of distinct"):
         compare("xor", ["relu"], store=db, **{**TINY, "seeds": [0, 0, 1]})
     assert not db.exists() or Store(db, readonly=True).runs() == []
-    study = compare("xor", ["relu", "tanh"], store=db, **{**TINY, "seeds": [0, 1]})
+    study = compare("xor", ["relu", "relu", "RELU", "tanh"], store=db, **{**TINY, "seeds": [0, 1]})
     pairs = sorted((r.config.activation, r.seed) for r in study.runs)
     assert pairs == [("relu", 0), ("relu", 1), ("tanh", 0), ("tanh", 1)]
     study.store.close()
+    r = cli(
+        "compare",
+        "--dataset",
+        "xor",
+        "--activations",
+        "relu,relu",
+        "--steps",
+        "20",
+        "--seeds",
+        "1",
+        "--store",
+        str(tmp_path / "e.db"),
+        "--out",
+        str(tmp_path / "e.html"),
+    )
+    assert r.exit_code == 0, r.output
+    st = Store(tmp_path / "e.db", readonly=True)
+    assert [x.config.activation for x in st.runs()] == ["relu"]
+    st.close()
 
 
 # ------------------------------------------------------------------ concurrency

@@ -77,7 +77,8 @@ def _get(name: str, params: dict[str, Any], example: bool = False) -> Activation
     parameters (required ones, a seed) where the user gave none."""
     try:
         if example:
-            return resolve(name).example_activation(**params)
+            act: Activation = resolve(name).example_activation(**params)
+            return act
         return get(name, **params)
     except (ValueError, TypeError) as exc:
         _fail(str(exc))

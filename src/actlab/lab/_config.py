@@ -258,7 +258,7 @@ def dataset_value(value: Any) -> str:
     return resolve_dataset(value).name
 
 
-def _axis(key: str, value: Any) -> list[Any]:
+def _axis(key: str, value: Any, notes: list[str] | None = None) -> list[Any]:
     values = list(value) if isinstance(value, list | tuple) else [value]
     if not values:
         raise ValueError(f"{key}: expected at least one value, got []")
@@ -269,17 +269,22 @@ def _axis(key: str, value: Any) -> list[Any]:
         out = [dataset_value(v) for v in values]
     else:
         out = [field_value(AXES[key], v) for v in values]
+    # a value given twice (after aliases and case) is one configuration: run once, said once
+    kept: list[Any] = []
     for i, v in enumerate(out):
-        first = out.index(v)
-        if first != i:
-            raise ValueError(
-                f"{key}: {_show(values[first])} and {_show(values[i])} are the same "
-                f"({v[0] if key == 'activations' else v}); give each once"
-            )
-    return out
+        if v in kept:
+            first = out.index(v)
+            if notes is not None:
+                notes.append(
+                    f"note: {key}: {_show(values[first])} and {_show(values[i])} are the same "
+                    f"({v[0] if key == 'activations' else v}); run once"
+                )
+            continue
+        kept.append(v)
+    return kept
 
 
-def normalise(conf: dict[str, Any]) -> dict[str, Any]:
+def normalise(conf: dict[str, Any], notes: list[str] | None = None) -> dict[str, Any]:
     """A study config with every key checked and every value typed: grid axes become lists
     (activations of (canonical name, params)), ``seeds`` a list of ints. A RunConfig field
     given as a single value and as its axis is an error."""
@@ -303,7 +308,7 @@ def normalise(conf: dict[str, Any]) -> dict[str, Any]:
         elif key == "seeds":
             out[key] = seeds_value(value)
         elif key in AXES:
-            out[key] = _axis(key, value)
+            out[key] = _axis(key, value, notes)
         else:
             out[key] = field_value(key, value)
     for axis, field_name in AXES.items():
@@ -311,7 +316,7 @@ def normalise(conf: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"study: give {field_name} or {axis}, not both")
         if field_name in out:  # a single value is a one-value axis
             value = out.pop(field_name)
-            out[axis] = _axis(axis, [value] if isinstance(value, tuple) else value)
+            out[axis] = _axis(axis, [value] if isinstance(value, tuple) else value, notes)
     if "path" in out and "datasets" in out:
         raise ValueError(
             "study: give a data file (path/--data) or built-in datasets (--dataset), not both; "

@@ -210,7 +210,10 @@ def playground_reg_gauss(n: int, noise: float, rng: np.random.Generator) -> tupl
 def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     from sklearn.datasets import make_moons
 
-    return make_moons(n, noise=noise, random_state=int(rng.integers(2**31 - 1)))
+    xy: tuple[np.ndarray, ...] = make_moons(
+        n, noise=noise, random_state=int(rng.integers(2**31 - 1))
+    )
+    return xy
 
 
 def checkerboard(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -368,7 +371,7 @@ def read_idx(path: Path) -> np.ndarray:
 
 def read_file(
     path: str | Path, target: str | None = None, labels: str | Path | None = None
-) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None]:
     p = Path(path)
     if not p.exists():
         raise ValueError(f"load: no such file {str(p)!r}")

@@ -182,7 +182,8 @@ class RayExecutor:
             else:
                 ray.init(address=address, log_to_driver=False, configure_logging=False)
             self.started = True
-        cpus = int(ray.cluster_resources().get("CPU", 1))
+        resources: Callable[[], dict[str, float]] = ray.cluster_resources
+        cpus = int(resources().get("CPU", 1))
         self.workers = max(cpus // num_cpus, 1)
 
     def map(self, fn: Callable[[Any], Any], units: Iterable[Any]) -> Iterator[Any]:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -192,7 +192,7 @@ def load_factory(spec: str) -> Callable[[nn.Module], nn.Module]:
     if not callable(fn):
         names = [n for n in dir(mod) if callable(getattr(mod, n)) and not n.startswith("_")]
         raise ValueError(f"--model: {path.name} has no callable {attr!r} (it has: {names})")
-    return fn
+    return cast(Callable[[nn.Module], nn.Module], fn)
 
 
 def batchable(nets: list[nn.Module], x: torch.Tensor) -> str | None:
@@ -262,10 +262,10 @@ def _loop(
     def forward(x: torch.Tensor) -> torch.Tensor:  # x: (S, B, ...) → (S, B, outputs)
         if vmapped:
             f = vmap(lambda p, xb: functional_call(base, p, (xb,)))
-            return f(params, x)
+            return cast(torch.Tensor, f(params, x))
         one = {k: v[0] for k, v in params.items()}
         bufs = {k: v[0] for k, v in buffers.items()}
-        return functional_call(base, (one, bufs), (x[0],))[None]
+        return cast(torch.Tensor, functional_call(base, (one, bufs), (x[0],))[None])
 
     def shaped(X: torch.Tensor) -> torch.Tensor:
         return inputs(X, data)

@@ -266,7 +266,7 @@ def _sigmoid_chain(quick: bool, wd: Path) -> Outcome:
             if i == 0:
                 first = h
         v = torch.randn(h.shape, generator=gen, dtype=torch.float64)
-        (h * v).sum().backward()
+        torch.autograd.backward((h * v).sum())
         assert first is not None and first.grad is not None and hs[-1].grad is not None
         ratio = float(first.grad.norm() / hs[-1].grad.norm())  # back through L-1 layers
         chi = gradient_flow(get("sigmoid"), sigma_w2).chi

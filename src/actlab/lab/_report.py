@@ -97,7 +97,7 @@ class _View:
         """The configuration's task: the store's record of its data (else the data, loaded)."""
         info = self.datasets.get(cfg.data_key())
         if info is not None:
-            return info.task
+            return str(info.task)
         from ._study import _data_for
 
         return _data_for(cfg).task

@@ -34,7 +34,8 @@ BOOTSTRAP_SEED = 0  # bootstrap intervals are reproducible: the same scores give
 
 def _finite(x: Sequence[float] | np.ndarray) -> np.ndarray:
     a = np.asarray(x, float).ravel()
-    return a[np.isfinite(a)]
+    out: np.ndarray = a[np.isfinite(a)]
+    return out
 
 
 def _t_quantile(df: float) -> float:
@@ -50,7 +51,8 @@ def _trim_mean(a: np.ndarray, axis: int = -1) -> np.ndarray:
     s = np.moveaxis(np.sort(a, axis=axis), axis, -1)
     n = s.shape[-1]
     k = int(0.25 * n)
-    return s[..., k : n - k].mean(axis=-1)
+    out: np.ndarray = s[..., k : n - k].mean(axis=-1)
+    return out
 
 
 def t_interval(x: Sequence[float] | np.ndarray) -> tuple[float, float]:
@@ -143,7 +145,7 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     for rank, i in enumerate(idx):
         running = max(running, min(1.0, (k - rank) * p[i]))
         out[i] = running
-    return out.tolist()
+    return [float(v) for v in out]
 
 
 def probability_of_improvement(

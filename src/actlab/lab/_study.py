@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -68,9 +68,11 @@ def _complete(cfg: RunConfig) -> RunConfig:
     return replace(cfg, dataset=spec.name, noise=noise, n=cfg.n if cfg.n is not None else spec.n)
 
 
-def grid(config: dict[str, Any]) -> tuple[list[RunConfig], list[int]]:
+def grid(
+    config: dict[str, Any], notes: list[str] | None = None
+) -> tuple[list[RunConfig], list[int]]:
     """The configurations and seeds a study config describes (checked by _config.normalise)."""
-    conf = normalise(config)
+    conf = normalise(config, notes)
     seeds = conf.get("seeds", list(range(DEFAULT_STUDY["seeds"])))
     base = {k: v for k, v in conf.items() if k in {f.name for f in fields(RunConfig)}}
     axes = [(AXES[k], conf[k]) for k in AXES if k in conf]
@@ -102,7 +104,7 @@ def read_config(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"study: {p.name} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ValueError(f"study: cannot read config {str(p)!r}: {exc.strerror or exc}") from None
-    return data.get("study", data)
+    return cast(dict[str, Any], data.get("study", data))
 
 
 # ---------------------------------------------------------------------- executors
@@ -608,8 +610,11 @@ def compare(
     conf = with_defaults(conf)
     study_name = name or conf.pop("name", None) or (_auto_name(conf) if custom else "default")
     conf.pop("name", None)
-    configs, seed_list = grid(conf)  # a configuration given twice is an error (_config)
+    notes: list[str] = []
+    configs, seed_list = grid(conf, notes)  # a configuration given twice runs once (_config)
     say = _notes(progress)
+    for n in notes:
+        say(n)
     data_for = {}
     for cfg in configs:  # data and model checked before anything is stored
         data_for[cfg.key()] = data = _data_for(cfg)

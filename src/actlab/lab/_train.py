@@ -16,7 +16,7 @@ import functools
 import itertools
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -40,6 +40,9 @@ BN_EPS = 1e-5
 PROBE_ROWS = 256  # unit health is measured on this many of the training set's first rows
 # the kernel behind torch.optim.Adam(fused=True) (CPU since PyTorch 2.4): one pass for a step
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
+
+# torch.nn.utils.skip_init is untyped in torch: typed once
+_skip_init: Callable[..., nn.Module] = nn.utils.skip_init
 
 
 @dataclass(frozen=True)
@@ -436,7 +439,8 @@ class BatchedNet(nn.Module):
         """Hidden layer ``i``'s activation; a stochastic one in training per seed (its block
         along ``dim``)."""
         if self.layer_fns is not None:
-            return self.layer_fns[i](z)
+            out: torch.Tensor = self.layer_fns[i](z)
+            return out
         if self.seed_acts is None or not self.training:
             return self.act_fn(z)
         blocks = z.chunk(self.S, dim)
@@ -542,10 +546,10 @@ class BatchedNet(nn.Module):
             layer: nn.Module
             if kind == "conv":
                 cout, cin = int(w.shape[1]), int(w.shape[2])
-                layer = nn.utils.skip_init(nn.Conv2d, cin, cout, 3, padding=1, dtype=dtype)
+                layer = _skip_init(nn.Conv2d, cin, cout, 3, padding=1, dtype=dtype)
                 put(layer.weight, w[s])
             else:
-                layer = nn.utils.skip_init(nn.Linear, int(w.shape[1]), int(w.shape[2]), dtype=dtype)
+                layer = _skip_init(nn.Linear, int(w.shape[1]), int(w.shape[2]), dtype=dtype)
                 put(layer.weight, w[s].T)
             put(layer.bias, b[s, 0])
             layers.append(layer)
@@ -994,7 +998,7 @@ def _unit_health(
             (d,) = torch.autograd.grad(net.act_fn(flat_in).sum(), flat_in)
     nan = [math.nan] * S
     out = []
-    for z, dz in zip(parts, d.split([z.numel() for z in parts]), strict=True):
+    for z, dz in zip(parts, torch.split(d, [z.numel() for z in parts]), strict=True):
         a = dz.view(z.shape).abs()
         active, flat = unit_counts(a, prof, axis=1)  # per seed and unit
         rows = z.shape[1]
