@@ -362,3 +362,25 @@ def test_cost_protocol_relu_is_one_with_a_spread() -> None:
     assert all(x["cost_low"] <= x["cost"] <= x["cost_high"] for x in rows.values())
     table = cli("list", "--sort", "cost").output
     assert "relu = 1.00" in table and "…" not in table
+
+
+def test_the_report_never_imports_the_study() -> None:
+    # one direction: the study renders its report; the report needs only the store and
+    # _identity (labels, sections, data), not the study (issue 13: no _study <-> _report cycle)
+    import ast
+
+    import actlab.lab as lab_pkg
+
+    root = Path(lab_pkg.__file__).parent
+
+    def imported(mod: str) -> set[str]:
+        tree = ast.parse((root / f"{mod}.py").read_text())
+        return {
+            n.module.lstrip(".")
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module
+        }
+
+    assert "_report" in imported("_study")
+    assert "_study" not in imported("_report")
+    assert "_study" not in imported("_identity") and "_report" not in imported("_identity")

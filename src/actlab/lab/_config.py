@@ -251,7 +251,7 @@ def definitions_value(value: Any) -> dict[str, Any]:
 def dataset_value(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"datasets: expected dataset names (strings), got {_show(value)}")
-    from ._study import _USER_DATA
+    from ._identity import _USER_DATA
 
     if value in _USER_DATA:  # compare(data=...): arrays named arrays-<hash of the values>
         return value

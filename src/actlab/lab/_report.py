@@ -23,8 +23,8 @@ from .._analysis._health import (
     saturation_finding,
     sigma_w2,
 )
+from ._identity import _data_for, labels, sections
 from ._store import RunRecord
-from ._study import labels, sections
 from ._summary import COLUMNS, NOTES, NOTHING_LEARNED, num
 from ._train import BatchedNet, RunConfig, load_params
 
@@ -98,8 +98,6 @@ class _View:
         info = self.datasets.get(cfg.data_key())
         if info is not None:
             return str(info.task)
-        from ._study import _data_for
-
         return _data_for(cfg).task
 
 

@@ -27,9 +27,10 @@ except ImportError:  # Python 3.10
 
 from .._io import write_text
 from ._config import AXES, normalise, parse_activation
-from ._datasets import Data, file_hash, load, resolve_dataset
+from ._datasets import file_hash, resolve_dataset
 from ._executors import Executor, LocalExecutor, make_executor
 from ._guard import WORKER_BASE_BYTES, Estimate, available_bytes, cap_workers, estimate
+from ._identity import _USER_DATA, _data_for, _show, labels, sections
 from ._store import LEASE_S, DatasetRecord, RunRecord, Store
 from ._train import RunConfig, RunResult, check_fits, train
 
@@ -108,34 +109,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- executors
-
-_DATA_CACHE: dict[tuple[Any, ...], Data] = {}
-_USER_DATA: dict[str, Data] = {}  # compare(data=...): by their name, arrays-<hash>
-
-
-def _data_for(cfg: RunConfig) -> Data:
-    if cfg.dataset in _USER_DATA:  # compare(data=...): arrays, kept in this process
-        return _USER_DATA[cfg.dataset]
-    key = (cfg.data_key(), cfg.path, cfg.data_dir)
-    if key not in _DATA_CACHE:
-        if cfg.path:
-            data = load(path=cfg.path, target=cfg.target, seed=cfg.data_seed, task=cfg.task)
-            if cfg.data_hash is not None and file_hash(cfg.path) != cfg.data_hash:
-                raise ValueError(
-                    f"study: {cfg.path} changed since the study recorded it (its content hash "
-                    f"is not {cfg.data_hash[:12]}…); a changed file is a new configuration"
-                )
-        else:
-            data = load(
-                cfg.dataset,
-                seed=cfg.data_seed,
-                noise=cfg.noise,
-                n=cfg.n,
-                task=cfg.task,
-                data_dir=cfg.data_dir,
-            )
-        _DATA_CACHE[key] = data
-    return _DATA_CACHE[key]
 
 
 def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResult]]:
@@ -261,48 +234,6 @@ def verdict(row: Row, best: Row | None, margin: float | None = None) -> str:
     if margin is not None and -margin <= row.diff_lo and row.diff_hi <= margin:
         return f"equivalent to best (±{margin:g})"
     return f"not distinguishable at {min(row.n, best.n)} seeds"
-
-
-def arm(cfg: RunConfig) -> dict[str, Any]:
-    """A configuration less its data: what is compared across datasets."""
-    drop = {"dataset", "data_seed", "noise", "n", "path", "target", "data_hash", "task"}
-    return {k: v for k, v in cfg.identity().items() if k not in drop}
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, tuple | list):  # a tapered width or a CNN's channels: 512,256
-        return ",".join(map(str, v))
-    return v[:8] if isinstance(v, str) and len(v) == 64 else str(v)
-
-
-def labels(configs: list[RunConfig]) -> dict[str, str]:
-    """Per configuration key, its label: the activation with its parameters, then every other
-    configuration field whose value differs within the study (``tanh steps=80 lr=0.01``)."""
-    arms = [arm(c) for c in configs]
-    varying = [
-        k
-        for k in (arms[0] if arms else {})
-        if k not in ("activation", "params") and len({repr(a.get(k)) for a in arms}) > 1
-    ]
-    return {
-        c.key(): " ".join([c.label(), *(f"{k}={_show(a.get(k))}" for k in varying)])
-        for c, a in zip(configs, arms, strict=True)
-    }
-
-
-def sections(configs: list[RunConfig]) -> dict[str, str]:
-    """Per data key, its section name: the dataset, and the data fields that differ between
-    data identities of the same name (``spiral noise=0.2``; a file's hash as 8 digits)."""
-    by_name: dict[str, dict[str, dict[str, Any]]] = {}
-    for c in configs:
-        by_name.setdefault(c.dataset, {})[c.data_key()] = c.data_identity()
-    out = {}
-    for name, ids in by_name.items():
-        keys = sorted({k for d in ids.values() for k in d} - {"dataset"})
-        varying = [k for k in keys if len({repr(d.get(k)) for d in ids.values()}) > 1]
-        for dk, d in ids.items():
-            out[dk] = " ".join([name, *(f"{k}={_show(d.get(k))}" for k in varying)])
-    return out
 
 
 def _last(pts: list[tuple[int, float]]) -> float:

@@ -236,7 +236,7 @@ class RunConfig:
 
     def label(self) -> str:
         """The activation and its parameters (``leaky_relu,negative_slope=0.2``); a study adds
-        the fields that differ between its configurations (``_study.labels``)."""
+        the fields that differ between its configurations (``_identity.labels``)."""
         extra = "".join(f",{k}={v}" for k, v in sorted(self.params.items()))
         return f"{self.activation}{extra}"
 
