@@ -58,6 +58,19 @@ def test_lab_layer_records_use_the_monitors_definitions() -> None:
     assert all(x["grad_rms"] > 0 for x in tanh.layers + relu.layers)
 
 
+def test_the_store_keeps_every_layer_record_as_trained(tmp_path: Path) -> None:
+    # what the report plots (flat share, RMS dloss/dz) is what training measured, read back
+    study = compare("xor", ["tanh"], seeds=1, steps=20, eval_every=20, store=tmp_path / "s.db",
+                    workers=1, progress=False)  # fmt: skip
+    (rec,) = study.runs
+    (trained,) = train(rec.config, load("xor"), [rec.seed])
+    stored = study.store.layer_stats(rec.id)
+    assert len(stored) == len(trained.layers)
+    for got, want in zip(stored, trained.layers, strict=True):
+        for k in ("grad_norm", "saturated", "flat", "grad_rms"):
+            assert got[k] == pytest.approx(want[k], rel=1e-9), k
+
+
 def test_a_diverged_regression_is_told_the_learning_rate_first(tmp_path: Path) -> None:
     study = compare(
         "reg-plane", ["tanh"], seeds=2, steps=60, lr=50.0, optimizer="sgd", momentum=0.9,

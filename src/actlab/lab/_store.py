@@ -377,8 +377,8 @@ class Store:
             [(run_id, st, name, _num(v)) for name, pts in result.curves.items() for st, v in pts],
         )
         db.executemany(
-            "INSERT INTO layers (run_id, step, layer, grad_norm, dead, saturated) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO layers (run_id, step, layer, grad_norm, dead, saturated, flat, "
+            "grad_rms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
@@ -387,6 +387,8 @@ class Store:
                     _num(r["grad_norm"]),
                     _num(r["dead"]),
                     _num(r["saturated"]),
+                    _num(r.get("flat", math.nan)),
+                    _num(r.get("grad_rms", math.nan)),
                 )
                 for r in result.layers
             ],
