@@ -40,6 +40,7 @@ from ._train import (
     _epochs,
     _Flat,
     _tensor_y,
+    final_numbers,
     metric_sources,
     task_losses,
     task_metric,
@@ -357,13 +358,7 @@ def _loop(
     sources = metric_sources(cfg, data, PROBE_ROWS)
     out = []
     for s, seed in enumerate(seeds):
-        final = {
-            "test_metric": te_metric[s],
-            "test_loss": te_loss[s],
-            "val_metric": curves[s]["val_metric"][-1][1] if curves[s]["val_metric"] else math.nan,
-        }
-        if diverged[s] is not None:
-            final = {k: math.nan for k in final}
+        final = final_numbers(te_metric[s], te_loss[s], curves[s], diverged[s])
         res = RunResult(
             int(seed), curves[s], layers[s], final, diverged[s], wall, step, b"", sources
         )

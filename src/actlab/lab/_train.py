@@ -707,6 +707,21 @@ class _Flat:
             self.data.add_(self.grad, alpha=-lr)
 
 
+def final_numbers(
+    test_metric: float, test_loss: float, curves: dict[str, list[Any]], diverged: int | None
+) -> dict[str, float]:
+    """A run's final numbers: test metric and loss after the last step, and the last validation
+    metric; all NaN for a diverged run (its numbers describe nothing)."""
+    final = {
+        "test_metric": test_metric,
+        "test_loss": test_loss,
+        "val_metric": curves["val_metric"][-1][1] if curves["val_metric"] else math.nan,
+    }
+    if diverged is not None:
+        final = {k: math.nan for k in final}
+    return final
+
+
 def train(
     cfg: RunConfig,
     data: Data,
@@ -809,13 +824,7 @@ def train(
         test_loss = net.losses(logits, yte.expand(S, *yte.shape)).tolist()
     results = []
     for s, seed in enumerate(seeds):
-        final = {
-            "test_metric": test_metric[s],
-            "test_loss": test_loss[s],
-            "val_metric": curves[s]["val_metric"][-1][1] if curves[s]["val_metric"] else math.nan,
-        }
-        if diverged[s] is not None:
-            final = {k: math.nan for k in final}
+        final = final_numbers(test_metric[s], test_loss[s], curves[s], diverged[s])
         results.append(
             RunResult(
                 int(seed),
