@@ -26,8 +26,8 @@ sklearn_metrics = pytest.importorskip("sklearn.metrics")
 
 import actlab  # noqa: E402
 from actlab.lab import RunConfig, Store, batch_order, compare, load, train  # noqa: E402
+from actlab.lab._init import INITS  # noqa: E402
 from actlab.lab._train import (  # noqa: E402
-    INITS,
     BatchedNet,
     SeedDropout,
     load_params,
