@@ -12,7 +12,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml constraints.txt
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli,lab,define]'
+	$(PIP) install --quiet -c constraints.txt -e '.[dev,torch,plot,cli,lab,define,web,webtest]'
 	$(PIP) install --quiet -c constraints.txt -e '.[ray]'
 	touch $(STAMP)
 

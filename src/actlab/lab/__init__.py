@@ -11,7 +11,7 @@ from ._datasets import Data, DatasetSpec, dataset_names, load, resolve_dataset
 from ._executors import RayExecutor
 from ._store import Store, StoreError
 from ._study import DEFAULT_STUDY, LocalExecutor, Study, compare, grid, read_config
-from ._train import BatchedNet, RunConfig, RunResult, batch_order, train
+from ._train import BatchedNet, Progress, RunConfig, RunResult, batch_order, train
 
 __all__ = [
     "DEFAULT_STUDY",
@@ -19,6 +19,7 @@ __all__ = [
     "Data",
     "DatasetSpec",
     "LocalExecutor",
+    "Progress",
     "RayExecutor",
     "RunConfig",
     "RunResult",

@@ -16,6 +16,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -470,6 +471,49 @@ class _Flat:
             self.data.add_(self.grad, alpha=-lr)
 
 
+def task_predictions(task: str, logits: torch.Tensor) -> torch.Tensor:
+    """What a network predicts, from its logits (S, B, outputs): P(y = 1) (binary, one column),
+    class probabilities (multiclass, softmax), per-label probabilities (multilabel) or the value
+    (regression, one column)."""
+    if task in ("binary", "multilabel"):
+        return torch.sigmoid(logits)
+    if task == "multiclass":
+        return torch.softmax(logits, -1)
+    return logits
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A training's state at an evaluation step, handed to ``train(on_eval=...)``: the step (of
+    ``steps``), each seed's curves and layer records so far (the lists the RunResults will hold:
+    read them, do not change them), which seeds diverged and at which step, and ``predict`` —
+    the seeds' predictions (``task_predictions``) on any inputs, the network in evaluation mode.
+    A callback that raises stops the training (the exception propagates: how a caller cancels).
+    """
+
+    step: int
+    steps: int
+    seeds: tuple[int, ...]
+    curves: list[dict[str, list[tuple[int, float]]]]
+    layers: list[list[dict[str, Any]]]
+    diverged: tuple[int | None, ...]
+    elapsed: float
+    _net: BatchedNet = field(repr=False)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Per seed, the predictions on ``X`` (n × features): an array S × n × outputs."""
+        net = self._net
+        x = torch.as_tensor(np.asarray(X), dtype=next(net.parameters()).dtype)
+        was = net.training
+        net.eval()
+        try:
+            with torch.no_grad():
+                out = task_predictions(net.task, net(x.expand(net.S, *x.shape)))
+        finally:
+            net.train(was)
+        return out.double().numpy()
+
+
 def final_numbers(
     test_metric: float, test_loss: float, curves: dict[str, list[Any]], diverged: int | None
 ) -> dict[str, float]:
@@ -492,9 +536,13 @@ def train(
     dtype: torch.dtype = torch.float32,
     *,
     probe: int = PROBE_ROWS,
+    on_eval: Callable[[Progress], object] | None = None,
 ) -> list[RunResult]:
     """Train ``len(seeds)`` networks of one configuration together; one RunResult per seed.
-    ``probe``: how many of the training set's first rows unit health is measured on."""
+    ``probe``: how many of the training set's first rows unit health is measured on.
+    ``on_eval``: called with the ``Progress`` after every evaluation step (every
+    ``cfg.eval_every`` steps and the last) — how a live view streams a training; an exception
+    it raises stops the training and propagates."""
     cfg.validate()
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"train: seeds must be distinct ints, got {seeds!r}")
@@ -569,6 +617,21 @@ def train(
             train_loss = torch.stack(window).double().mean(0).tolist()
             window.clear()
             _record(step, evaluated, train_loss, grads, curves, layers, active)
+            if on_eval is not None:  # its time is not the training's: t0 moves past it
+                t_cb = time.perf_counter()
+                on_eval(
+                    Progress(
+                        step,
+                        cfg.steps,
+                        tuple(seeds),
+                        curves,
+                        layers,
+                        tuple(diverged),
+                        time.perf_counter() - t0,
+                        net,
+                    )
+                )
+                t0 += time.perf_counter() - t_cb
         if last or not (everyone or bool(active.any())):
             break
         if not everyone:

@@ -1,0 +1,101 @@
+"""train(on_eval=...): the seam a live view streams from. The callback sees exactly what the
+results will hold, its predictions are the network's, raising stops the training, and its own
+time is not counted as the training's."""
+
+import time
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from actlab.lab import Progress, RunConfig, load, train  # noqa: E402
+
+
+def _cfg(**kw):
+    base = dict(dataset="xor", activation="tanh", depth=2, width=8, steps=40, eval_every=10)
+    base.update(kw)
+    return RunConfig(**base)
+
+
+def test_callback_sees_every_evaluation_and_the_final_curves():
+    cfg = _cfg()
+    data = load(cfg.dataset, seed=0)
+    seen: list[tuple[int, int, list]] = []
+
+    def on_eval(p: Progress) -> None:
+        assert p.steps == 40 and p.seeds == (0, 1)
+        seen.append((p.step, len(p.curves[0]["val_loss"]), list(p.curves[1]["val_metric"])))
+
+    res = train(cfg, data, [0, 1], on_eval=on_eval)
+    assert [s for s, _, _ in seen] == [0, 10, 20, 30, 40]
+    assert [n for _, n, _ in seen] == [1, 2, 3, 4, 5]  # the record of that step is already in
+    assert seen[-1][2] == res[1].curves["val_metric"]
+
+
+def test_the_callback_does_not_change_the_training():
+    cfg = _cfg(steps=30)
+    data = load(cfg.dataset, seed=0)
+    a = train(cfg, data, [3, 4], dtype=torch.float64)
+    b = train(cfg, data, [3, 4], dtype=torch.float64, on_eval=lambda p: p.predict(data.X_val))
+    for ra, rb in zip(a, b, strict=True):
+        assert ra.curves["val_loss"] == rb.curves["val_loss"]
+        assert ra.params == rb.params
+
+
+def test_predict_is_the_sigmoid_of_the_logit_in_eval_mode():
+    cfg = _cfg(steps=20, dataset="circle")
+    data = load(cfg.dataset, seed=0)
+    grid = np.array([[0.0, 0.0], [2.0, -1.0], [-3.0, 3.0]])
+    got: list[np.ndarray] = []
+
+    def on_eval(p: Progress) -> None:
+        got.append(p.predict(grid))
+        net = p._net
+        with torch.no_grad():
+            net.eval()
+            logits = net(torch.as_tensor(grid, dtype=torch.float32).expand(2, 3, 2))
+            net.train()
+        expect = 1 / (1 + np.exp(-logits.double().numpy()))
+        np.testing.assert_allclose(got[-1], expect, rtol=1e-6)
+        assert p._net.training  # predict leaves the network as it found it
+
+    train(cfg, data, [0, 1], on_eval=on_eval)
+    assert got[0].shape == (2, 3, 1)
+    assert ((got[-1] >= 0) & (got[-1] <= 1)).all()
+
+
+def test_multiclass_predictions_are_probabilities():
+    cfg = _cfg(steps=10, dataset="iris")
+    data = load(cfg.dataset, seed=0)
+    out: list[np.ndarray] = []
+    train(cfg, data, [0], on_eval=lambda p: out.append(p.predict(data.X_test[:5])))
+    np.testing.assert_allclose(out[-1].sum(-1), 1.0, rtol=1e-6)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_raising_in_the_callback_stops_the_training():
+    cfg = _cfg(steps=400)
+    data = load(cfg.dataset, seed=0)
+    steps: list[int] = []
+
+    def on_eval(p: Progress) -> None:
+        steps.append(p.step)
+        if p.step >= 20:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        train(cfg, data, [0], on_eval=on_eval)
+    assert steps == [0, 10, 20]
+
+
+def test_callback_time_is_not_training_time():
+    cfg = _cfg(steps=20)
+    data = load(cfg.dataset, seed=0)
+    res = train(cfg, data, [0], on_eval=lambda p: time.sleep(0.2))
+    # three evaluations sleep 0.6 s in all; the recorded training time does not include them
+    assert res[0].curves["time"][-1][1] < 0.5
+    assert res[0].wall < 0.5
