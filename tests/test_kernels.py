@@ -5,6 +5,7 @@ catalog's param_vjp, and the choice apply() makes."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -199,3 +200,62 @@ def test_threaded_kernels_give_the_same_values() -> None:
     finally:
         torch.set_num_threads(before)
     assert torch.equal(one, two)
+
+
+#: kernels whose g·f'(x) is one product of g with a constant (or a select): the float64
+#: product rounded once is correctly rounded (53 ≥ 2·24 + 2), so they must equal the catalog
+#: bitwise, forward and vjp, for any g
+ONE_ROUNDING = [
+    ("relu", {}),
+    ("relu6", {}),
+    ("hardtanh", {}),
+    ("hardtanh", {"min_val": -0.3, "max_val": 0.7}),
+    ("leaky_relu", {}),
+    ("leaky_relu", {"negative_slope": 0.3}),
+    ("hard_sigmoid", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), ONE_ROUNDING, ids=lambda v: str(v))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
+def test_piecewise_linear_kernels_are_correctly_rounded(
+    name: str, params: dict[str, Any], dtype: torch.dtype
+) -> None:
+    act = make(name, **params)
+    k = _kernels.Kernel(act)
+    # selects run in the input's dtype only where every parameter is a number of that dtype
+    assert k.narrow == (name in {"relu", "relu6", "hardtanh"} and not params)
+    x = inputs(act, dtype)
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(7)).to(dtype)
+    assert (ulps(k.forward(x), act(x)) == 0).all()
+    assert (ulps(k.vjp(x, g), act.vjp(x, g)) == 0).all()
+
+
+def test_kernel_outputs_are_advised_as_huge_pages() -> None:
+    """A large output's whole 2 MiB pages carry MADV_HUGEPAGE (the mapping's "hg" flag in
+    /proc/self/smaps) before the kernel writes them; a small one is left alone."""
+    from actlab._kernels import _memory
+
+    if _memory.advisor() is None:
+        pytest.skip("no transparent huge pages to ask for here (not Linux, or THP is never)")
+
+    def flags(addr: int) -> list[str]:
+        lines = Path("/proc/self/smaps").read_text().splitlines()
+        for i, line in enumerate(lines):
+            head = line.split()[0]
+            if "-" in head and ":" not in head:
+                lo, hi = (int(v, 16) for v in head.split("-"))
+                if lo <= addr < hi:
+                    vm = next(s for s in lines[i + 1 :] if s.startswith("VmFlags:"))
+                    return vm.split()[1:]
+        raise AssertionError(f"no mapping holds {addr:#x}")
+
+    n = 4 * _memory.MIN_BYTES // 4
+    t = _memory.empty(n, torch.float32)
+    assert t.shape == (n,) and t.dtype == torch.float32
+    page = -(-t.data_ptr() // _memory.HUGE_PAGE) * _memory.HUGE_PAGE
+    assert "hg" in flags(page)
+    small = _memory.empty(1000, torch.float32)
+    assert "hg" not in flags(small.data_ptr())
+    x = _big(8, n)
+    assert torch.equal(_kernels.Kernel(make("relu")).forward(x), torch.relu(x))

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from .._catalog import Activation
-from ._forms import FORMS, PARAM_FORMS
+from . import _memory
+from ._forms import FORMS, NARROW, PARAM_FORMS
 
 #: Input dtypes the kernels serve. A float64 result must be right to the last float64 bit,
 #: which takes the catalog's forms (double-double products, root series), so float64 input
@@ -87,14 +88,21 @@ class Kernel:
         fe, de = _edges(act, False), _edges(act, True)
         pforms = PARAM_FORMS.get(spec.name, {})
         pe = {n: (0.0, 0.0) for n in pforms}  # Σ g·∂f/∂θ: the catalog's param_vjp is 0 at ±inf
+        #: computed in the input's dtype (a select needs no float64: ``_forms.NARROW``)
+        self.narrow = spec.name in NARROW and all(_representable(v) for v in self._fixed.values())
+        wide = None if self.narrow else torch.float64
 
-        def fwd(x: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
-            t = x.to(torch.float64)
-            return _clean(t, f(t, self._params(lp)), fe).to(x.dtype)
+        # each writes into ``out`` (allocated by the caller, ``_memory.empty``): inductor
+        # stores the result there directly, in the same single pass
+        def fwd(x: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
+            t = x.to(wide or x.dtype)
+            return out.copy_(_clean(t, f(t, self._params(lp)), fe))
 
-        def vjp(x: torch.Tensor, g: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
-            t = x.to(torch.float64)
-            return (g.to(torch.float64) * _clean(t, d(t, self._params(lp)), de)).to(x.dtype)
+        def vjp(
+            x: torch.Tensor, g: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor
+        ) -> torch.Tensor:
+            t = x.to(wide or x.dtype)
+            return out.copy_(g.to(t.dtype) * _clean(t, d(t, self._params(lp)), de))
 
         def pgrad(x: torch.Tensor, g: torch.Tensor, *lp: torch.Tensor) -> tuple[torch.Tensor, ...]:
             t, gw, p = x.to(torch.float64), g.to(torch.float64), self._params(lp)
@@ -141,12 +149,21 @@ def _wide(values: tuple[torch.Tensor, ...]) -> list[torch.Tensor]:
     return [v.detach().reshape(()).to(torch.float64) for v in values]
 
 
+def _representable(v: Any) -> bool:
+    """Whether a parameter value is exactly a number of every dtype the kernels serve (a
+    string or None is not a number the arithmetic sees)."""
+    if not isinstance(v, float):
+        return True
+    return all(torch.tensor(v, dtype=d).item() == v for d in KERNEL_DTYPES)
+
+
 def _run(
     fn: Any, x: torch.Tensor, more: tuple[torch.Tensor, ...], values: tuple[torch.Tensor, ...]
 ) -> torch.Tensor:
-    """One compiled call on flat contiguous views, shaped back like x."""
+    """One compiled call on flat contiguous views into a new output, shaped back like x."""
     flat = [t.contiguous().view(-1) for t in (x, *more)]
-    out: torch.Tensor = _quiet(fn, *flat, *_wide(values))
+    out = _memory.empty(x.numel(), x.dtype)
+    _quiet(fn, *flat, out, *_wide(values))
     return out.view(x.shape)
 
 
@@ -159,9 +176,11 @@ def _quiet(fn: Any, *args: torch.Tensor) -> Any:
 
 
 def _clean(t: torch.Tensor, y: torch.Tensor, edges: tuple[float, float]) -> torch.Tensor:
-    """NaN in gives NaN out; ±inf give the catalog's values there."""
+    """NaN in gives NaN out; ±inf give the catalog's values there. NaN is found as t ≠ t:
+    inductor vectorizes a comparison, where ``torch.isnan`` becomes a scalar loop over each
+    SIMD register's lanes (which cost the piecewise-linear kernels half their speed)."""
     y = torch.where(t == math.inf, edges[0], torch.where(t == -math.inf, edges[1], y))
-    return torch.where(torch.isnan(t), t, y)
+    return torch.where(t != t, t, y)
 
 
 def guarded(run: Any) -> Any:

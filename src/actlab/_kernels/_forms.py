@@ -56,6 +56,13 @@ def _expm1(t: torch.Tensor) -> torch.Tensor:
     return torch.where(t.abs() < 1e-9, t, torch.expm1(t))
 
 
+def _full(t: torch.Tensor, v: float) -> torch.Tensor:
+    """The constant v in t's dtype. A ``torch.where`` between two Python numbers is in the
+    default dtype (float32), so a slope such as 0.01 or 1/6 would be rounded to float32 before
+    it multiplies g, and g·f' would no longer be rounded once."""
+    return torch.full_like(t, v)
+
+
 def _relu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     return torch.where(t > 0, t, 0.0)
 
@@ -69,7 +76,7 @@ def _leaky(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 
 def _leaky_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return torch.where(t > 0, 1.0, p["negative_slope"])
+    return torch.where(t > 0, 1.0, _full(t, p["negative_slope"]))
 
 
 def _elu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -166,7 +173,7 @@ def _hard_sigmoid(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 
 def _hard_sigmoid_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return torch.where((t > -3.0) & (t < 3.0), 1.0 / 6.0, 0.0)
+    return torch.where((t > -3.0) & (t < 3.0), _full(t, 1.0 / 6.0), 0.0)
 
 
 def _hard_swish(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -221,6 +228,12 @@ FORMS: dict[str, tuple[Form, Form]] = {
 
 #: spec name → {learnable parameter: ∂f/∂param}, for the kernels' parameter gradients
 PARAM_FORMS: dict[str, dict[str, Form]] = {"silu": {"beta": _silu_dbeta}}
+
+#: kernels whose forward and derivative are selects among x and their parameters (and g·f' a
+#: select among g and 0): no rounding happens, so they run in the input's dtype with no
+#: widening — exact whenever every parameter is itself exactly representable there, which the
+#: engine checks (another parameter value takes the float64 forms)
+NARROW = frozenset({"relu", "relu6", "hardtanh"})
 
 #: kernels whose every branch is linear in x: their cost is memory traffic alone, so the
 #: benchmark holds them to the machine's copy bandwidth as well as to torch
