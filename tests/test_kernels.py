@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import actlab.torch as at  # noqa: E402
 from actlab import _kernels  # noqa: E402
-from actlab._kernels._forms import FORMS, PARAM_FORMS  # noqa: E402
+from actlab._kernels._forms import FLOAT64, FORMS, PARAM_FORMS  # noqa: E402
 from actlab_oracle.grid import points  # noqa: E402
 from tests.conftest import make  # noqa: E402
 
@@ -36,7 +36,12 @@ HALF_CASES = [c for c in CASES if c[0] in ("gelu", "sigmoid", "relu", "mish", "h
 def ulps(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Distance in units in the last place between two tensors of one float dtype, on the
     ordered integer line (−0 and +0 are 0 apart; NaN against NaN is 0, else huge)."""
-    bits = {torch.float32: torch.int32, torch.float16: torch.int16, torch.bfloat16: torch.int16}
+    bits = {
+        torch.float64: torch.int64,
+        torch.float32: torch.int32,
+        torch.float16: torch.int16,
+        torch.bfloat16: torch.int16,
+    }
     itype = bits[a.dtype]
     top = torch.iinfo(itype).min
 
@@ -56,7 +61,10 @@ def inputs(act: Any, dtype: torch.dtype) -> torch.Tensor:
     grid = points("float16" if dtype == torch.float16 else "float32", [k for k, _ in act.kinks])
     x = torch.from_numpy(grid).to(dtype)
     g = torch.Generator().manual_seed(20261203)
-    if dtype == torch.float32:
+    if dtype == torch.float64:
+        raw = torch.randint(-(2**63), 2**63 - 1, (1 << 15,), generator=g, dtype=torch.int64)
+        rand = raw.view(torch.float64)
+    elif dtype == torch.float32:
         raw = torch.randint(-(2**31), 2**31, (1 << 15,), generator=g, dtype=torch.int64)
         rand = raw.to(torch.int32).view(torch.float32)
     else:
@@ -139,6 +147,7 @@ def test_apply_takes_the_kernel_only_where_it_serves() -> None:
     assert _kernels.kernel(make("gelu"), big) is not None
     assert _kernels.kernel(make("gelu"), big[: _kernels.MIN_ELEMENTS - 1]) is None  # small
     assert _kernels.kernel(make("gelu"), big.double()) is None  # float64: the catalog's forms
+    assert _kernels.kernel(make("relu"), big.double()) is not None  # ... unless exact there
     assert _kernels.kernel(make("snake"), big) is None  # no form
     assert _kernels.kernel(make("rrelu", seed=0), big) is None  # stochastic
     assert _kernels.kernel(make("gelu"), big.to("meta")) is None  # CUDA, MPS, ...: the catalog
@@ -217,12 +226,18 @@ ONE_ROUNDING = [
 
 
 @pytest.mark.parametrize(("name", "params"), ONE_ROUNDING, ids=lambda v: str(v))
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16], ids=str)
 def test_piecewise_linear_kernels_are_correctly_rounded(
     name: str, params: dict[str, Any], dtype: torch.dtype
 ) -> None:
+    """float64 too where the kernel serves it (``FLOAT64``: a select or one product)."""
     act = make(name, **params)
     k = _kernels.Kernel(act)
+    big = torch.zeros(_kernels.MIN_ELEMENTS, dtype=dtype)
+    if dtype == torch.float64:
+        assert (_kernels.kernel(act, big) is not None) == (name in FLOAT64)
+        if name not in FLOAT64:
+            return
     # selects run in the input's dtype only where every parameter is a number of that dtype
     assert k.narrow == (name in {"relu", "relu6", "hardtanh"} and not params)
     x = inputs(act, dtype)

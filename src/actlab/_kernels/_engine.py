@@ -12,11 +12,11 @@ import torch
 
 from .._catalog import Activation
 from . import _memory
-from ._forms import FORMS, NARROW, PARAM_FORMS
+from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS
 
 #: Input dtypes the kernels serve. A float64 result must be right to the last float64 bit,
 #: which takes the catalog's forms (double-double products, root series), so float64 input
-#: keeps the catalog path.
+#: keeps the catalog path — except for the kernels of ``_forms.FLOAT64``, exact in float64.
 KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 #: Below this many elements the catalog path runs instead (exact as well): a compiled call
@@ -37,16 +37,16 @@ def supported(name: str) -> bool:
 
 def kernel(act: Activation, x: torch.Tensor, learn: tuple[str, ...] = ()) -> Kernel | None:
     """The fused kernel for ``act`` on ``x``, or None: no form for this activation, a device
-    other than the CPU, a float64 or integer input, fewer than MIN_ELEMENTS elements, a
-    stochastic activation, an array-valued parameter, or learnable parameters whose gradient
-    has no form (``learn``: those that need one)."""
+    other than the CPU, an integer input, a float64 one (unless ``_forms.FLOAT64``), fewer
+    than MIN_ELEMENTS elements, a stochastic activation, an array-valued parameter, or
+    learnable parameters whose gradient has no form (``learn``: those that need one)."""
     spec = act.spec
     if (
         _broken
         or spec.name not in FORMS
         or spec.stochastic
         or x.device.type != "cpu"
-        or x.dtype not in KERNEL_DTYPES
+        or not (x.dtype in KERNEL_DTYPES or (x.dtype == torch.float64 and spec.name in FLOAT64))
         or x.numel() < MIN_ELEMENTS
         or any(n not in PARAM_FORMS.get(spec.name, {}) for n in learn)
     ):

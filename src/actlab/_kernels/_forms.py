@@ -235,6 +235,14 @@ PARAM_FORMS: dict[str, dict[str, Form]] = {"silu": {"beta": _silu_dbeta}}
 #: engine checks (another parameter value takes the float64 forms)
 NARROW = frozenset({"relu", "relu6", "hardtanh"})
 
+#: kernels that serve float64 input too: a select, or one product with a float64 constant
+#: (leaky_relu's x·slope and g·slope), is one IEEE rounding, so float64 arithmetic gives the
+#: float64 result right to the last bit. The others' float64 forms would be off by a few
+#: float64 ULP (SLEEF's exp is within 1 ULP, its erfc 1.5, and a form composes several), and
+#: a float64 output is held to the catalog's last bit (its double-double forms), so float64
+#: input of those takes the catalog's chunked path.
+FLOAT64 = NARROW | {"leaky_relu"}
+
 #: kernels whose every branch is linear in x: their cost is memory traffic alone, so the
 #: benchmark holds them to the machine's copy bandwidth as well as to torch
 PIECEWISE_LINEAR = frozenset({"relu", "leaky_relu", "hard_sigmoid", "relu6", "hardtanh"})
