@@ -274,3 +274,33 @@ def test_kernel_outputs_are_advised_as_huge_pages() -> None:
     assert "hg" not in flags(small.data_ptr())
     x = _big(8, n)
     assert torch.equal(_kernels.Kernel(make("relu")).forward(x), torch.relu(x))
+
+
+@pytest.mark.parametrize("name", ["ReLU", "ELU", "Hardsigmoid"])
+def test_inplace_without_autograd_is_the_kernel_writing_into_the_input(
+    name: str, monkeypatch: Any
+) -> None:
+    """inplace=True under no_grad: the kernel stores into x itself (no output allocated), the
+    values those of the out-of-place call; a strided view of x is written in place too."""
+    from actlab._kernels import _memory
+
+    x = _big(9)
+    mod = getattr(at, name)(inplace=True)
+    ref = getattr(at, name)()(x)
+    a = x.clone()
+
+    def no_output(*args: Any) -> Any:
+        raise AssertionError("an output was allocated")
+
+    with torch.no_grad(), monkeypatch.context() as m:
+        m.setattr(_memory, "empty", no_output)
+        y = mod(a)
+    assert y.data_ptr() == a.data_ptr()
+    assert torch.equal(a, ref)
+    b = x.clone().view(-1, 1)[: 2 * _kernels.MIN_ELEMENTS].view(2, -1).t()  # not contiguous
+    keep = b.clone()
+    with torch.no_grad():
+        mod(b)
+    assert torch.equal(b, getattr(at, name)()(keep.contiguous()))
+    with pytest.raises(ValueError, match=r"out must be a contiguous torch.float32 tensor"):
+        _kernels.Kernel(make("relu")).forward(x, out=torch.empty(3))

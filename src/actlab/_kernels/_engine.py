@@ -115,9 +115,16 @@ class Kernel:
     def _params(self, lp: tuple[torch.Tensor, ...]) -> dict[str, Any]:
         return {**self._fixed, **dict(zip(self.learnable, lp, strict=True))}
 
-    def forward(self, x: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None) -> Any:
-        """f(x) in x's dtype; ``values``: the learnable parameters (default: the activation's)."""
-        return _run(self._fwd, x, (), self.values if values is None else values)
+    def forward(
+        self,
+        x: torch.Tensor,
+        values: tuple[torch.Tensor, ...] | None = None,
+        out: torch.Tensor | None = None,
+    ) -> Any:
+        """f(x) in x's dtype; ``values``: the learnable parameters (default: the activation's);
+        ``out``: a contiguous tensor like x to write into (x itself for in-place), else a new
+        one."""
+        return _run(self._fwd, x, (), self.values if values is None else values, out)
 
     def vjp(
         self, x: torch.Tensor, g: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None
@@ -158,13 +165,26 @@ def _representable(v: Any) -> bool:
 
 
 def _run(
-    fn: Any, x: torch.Tensor, more: tuple[torch.Tensor, ...], values: tuple[torch.Tensor, ...]
+    fn: Any,
+    x: torch.Tensor,
+    more: tuple[torch.Tensor, ...],
+    values: tuple[torch.Tensor, ...],
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """One compiled call on flat contiguous views into a new output, shaped back like x."""
+    """One compiled call on flat contiguous views into ``out`` (or a new output), shaped
+    like x."""
     flat = [t.contiguous().view(-1) for t in (x, *more)]
-    out = _memory.empty(x.numel(), x.dtype)
-    _quiet(fn, *flat, out, *_wide(values))
-    return out.view(x.shape)
+    if out is None:
+        dest = _memory.empty(x.numel(), x.dtype)
+    elif out.shape != x.shape or out.dtype != x.dtype or not out.is_contiguous():
+        raise ValueError(
+            f"kernel {fn.__name__}: out must be a contiguous {x.dtype} tensor of shape "
+            f"{tuple(x.shape)}, got {out.dtype} {tuple(out.shape)}"
+        )
+    else:
+        dest = out.view(-1)
+    _quiet(fn, *flat, dest, *_wide(values))
+    return dest.view(x.shape)
 
 
 def _quiet(fn: Any, *args: torch.Tensor) -> Any:

@@ -365,10 +365,16 @@ def apply(
     return _function_apply(x, cfg, *learn.values())
 
 
-def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> Any:
-    """The fused kernel's result (with autograd where needed), or None: no kernel here."""
+def _fused(
+    act: Activation,
+    x: torch.Tensor,
+    learn: dict[str, torch.Tensor],
+    out: torch.Tensor | None = None,
+) -> Any:
+    """The fused kernel's result (with autograd where needed), or None: no kernel here.
+    ``out`` (no autograd only): a contiguous tensor like x that the kernel writes into."""
     wanted = tuple(n for n, t in learn.items() if t.requires_grad)
-    if any(t.numel() != 1 for t in learn.values()):
+    if any(t.numel() != 1 for t in learn.values()) or (out is not None and not x.is_contiguous()):
         return None
     k = _kernels.kernel(act, x, wanted)
     if k is None:
@@ -382,7 +388,7 @@ def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> 
             values = tuple(v.detach() for v in values)
         return _kernels.guarded(lambda: _kernel_apply(x, k, *values))
     with torch.no_grad():
-        return _kernels.guarded(lambda: k.forward(x, values))
+        return _kernels.guarded(lambda: k.forward(x, values, out))
 
 
 def _inplace(
@@ -395,6 +401,10 @@ def _inplace(
 ) -> torch.Tensor:
     if not _needs_grad(x, learn):
         with torch.no_grad():
+            if prec is Precision.EXACT and mem is Memory.DEFAULT and where is None:
+                into = _fused(act, x, learn, out=x)  # the kernel writes x itself: one pass
+                if into is not None:
+                    return x
             y = apply(act, x, learn, mem, where, prec)
             return x.copy_(y)
     if act.spec.lean is None or learn:
