@@ -108,9 +108,16 @@ class Kernel:
             t, gw, p = x.to(torch.float64), g.to(torch.float64), self._params(lp)
             return tuple((gw * _clean(t, pforms[n](t, p), pe[n])).sum() for n in self.learnable)
 
+        def both(
+            x: torch.Tensor, g: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor
+        ) -> tuple[torch.Tensor, ...]:
+            # one loop: inductor fuses the store of g·f' with the parameters' sums
+            return (vjp(x, g, out, *lp), *pgrad(x, g, *lp))
+
         self._fwd = _compile(fwd, f"{spec.name}_forward")
         self._vjp = _compile(vjp, f"{spec.name}_vjp")
         self._pgrad = _compile(pgrad, f"{spec.name}_param_grads") if pforms else None
+        self._both = _compile(both, f"{spec.name}_vjp_param_grads") if pforms else None
 
     def _params(self, lp: tuple[torch.Tensor, ...]) -> dict[str, Any]:
         return {**self._fixed, **dict(zip(self.learnable, lp, strict=True))}
@@ -131,6 +138,18 @@ class Kernel:
     ) -> torch.Tensor:
         """g·f'(x) in x's dtype, one pass."""
         return _run(self._vjp, x, (g,), self.values if values is None else values)
+
+    def vjp_and_param_grads(
+        self, x: torch.Tensor, g: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """``vjp`` and ``param_grads`` in one pass over x and g (a module's backward when its
+        parameters are learned)."""
+        assert self._both is not None  # kernel() refuses learnables without a form
+        values = self.values if values is None else values
+        flat = [t.contiguous().view(-1) for t in (x, g)]
+        dest = _memory.empty(x.numel(), x.dtype)
+        gx, *sums = _quiet(self._both, *flat, dest, *_wide(values))
+        return gx.view(x.shape), tuple(sums)
 
     def param_grads(
         self, x: torch.Tensor, g: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None

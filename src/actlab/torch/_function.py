@@ -259,11 +259,14 @@ class KernelFunction(torch.autograd.Function):
         _once_differentiable(k.name)
         x, *learn = ctx.saved_tensors
         values = tuple(learn)
-        gx = k.vjp(x, g, values) if ctx.needs_input_grad[0] else None
         grads: list[Any] = [None] * len(learn)
-        if any(ctx.needs_input_grad[2:]):
-            sums = k.param_grads(x, g, values)
-            grads = [s.reshape(t.shape).to(t.dtype) for s, t in zip(sums, learn, strict=True)]
+        if not any(ctx.needs_input_grad[2:]):
+            return (k.vjp(x, g, values) if ctx.needs_input_grad[0] else None, None, *grads)
+        if ctx.needs_input_grad[0]:  # both: one pass
+            gx, sums = k.vjp_and_param_grads(x, g, values)
+        else:
+            gx, sums = None, k.param_grads(x, g, values)
+        grads = [s.reshape(t.shape).to(t.dtype) for s, t in zip(sums, learn, strict=True)]
         return (gx, None, *grads)
 
 
