@@ -135,6 +135,8 @@ def test_silu_beta_gradient_is_the_catalogs_param_vjp() -> None:
     x64, g64 = x.detach().double().numpy(), g.double().numpy()
     ref = make("silu").param_vjp(x64, g64)["beta"]
     np.testing.assert_allclose(float(m.beta.grad), float(ref), rtol=1e-6)
+    # the input's gradient comes from the same fused pass
+    assert (ulps(x.grad, make("silu").vjp(x.detach(), g)) <= 1).all()
     with torch.no_grad():  # a trained β is a runtime value, not a recompile
         m.beta.fill_(1.7)
     np.testing.assert_array_equal(
