@@ -128,7 +128,7 @@ class BatchedNet(nn.Module):
             p.requires_grad_(False)
         # the module's precision decides the path (actlab.torch.apply: "fast" is PyTorch's own
         # kernel where it computes this function), one decision for the lab and every user
-        self.act_fn: Any = self.act
+        self.act_fn: Callable[[torch.Tensor], torch.Tensor] = self.act
         # a per-layer list: each hidden layer's own function (deterministic, elementwise)
         self.layer_fns: list[Any] | None = None
         if len(names) > 1:

@@ -3,10 +3,12 @@ precision and memory options decide how an activation is computed.
 
 Paths, chosen by ``apply`` alone (modules, functional and the lab call it):
 
-* **fused kernel** (``actlab._kernels``; CPU, float32/float16/bfloat16, at least
-  ``MIN_ELEMENTS`` elements, an activation with a kernel form): one pass over memory, float64
-  per element, rounded once — the catalog's values (≤ 1 ULP, tested) at PyTorch's speed.
-  Backward is one fused pass g·f'(x) from the saved input; no float64 copy of the tensor.
+* **fused kernel** (``actlab._kernels``; CPU, float32/float16/bfloat16 — float64 for the
+  kernels exact there, ``_forms.FLOAT64`` — at least ``MIN_ELEMENTS`` elements, an activation
+  with a kernel form): one pass over memory, float64 per element (selects in the input's
+  dtype), rounded once — the catalog's values (≤ 1 ULP, tested). Backward is one fused pass
+  g·f'(x) from the saved input (with learned parameters' sums in the same pass); no float64
+  copy of the tensor. ``inplace=True`` without autograd: the kernel writes into x itself.
 * **catalog** (everything else): the spec's forms in float64 (``Precision.EXACT``) or in the
   input's dtype (``Precision.NATIVE``), rounded once. An elementwise input larger than
   ``MIN_ELEMENTS`` is processed in chunks of that length, so the float64 temporaries are
