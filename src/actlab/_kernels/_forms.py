@@ -46,6 +46,14 @@ def _sigmoid_d(z: torch.Tensor) -> torch.Tensor:
     return e / ((1.0 + e) * (1.0 + e))
 
 
+def _sigmoid_both(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """σ(z) and σ'(z) from one exp (e = exp(−|z|), r = 1/(1+e): σ = r or e·r, σ' = e·r²),
+    for forms that need both: SLEEF's float64 exp is most of such a kernel's time."""
+    e = torch.exp(-z.abs())
+    r = 1.0 / (1.0 + e)
+    return torch.where(z >= 0, r, e * r), e * r * r
+
+
 def _softplus(z: torch.Tensor) -> torch.Tensor:
     return torch.clamp_min(z, 0.0) + torch.log1p(torch.exp(-z.abs()))
 
@@ -121,7 +129,8 @@ def _gelu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     if p["approximate"] == "tanh":
         u = _GELU_C * (t + _GELU_K * t * t * t)
         du = _GELU_C * (1.0 + 3.0 * _GELU_K * t * t)
-        return _sigmoid(2.0 * u) + 2.0 * t * du * _sigmoid_d(2.0 * u)
+        s, ds = _sigmoid_both(2.0 * u)
+        return s + 2.0 * t * du * ds
     return 0.5 * torch.erfc(-t * _SQRT1_2) + t * torch.exp(-0.5 * t * t) * _INV_SQRT_2PI
 
 
@@ -131,21 +140,38 @@ def _silu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 def _silu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     z: torch.Tensor = p["beta"] * t
-    return _sigmoid(z) + z * _sigmoid_d(z)
+    s, ds = _sigmoid_both(z)
+    return s + z * ds
 
 
 def _silu_dbeta(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     return t * t * _sigmoid_d(p["beta"] * t)
 
 
+#: beyond this, tanh(softplus(x)) is 1 to float64 precision (1 − 2e^(−2x)), mish' is 1, and
+#: e·e would overflow
+_MISH_FLAT = 20.0
+
+
+def _mish_n(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """e = exp(x) and n = e·(e + 2), where tanh(softplus(x)) = ((1+e)² − 1)/((1+e)² + 1) =
+    n/(n + 2): one exp instead of exp, log1p and tanh, and every term positive (no
+    cancellation; for x → −∞, n/(n+2) → e with full relative accuracy)."""
+    e = torch.exp(torch.clamp_max(t, _MISH_FLAT))
+    return e, e * (e + 2.0)
+
+
 def _mish(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return t * torch.tanh(_softplus(t))
+    _, n = _mish_n(t)
+    return torch.where(t > _MISH_FLAT, t, t * n / (n + 2.0))
 
 
 def _mish_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    sp = _softplus(t)
-    e = torch.exp(-2.0 * sp)  # sech²(sp) = 4e/(1+e)²
-    return torch.tanh(sp) + t * _sigmoid(t) * 4.0 * e / ((1.0 + e) * (1.0 + e))
+    """tanh(sp) + x·σ(x)·sech²(sp) with sech²(sp) = 4(n+1)/(n+2)², σ = e/(1+e), (n+1) = (1+e)²:
+    n/(n+2) + 4·x·e·(1+e)/(n+2)²."""
+    e, n = _mish_n(t)
+    q = n + 2.0
+    return torch.where(t > _MISH_FLAT, 1.0, n / q + 4.0 * t * e * (1.0 + e) / (q * q))
 
 
 def _softplus_f(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
