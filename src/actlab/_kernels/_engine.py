@@ -14,9 +14,9 @@ from .._catalog import Activation
 from . import _memory
 from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS, SELF_CLEAN
 
-#: Input dtypes the kernels serve. A float64 result must be right to the last float64 bit,
-#: which takes the catalog's forms (double-double products, root series), so float64 input
-#: keeps the catalog path — except for the kernels of ``_forms.FLOAT64``, exact in float64.
+#: Input dtypes the kernels serve. A float64 result keeps the catalog's float64 accuracy,
+#: which takes its forms (double-double products, root series), so float64 input keeps the
+#: catalog path — except for the kernels of ``_forms.FLOAT64``, exact in float64.
 KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 #: Below this many elements the catalog path runs instead (exact as well): a compiled call

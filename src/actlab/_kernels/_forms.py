@@ -270,10 +270,12 @@ SELF_CLEAN = frozenset({"relu", "relu6", "hardtanh"})
 
 #: kernels that serve float64 input too: a select, or one product with a float64 constant
 #: (leaky_relu's x·slope and g·slope), is one IEEE rounding, so float64 arithmetic gives the
-#: float64 result right to the last bit. The others' float64 forms would be off by a few
-#: float64 ULP (SLEEF's exp is within 1 ULP, its erfc 1.5, and a form composes several), and
-#: a float64 output is held to the catalog's last bit (its double-double forms), so float64
-#: input of those takes the catalog's chunked path.
+#: correctly rounded float64 result. The other forms are made for a narrower output — they
+#: lean on float64 having 29 bits more than float32 (SLEEF's exp is within 1 float64 ULP, its
+#: erfc 1.5, a form composes several, and near a root of gelu' or mish' the two terms cancel)
+#: — so for a float64 output they would not keep the catalog's float64 accuracy (within 4 ULP,
+#: with double-double forms where terms cancel), and float64 input of those takes the
+#: catalog's chunked path.
 FLOAT64 = NARROW | {"leaky_relu"}
 
 #: kernels whose every branch is linear in x: their cost is memory traffic alone, so the
