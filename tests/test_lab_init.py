@@ -172,3 +172,25 @@ def test_per_layer_activations_and_their_auto_gains():
         RunConfig(width=[4, 4, 4], activation="relu/tanh").validate()
     with pytest.raises(ValueError, match="deterministic elementwise"):
         RunConfig(width=[4, 4], activation="relu/rrelu").validate()
+
+
+@pytest.mark.parametrize("activation", ["gelu", "silu/gelu"])
+def test_lab_activation_precision_is_actlab_torchs_decision(activation):
+    """The trainer passes the run's precision to actlab.torch and decides nothing itself:
+    "fast" gives PyTorch's own gelu (its float32 erf, not correctly rounded), "exact" the
+    catalog's value rounded once, each layer of a per-layer list the same way."""
+    import actlab
+    import actlab.torch as at
+
+    data = load("moons", seed=0)
+    z = torch.linspace(-6, 6, 4001, dtype=torch.float32)
+    fns = {}
+    for precision in ("fast", "exact"):
+        cfg = RunConfig(dataset="moons", width=[8, 8], activation=activation, precision=precision)
+        net = BatchedNet(cfg, data, [0], torch.float32)
+        fns[precision] = net._act(z, 0, i=1)
+        assert isinstance(net.layer_fns[1] if net.layer_fns else net.act_fn, at.ActlabModule)
+    torch.testing.assert_close(fns["fast"], torch.nn.functional.gelu(z), rtol=0, atol=0)
+    exact = torch.from_numpy(actlab.get("gelu")(z.double().numpy()).astype("float32"))
+    torch.testing.assert_close(fns["exact"], exact, rtol=0, atol=0)
+    assert not torch.equal(fns["fast"], fns["exact"])  # torch's erf differs: the test can fail

@@ -6,8 +6,9 @@ forward and one backward for all seeds. Adam and SGD act elementwise and the los
 per-seed losses, so each seed's trajectory equals training it alone (tested to 1e-6 in
 float64). All seeded parameters live in one flat buffer (``_Flat``): the optimiser, clipping
 and zeroing are a handful of operations per step. Activations are actlab.torch modules with
-``precision=cfg.precision``: "fast" (the default) runs PyTorch's own kernel where torch has the
-same function and actlab's native float32 forms elsewhere; "exact" is the catalog in float64.
+``precision=cfg.precision``, decided by ``actlab.torch.apply``: "fast" (the default) runs PyTorch's
+own kernel where torch has the same function and actlab's fused kernel (else its native float32
+forms) elsewhere; "exact" is float64 per element, rounded once.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ import torch
 from torch import nn
 
 from .._analysis._health import DIVERGED, profile, saturated_units, unit_counts
-from .._catalog import get
 from ..torch import module as act_module
-from ..torch._function import peer_kernel
 from ._datasets import Data
 from ._init import bias_value, output_rule, seed_layer, weight_rule
 
@@ -127,17 +126,16 @@ class BatchedNet(nn.Module):
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
             p.requires_grad_(False)
-        # "fast": call PyTorch's kernel directly where it has this function (no module layers)
-        kernel = peer_kernel(cfg.act) if cfg.precision == "fast" else None
-        self.act_fn = kernel if kernel is not None else self.act
+        # the module's precision decides the path (actlab.torch.apply: "fast" is PyTorch's own
+        # kernel where it computes this function), one decision for the lab and every user
+        self.act_fn: Callable[[torch.Tensor], torch.Tensor] = self.act
         # a per-layer list: each hidden layer's own function (deterministic, elementwise)
         self.layer_fns: list[Any] | None = None
         if len(names) > 1:
-            mods = [act_module(n, precision=cfg.precision) for n in names]
-            self.layer_fns = [
-                (peer_kernel(get(n)) if cfg.precision == "fast" else None) or m
-                for n, m in zip(names, mods, strict=True)
-            ]
+            self.layer_fns = [act_module(n, precision=cfg.precision) for n in names]
+            for m in self.layer_fns:  # held at their configured values, as self.act's are
+                for p in m.parameters():
+                    p.requires_grad_(False)
         # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
         # so that a seed trains as it would alone
         self.seed_acts = (
