@@ -357,3 +357,17 @@ def test_a_user_models_unit_health_is_the_lab_trainers_and_the_monitors() -> Non
     assert rows["act"]["dead"] == ours[1]["dead"] == 1.0
     assert rows["tanh"]["flat"] == ours[2]["flat"]
     assert rows["tanh"]["grad_rms"] == pytest.approx(ours[2]["grad_rms"], rel=1e-9)
+
+
+def test_the_reports_mean_field_prediction_under_torch_init_and_tapered_widths() -> None:
+    """relu passes E[f'(z)²] = 1/2 at any variance; torch's init has σ_w² = 1/3 on fan_in,
+    so each gap multiplies the gradient by √(σ_back² / 2), σ_back² = fan_out / (3·fan_in)."""
+    from actlab.lab._report import _predicted
+
+    square = RunConfig(activation="relu", init="torch", depth=4, width=32)
+    assert _predicted(square, 3) == pytest.approx((1 / 6) ** 1.5, rel=1e-6)
+    tapered = RunConfig(activation="relu", init="torch", width=[64, 32, 16])
+    assert _predicted(tapered, 2) == pytest.approx(1 / 12, rel=1e-6)
+    assert _predicted(RunConfig(activation="relu", init="he", std=0.1, width=50), 1) == (
+        pytest.approx(math.sqrt(0.1**2 * 50 / 2), rel=1e-6)
+    )
