@@ -421,7 +421,7 @@ class _Probe:
         buffers: dict[str, torch.Tensor],
         losses: Any,
     ) -> None:
-        from ..torch._monitor import _activation_of, _torch_types
+        from ..torch._recognise import _activation_of, _torch_types
 
         types = _torch_types()
         self.base, self.params, self.buffers, self.losses = base, params, buffers, losses

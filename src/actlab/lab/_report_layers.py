@@ -14,6 +14,7 @@ import numpy as np
 
 HIST_MAX_CONFIGS = 8  # figures per dataset section (more: the first ones, said on the page)
 HIST_MAX_LAYERS = 8  # rows per figure (more: evenly spaced layers, first and last kept)
+SHARE_FLOOR = 0.0001  # the log y-axis starts here (a plotting range, not a health threshold)
 
 
 def histogram_section(study: Any, view: Any, runs: list[Any], svg: Any) -> str:
@@ -94,7 +95,7 @@ def _figure(records: list[dict[str, Any]], label: str) -> tuple[Any, str]:
                 a.plot(x, np.where(share > 0, share, math.nan), lw=0.9, color=tone,
                        label=f"step {step}" if i == 0 and j == 1 else None)  # fmt: skip
             a.set_yscale("log")
-            a.set_ylim(1e-4, 1.0)
+            a.set_ylim(SHARE_FLOOR, 1.0)
             a.tick_params(labelsize=6)
             if j == 0:
                 a.set_ylabel(f"layer {layer}", fontsize=7)
