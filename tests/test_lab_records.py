@@ -371,3 +371,65 @@ def test_the_reports_mean_field_prediction_under_torch_init_and_tapered_widths()
     assert _predicted(RunConfig(activation="relu", init="he", std=0.1, width=50), 1) == (
         pytest.approx(math.sqrt(0.1**2 * 50 / 2), rel=1e-6)
     )
+
+
+def test_cli_loss_and_metric_from_a_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from actlab._cli import app
+
+    f = tmp_path / "objectives.py"
+    f.write_text(
+        "def l1(logits, y):\n"
+        "    return (logits[:, 0] - y.double()).abs()\n"
+        "def share(logits, y):\n"
+        "    return float((logits[:, 0] > 0).double().mean())\n"
+    )
+    db = tmp_path / "s.db"
+    args = ["compare", "--dataset", "moons", "--activations", "relu", "--seeds", "1",
+            "--steps", "10", "--loss", f"{f}:l1", "--metric", f"{f}:share", "--store", str(db),
+            "--out", str(tmp_path / "r.html")]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    st = Store(db, readonly=True)
+    (run,) = st.runs()
+    assert run.config.loss.startswith("user:l1#") and run.config.metric.startswith("user:share#")
+    assert st.sources(run.id)["train_loss"]["detail"].startswith(run.config.loss + ": ")
+    st.close()
+    bad = CliRunner().invoke(app, [*args[:10], f"{f}:nope", *args[11:]])
+    assert bad.exit_code == 1 and "--loss: objectives.py has no callable 'nope'" in bad.output
+    worse = CliRunner().invoke(app, [*args[:10], "mse", *args[11:]])
+    assert worse.exit_code == 1 and "loss must be a callable loss(logits, y) or FILE.py" in (
+        worse.output
+    )
+
+
+def _cnn(act: nn.Module) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), act, nn.Flatten(), nn.Linear(256, 10))
+
+
+def test_a_user_cnns_channels_are_its_units_as_the_monitor_counts_them() -> None:
+    data = load("digits", seed=0)
+    key = register(_cnn, None, [("relu", {})], data)
+    cfg = RunConfig(dataset="digits", activation="relu", model=key, steps=5, probe=32)
+    with torch.random.fork_rng():
+        torch.manual_seed(2)
+        net = _cnn(at.module("relu", precision="fast")).double()
+    with torch.no_grad():  # two of the four channels off on every pixel of every image
+        net[0].bias[:2] = -100.0
+    (r,) = train_user(cfg, data, [2], torch.float64)
+    ours = next(x for x in r.layers if x["step"] == 0)
+    assert ours["dead"] < 0.5  # the fresh net of seed 2 (no bias forced): some alive
+    with at.watch(net.eval()) as mon:
+        X = torch.as_tensor(data.X_train[:32]).reshape(32, *data.image_shape)
+        nn.functional.cross_entropy(net(X), torch.as_tensor(data.y_train[:32])).backward()
+        mon.step()
+        assert mon.summary()[0]["dead"] >= 0.5
+    # the same measurement through the lab: the probe on this net's weights
+    from actlab.lab._models import _Probe
+
+    params = {k: v.detach()[None].requires_grad_() for k, v in net.named_parameters()}
+    seen = _Probe(net, net, params, {}, lambda out, y: nn.functional.cross_entropy(
+        out[0], y[0])[None])(X, torch.as_tensor(data.y_train[:32]), grads=True)  # fmt: skip
+    assert seen.health[0][0] == [mon.summary()[0]["dead"]]
+    assert seen.health[0][3][0] == pytest.approx(mon.summary()[0]["grad_rms"], rel=1e-9)

@@ -192,6 +192,14 @@ def compare(
     n: Annotated[
         int | None, typer.Option(help="samples (a generator), or training rows to subsample")
     ] = None,
+    loss: Annotated[
+        str | None,
+        typer.Option(help="your own loss: FILE.py:FUNCTION, loss(logits, y) -> tensor"),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(help="your own metric: FILE.py:FUNCTION, metric(logits, y) -> float"),
+    ] = None,
     probe: Annotated[
         int | None, typer.Option(help=f"rows unit health is measured on {_d('probe')}")
     ] = None,
@@ -277,6 +285,8 @@ def compare(
             executor=executor,
             address=ray_address,
             progress=not quiet,
+            loss=loss,
+            metric=metric,
             **settings,
         )
         try:

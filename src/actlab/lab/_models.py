@@ -174,14 +174,24 @@ def check_output(net: nn.Module, data: Data, name: str) -> None:
 
 
 def load_factory(spec: str) -> Callable[[nn.Module], nn.Module]:
-    """``FILE.py:FACTORY`` → the factory, the file imported as pytest imports a test file
-    (its directory on sys.path, under its own module name)."""
+    """``FILE.py:FACTORY`` → the factory (``load_callable``)."""
+    return cast(Callable[[nn.Module], nn.Module], load_callable(spec, "--model", "FACTORY"))
+
+
+def is_file_spec(value: Any) -> bool:
+    """Whether ``value`` names a callable in a Python file: ``FILE.py:NAME``."""
+    return isinstance(value, str) and value.rpartition(":")[0].endswith(".py")
+
+
+def load_callable(spec: str, flag: str, what: str) -> Callable[..., Any]:
+    """``FILE.py:NAME`` → that callable, the file imported as pytest imports a test file
+    (its directory on sys.path, under its own module name); errors name ``flag``."""
     path_s, sep, attr = spec.rpartition(":")
     if not sep or not path_s.endswith(".py") or not attr:
-        raise ValueError(f"--model: expected FILE.py:FACTORY, got {spec!r}")
+        raise ValueError(f"{flag}: expected FILE.py:{what}, got {spec!r}")
     path = Path(path_s).resolve()
     if not path.is_file():
-        raise ValueError(f"--model: no such file {path_s!r}")
+        raise ValueError(f"{flag}: no such file {path_s!r}")
     mod_name = f"actlab_user_{path.stem}"
     sys.path.insert(0, str(path.parent))
     try:
@@ -195,8 +205,8 @@ def load_factory(spec: str) -> Callable[[nn.Module], nn.Module]:
     fn = getattr(mod, attr, None)
     if not callable(fn):
         names = [n for n in dir(mod) if callable(getattr(mod, n)) and not n.startswith("_")]
-        raise ValueError(f"--model: {path.name} has no callable {attr!r} (it has: {names})")
-    return cast(Callable[[nn.Module], nn.Module], fn)
+        raise ValueError(f"{flag}: {path.name} has no callable {attr!r} (it has: {names})")
+    return cast(Callable[..., Any], fn)
 
 
 def batchable(nets: list[nn.Module], x: torch.Tensor) -> str | None:

@@ -33,7 +33,7 @@ def register(kind: str, fn: Any) -> str:
     """Check a user's ``loss``/``metric`` callable and name it user:<name>#<hash>."""
     if not callable(fn) or isinstance(fn, str | type):
         raise TypeError(
-            f"compare: {kind} must be a callable {kind}(logits, y), got {type(fn).__name__}"
+            f"compare: {kind} must be a callable {kind}(logits, y) or FILE.py:NAME, got {fn!r}"
         )
     name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
     try:

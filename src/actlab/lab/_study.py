@@ -500,12 +500,16 @@ def compare(
 
     Your own objective: ``loss=fn(logits, y) -> tensor`` (per sample or their mean) and
     ``metric=fn(logits, y) -> float`` (higher is better; "did not learn" is then not judged),
-    on one network's logits; recorded by name (lab._objectives). These run in this process.
+    on one network's logits, or "FILE.py:NAME"; recorded by name (lab._objectives). These run
+    in this process.
     """
     for kind, fn in (("loss", loss), ("metric", metric)):
         if fn is not None:  # a user's callable, named in the run (user:<name>#<hash>)
+            from ._models import is_file_spec, load_callable
             from ._objectives import register as register_objective
 
+            if is_file_spec(fn):  # the CLI's --loss FILE.py:NAME
+                fn = load_callable(fn, f"--{kind}", "FUNCTION")
             settings[kind] = register_objective(kind, fn)
             if executor != "local":
                 raise ValueError(
