@@ -5,6 +5,7 @@ definition — each checked against numbers computed here by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
@@ -51,7 +52,7 @@ def test_train_metric_is_the_mean_over_the_window_of_each_minibatchs_metric() ->
     cfg = RunConfig(dataset="moons", activation="tanh", steps=13, eval_every=4, batch_size=16,
                     metric=metric, depth=1, width=4)  # fmt: skip
     key = register(_net, None, [("tanh", {})], data)
-    user = RunConfig(**{**cfg.__getstate__(), "model": key})
+    user = dataclasses.replace(cfg, model=key)
     for seeds, runs in (
         ([2, 7], train(cfg, data, [2, 7])),
         ([2, 7], train_user(user, data, [2, 7])),
