@@ -144,12 +144,14 @@ def test_new_fields_at_default_keep_the_old_key():
 
     cfg = RunConfig(dataset="moons", activation="tanh")
     old = {k: v for k, v in dataclasses.asdict(cfg).items()}
-    for k in ("gain", "std", "distribution", "bias", "channels", "data_dir", "task", "data_hash"):
+    later = ("gain", "std", "distribution", "bias", "channels", "data_dir", "task", "data_hash")
+    for k in (*later, "probe", "probe_split", "histograms", "loss", "metric"):
         old.pop(k)
     blob = json.dumps(old, sort_keys=True, default=str)
     assert cfg.key() == hashlib.sha256(blob.encode()).hexdigest()[:16]
     assert RunConfig(activation="relu").key() != RunConfig(activation="tanh").key()
     assert RunConfig(bias=0.1).key() != RunConfig().key()
+    assert RunConfig(probe=64).key() != RunConfig().key() != RunConfig(histograms=10).key()
     assert RunConfig(width=[4, 4]).key() != RunConfig(width=4, depth=2).key()
 
 
