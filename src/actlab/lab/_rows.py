@@ -125,7 +125,8 @@ def rows(
 ) -> list[Row]:
     """Per data identity, its configurations ranked by mean test metric (higher is
     better; ties by steps to 90%), each against the best with Holm-corrected Welch tests.
-    Two queries for the whole study, whatever its size."""
+    Three queries for the whole study, whatever its size (a test counts them); each row's
+    statistics computed once."""
     configs = {r.config_key: r.config for r in runs}
     label_of = labels(list(configs.values()))
     section_of = sections(list(configs.values()))
@@ -160,10 +161,10 @@ def rows(
             default=math.nan,
         )
         rows: list[Row] = []
-        for ck, rs in entries.items():
+        iqms = _stats.iqm_intervals(list(finals.values()))  # one bootstrap per seed count
+        for (ck, rs), (q, qlo, qhi) in zip(entries.items(), iqms, strict=True):
             v = finals[ck]
             mean, half = _stats.t_interval(v)
-            q, qlo, qhi = _stats.iqm_interval(v)
             # steps to 90% of the best: none with no best, nor for a row that did not learn
             reach = (
                 [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
@@ -205,10 +206,11 @@ def rows(
         if best is not None:
             others = [r for r in rows if r is not best]
             raw = []
-            for row in others:
-                row.diff, row.diff_lo, row.diff_hi, p = _stats.welch_interval(
-                    finals[row.config_key], finals[best.config_key]
-                )
+            welch = _stats.welch_intervals(
+                [finals[row.config_key] for row in others], finals[best.config_key]
+            )
+            for row, (d, lo, hi, p) in zip(others, welch, strict=True):
+                row.diff, row.diff_lo, row.diff_hi = d, lo, hi
                 raw.append(p)
             for row, p in zip(others, _stats.holm(raw), strict=True):
                 row.p_vs_best = p
