@@ -194,7 +194,8 @@ def test_store_reads_for_a_whole_study_equal_the_per_run_reads(tmp_path: Path) -
         stats_ = store.layer_stats(r.id)
         first, last = min(x["step"] for x in stats_), max(x["step"] for x in stats_)
         assert ends[r.id] == [x for x in stats_ if x["step"] in (first, last)]
-        assert sources[r.id] == store.sources(r.id)
+        details = {k: [d["detail"]] for k, d in store.sources(r.id).items()}
+        assert sources[r.config_key] == details  # one description per number here
     assert list(every) == [runs[1].id] and every[runs[1].id] == store.layer_stats(runs[1].id)
     assert series["val_loss"] == {runs[0].id: store.curves(runs[0].id)["val_loss"]}
     assert store.study_params(study.id, [runs[0].id]) == {runs[0].id: store.params(runs[0].id)}
@@ -313,3 +314,35 @@ def test_the_report_has_no_horizontal_scroll_at_1024_px(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert width <= 1024 and figs and max(figs) <= 1024
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        RunConfig(dataset="xor", activation="tanh", init="auto", depth=3, width=7),
+        RunConfig(dataset="xor", activation="selu", init="lecun", gain=1.3, bias=0.1),
+        RunConfig(dataset="xor", activation="relu", batch_norm=True, init="he", depth=2),
+    ],
+)
+def test_the_boundary_net_is_the_stored_run_whatever_its_init(cfg: RunConfig) -> None:
+    # the report loads a run's parameters into a network built with PyTorch's default init
+    # (the configuration's own init can cost an integral per activation): same predictions
+    import torch
+
+    from actlab.lab._train import load_params
+
+    data = load("xor")
+    trained = BatchedNet(cfg, data, [3])
+    with torch.no_grad():  # parameters unlike any init, and running statistics to carry
+        for p in trained.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+        trained(torch.as_tensor(data.X_train[None, :64], dtype=torch.float32))
+    blob = _params_blob(trained, 0)
+    outs = []
+    for build in (cfg, _report._shell(cfg)):
+        net = BatchedNet(build, data, [0])
+        load_params(net, blob)
+        net.eval()
+        with torch.no_grad():
+            outs.append(net(torch.as_tensor(data.X_test[None], dtype=torch.float32))[0])
+    assert torch.equal(outs[0], outs[1])

@@ -134,6 +134,13 @@ def test_batched_statistics_are_the_one_at_a_time_ones() -> None:
         ci = t.confidence_interval(0.95)
         assert got[3] == pytest.approx(t.pvalue, rel=1e-10)
         assert (got[1], got[2]) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    for x, (mean, half) in zip(rows, _stats.t_intervals(rows), strict=True):
+        assert mean == pytest.approx(x.mean(), rel=1e-12)
+        if len(x) >= 2:
+            lo, hi = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+            assert half == pytest.approx((hi - lo) / 2, rel=1e-10)
+        else:
+            assert math.isnan(half)
     for x, got in zip(rows, _stats.iqm_intervals(rows), strict=True):
         one = _stats.iqm_interval(x)
         rng1 = np.random.default_rng(_stats.BOOTSTRAP_SEED)  # what one row alone draws

@@ -13,7 +13,7 @@ import html
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from .._analysis._health import (
     dead_finding,
     diverged_finding,
     gradient_finding,
+    gradient_verdict,
     predicted_ratio,
     profile,
     saturation_finding,
@@ -295,7 +296,11 @@ def _config_section(study: Any, view: _View) -> str:
     cfgs = list({r.config_key: r.config for r in view.runs}.values())
     items = []
     for f in fields(RunConfig):
-        vals = list(dict.fromkeys(json.dumps(getattr(c, f.name), default=str) for c in cfgs))
+        distinct: dict[str, Any] = {}  # by repr: json.dumps once per distinct value
+        for c in cfgs:
+            v = getattr(c, f.name)
+            distinct.setdefault(repr(v), v)
+        vals = list(dict.fromkeys(json.dumps(v, default=str) for v in distinct.values()))
         shown = vals[0] if len(vals) == 1 else "varies: " + ", ".join(vals)
         items.append(f"<tr><td>{f.name}</td><td>{html.escape(shown)}</td></tr>")
     commands = list(dict.fromkeys(cmd for _, _, cmd in study.store.study_configs(study.id)))
@@ -392,11 +397,12 @@ SOURCE_NAMES = {  # the recorded numbers, in the report's words
 def _sources(study: Any, view: _View, runs: list[RunRecord]) -> str:
     """Which split, rows and batch-norm statistics each number was measured with."""
     seen: dict[str, dict[str, list[str]]] = {}  # number → its descriptions → their runs
-    for r in runs:
-        for name, d in view.sources.get(r.id, {}).items():
-            labs = seen.setdefault(name, {}).setdefault(d["detail"], [])
-            if view.of(r) not in labs:
-                labs.append(view.of(r))
+    for ck in dict.fromkeys(r.config_key for r in runs):
+        for name, details in view.sources.get(ck, {}).items():
+            for detail in details:
+                labs = seen.setdefault(name, {}).setdefault(detail, [])
+                if view.label[ck] not in labs:
+                    labs.append(view.label[ck])
     if not seen:
         return "<p>What each number was measured on was not recorded for these runs.</p>"
 
@@ -590,7 +596,7 @@ def _boundary_tiles(study: Any, view: _View, runs: list[RunRecord], info: Any, u
     points = [(float(a), float(b), c) for (a, b), c in zip(X[:, :2], dots, strict=True)]
     items = []
     for label, r in by_label.items():
-        net = BatchedNet(r.config, data, [0])
+        net = BatchedNet(_shell(r.config), data, [0])
         load_params(net, params.get(r.id, b""))
         net.eval()
         with torch.no_grad():
@@ -605,6 +611,13 @@ def _boundary_tiles(study: Any, view: _View, runs: list[RunRecord], info: Any, u
         items.append(svg.Tile(label, view.colour.get(label, "#333"), rgb[::-1], extent, points))
     bar = (vmin, vmax, "prediction (target units)") if regression else None
     return svg.tiles(items, f"{uid}-boundary", cols=4, colourbar=bar)
+
+
+def _shell(cfg: RunConfig) -> RunConfig:
+    """The configuration's network with PyTorch's default init: the same layers and shapes,
+    which load_params then fills with the stored run's every parameter (the init of ``cfg``,
+    e.g. "auto"'s variance-preserving gain, is an integral per activation: not needed)."""
+    return replace(cfg, init="torch", gain=None, std=None, distribution=None, bias=None)
 
 
 def _predicted(cfg: RunConfig, gaps: int) -> float | None:
@@ -640,6 +653,8 @@ def _notes(
             if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
                 continue
             gaps = int(x[-1] - x[0])
+            if gradient_verdict(float(g[0] / g[-1])) is None:
+                continue  # no finding: its mean-field prediction (an integral) is not needed
             f = gradient_finding(
                 float(g[0] / g[-1]),
                 str(int(x[0])),

@@ -161,10 +161,11 @@ def rows(
             default=math.nan,
         )
         rows: list[Row] = []
-        iqms = _stats.iqm_intervals(list(finals.values()))  # one bootstrap per seed count
-        for (ck, rs), (q, qlo, qhi) in zip(entries.items(), iqms, strict=True):
+        samples = list(finals.values())
+        iqms = _stats.iqm_intervals(samples)  # one bootstrap per seed count
+        means = _stats.t_intervals(samples)
+        for (ck, rs), (q, qlo, qhi), (mean, half) in zip(entries.items(), iqms, means, strict=True):
             v = finals[ck]
-            mean, half = _stats.t_interval(v)
             # steps to 90% of the best: none with no best, nor for a row that did not learn
             reach = (
                 [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]

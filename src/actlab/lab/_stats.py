@@ -82,14 +82,27 @@ def _trim_mean(a: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def t_interval(x: Sequence[float] | np.ndarray) -> tuple[float, float]:
     """(mean, half-width of its 95% t interval); the half-width is nan for fewer than 2."""
-    a = _finite(x)
-    n = len(a)
-    if n == 0:
-        return math.nan, math.nan
-    if n < 2:
-        return float(a.mean()), math.nan
-    half = _t_quantile(n - 1) * a.std(ddof=1) / math.sqrt(n)
-    return float(a.mean()), float(half)
+    return t_intervals([x])[0]
+
+
+def t_intervals(samples: Sequence[Sequence[float] | np.ndarray]) -> list[tuple[float, float]]:
+    """t_interval of each sample, the samples of one size reduced together (a study's rows
+    share a few seed counts)."""
+    clean = [_finite(x) for x in samples]
+    out: list[tuple[float, float]] = [(math.nan, math.nan)] * len(clean)
+    by_size: dict[int, list[int]] = {}
+    for i, a in enumerate(clean):
+        if len(a) == 1:
+            out[i] = (float(a[0]), math.nan)
+        elif len(a) >= 2:
+            by_size.setdefault(len(a), []).append(i)
+    for n, idx in by_size.items():
+        block = np.stack([clean[i] for i in idx])
+        mean = block.mean(axis=1)
+        half = _t_quantile(n - 1) * block.std(axis=1, ddof=1) / math.sqrt(n)
+        for j, i in enumerate(idx):
+            out[i] = (float(mean[j]), float(half[j]))
+    return out
 
 
 def iqm(x: Sequence[float] | np.ndarray) -> float:

@@ -667,18 +667,19 @@ class Store:
             out[run_id] = [dict(zip(LAYER_COLUMNS, r[1:], strict=True)) for r in group]
         return out
 
-    def study_sources(self, study_id: int) -> dict[int, dict[str, dict[str, Any]]]:
-        """``sources`` of every run of a study in one query, by run id."""
-        where, args = self._study_runs(study_id, None)
+    def study_sources(self, study_id: int) -> dict[str, dict[str, list[str]]]:
+        """What each recorded number of a study was measured on, in one query: per
+        configuration key, per number, the distinct descriptions (``sources``' detail) of
+        its runs, oldest first."""
         rows = self.db.execute(
-            "SELECT run_id, name, split, rows, mode, statistics, detail FROM sources "
-            f"WHERE run_id IN ({where})",
-            args,
+            "SELECT r.config_key, s.name, s.detail, MIN(s.run_id) AS first FROM sources s "
+            "JOIN runs r ON r.id = s.run_id WHERE r.study_id = ? "
+            "GROUP BY r.config_key, s.name, s.detail ORDER BY first, s.name",
+            (study_id,),
         )
-        keys = ("split", "rows", "mode", "statistics", "detail")
-        out: dict[int, dict[str, dict[str, Any]]] = {}
-        for r in rows:
-            out.setdefault(r[0], {})[r[1]] = dict(zip(keys, r[2:], strict=True))
+        out: dict[str, dict[str, list[str]]] = {}
+        for key, name, detail, _ in rows:
+            out.setdefault(key, {}).setdefault(name, []).append(detail)
         return out
 
     def study_params(self, study_id: int, runs: Iterable[int]) -> dict[int, bytes]:
