@@ -346,3 +346,12 @@ def test_the_boundary_net_is_the_stored_run_whatever_its_init(cfg: RunConfig) ->
         with torch.no_grad():
             outs.append(net(torch.as_tensor(data.X_test[None], dtype=torch.float32))[0])
     assert torch.equal(outs[0], outs[1])
+
+
+def test_colours_are_one_per_configuration_and_distinct_within_a_figure() -> None:
+    # 3 datasets' figures of 12 configurations each, 30 configurations in all (> the palette)
+    figures = [[f"c{i}" for i in range(k, k + 12)] for k in (0, 9, 18)]
+    colour = _report._colours(figures)
+    assert set(colour) == {f"c{i}" for i in range(30)}
+    for labels in figures:
+        assert len({colour[lab] for lab in labels}) == 12  # none repeated inside a figure

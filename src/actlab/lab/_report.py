@@ -92,8 +92,8 @@ class _View:
                 keys.append(r.config_key)
         drawn = {ck for keys in self.shown.values() for ck in keys}
         top = [m["configuration"] for m in self.overall.get("mean_rank", [])[:FIGURE_MAX]]
-        order = sorted({self.label[ck] for ck in drawn} | set(top))
-        self.colour = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(order)}
+        figures = [[self.label[ck] for ck in keys] for keys in self.shown.values()] + [top]
+        self.colour = _colours(figures)
         ids = [r.id for r in self.runs if r.config_key in drawn]
         self.curves = store.series(study.id, "train_loss", "val_loss", "val_metric", runs=ids)
         self.layers = store.study_layers(study.id, ids) if self.runs else {}
@@ -117,6 +117,23 @@ class _View:
         if info is not None:
             return str(info.task)
         return _data_for(cfg).task
+
+
+def _colours(figures: list[list[str]]) -> dict[str, str]:
+    """One colour per configuration across the report, distinct within each figure while
+    the palette allows (greedy, in order of first appearance: the first dataset's ranks)."""
+    near: dict[str, set[str]] = {}
+    for labels_ in figures:
+        for lab in labels_:
+            near.setdefault(lab, set()).update(set(labels_) - {lab})
+    index: dict[str, int] = {}
+    uses = [0] * len(PALETTE)
+    for lab in near:
+        taken = {index[n] for n in near[lab] if n in index}
+        free = [i for i in range(len(PALETTE)) if i not in taken]
+        index[lab] = free[0] if free else min(range(len(PALETTE)), key=lambda i: uses[i])
+        uses[index[lab]] += 1
+    return {lab: PALETTE[i] for lab, i in index.items()}
 
 
 @dataclass
