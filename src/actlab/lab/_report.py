@@ -33,6 +33,8 @@ from .._analysis._health import (
 )
 from . import _svg as svg
 from ._identity import _data_for, labels, sections
+from ._init import weight_rule
+from ._report_layers import histogram_section
 from ._store import DatasetRecord, RunRecord
 from ._summary import COLUMNS, MATRIX_MAX, NOTES, NOTHING_LEARNED, num
 from ._train import BatchedNet, RunConfig, load_params
@@ -95,7 +97,8 @@ class _View:
         figures = [[self.label[ck] for ck in keys] for keys in self.shown.values()] + [top]
         self.colour = _colours(figures)
         ids = [r.id for r in self.runs if r.config_key in drawn]
-        self.curves = store.series(study.id, "train_loss", "val_loss", "val_metric", runs=ids)
+        self.curves = store.series(study.id, *CURVES, runs=ids)
+        self.histograms = store.histograms(ids)  # what the histogram figures draw
         self.layers = store.study_layers(study.id, ids) if self.runs else {}
         self.ends = store.study_layers(study.id, ends=True) if self.runs else {}
         self.sources = store.study_sources(study.id) if self.runs else {}
@@ -262,6 +265,24 @@ def _health_part(sec: _Section) -> str:
     )
 
 
+def _histograms_part(sec: _Section) -> str:
+    """Per-layer activation histograms (lab._report_layers) of the drawn configurations, in
+    the table's order; "" when none were recorded (RunConfig.histograms)."""
+    rank = {lab: i for i, lab in enumerate(sec.shown)}
+    drawn = sorted(sec.drawn, key=lambda r: rank[sec.view.of(r)])
+    return histogram_section(sec.view.study, sec.view, drawn, _mpl_svg, sec.view.histograms)
+
+
+def _mpl_svg(fig: Any) -> str:
+    """A matplotlib figure as inline SVG (the histogram figures; the others are _svg's)."""
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
 def _boundary_part(sec: _Section) -> str:
     info = sec.info
     if info is None or info.points is None:
@@ -292,6 +313,7 @@ DATASET_SECTIONS: list[Callable[[_Section], str]] = [
     _curves_part,
     _gradient_part,
     _health_part,
+    _histograms_part,
     _boundary_part,
     _notes_part,
 ]
@@ -403,6 +425,8 @@ SOURCE_NAMES = {  # the recorded numbers, in the report's words
     "val_metric": "validation metric",
     "val_loss": "validation loss",
     "train_loss": "training loss",
+    "train_metric": "training metric",
+    "histograms": "activation histograms per layer",
     "grad_norm": "gradient norm per layer",
     "dead": "dead units",
     "saturated": "saturated units",
@@ -445,13 +469,18 @@ def _curves(study: Any, view: _View, runs: list[RunRecord]) -> dict[str, dict[st
     """Per configuration, its seeds' curves (the view read them in one query per name)."""
     out: dict[str, dict[str, list[Any]]] = {}
     for r in runs:
-        d = out.setdefault(view.of(r), {"train_loss": [], "val_loss": [], "val_metric": []})
+        d = out.setdefault(view.of(r), {k: [] for k in CURVES})
         for k in d:
             d[k].append(view.curves.get(k, {}).get(r.id, []))
     return out
 
 
-def _band(series: list[list[tuple[int, float]]], label: str, colour: str) -> svg.Series | None:
+CURVES = ("train_loss", "val_loss", "val_metric", "train_metric")  # train_metric: dashed
+
+
+def _band(
+    series: list[list[tuple[int, float]]], label: str, colour: str, band: bool = True
+) -> svg.Series | None:
     """The mean over seeds with the min–max band, over the steps every seed reached."""
     series = [s for s in series if s]
     if not series:
@@ -460,6 +489,8 @@ def _band(series: list[list[tuple[int, float]]], label: str, colour: str) -> svg
     steps = np.array([p[0] for p in series[0][:n]], float)
     vals = np.array([[p[1] for p in s[:n]] for s in series], float)
     lo, hi = np.fmin.reduce(vals, axis=0), np.fmax.reduce(vals, axis=0)  # NaN ignored
+    if not band:
+        return svg.Series(label, colour, steps, _nanmean(vals), dash=True)
     return svg.Series(label, colour, steps, _nanmean(vals), lo, hi)
 
 
@@ -467,7 +498,7 @@ def _curve_figure(
     curves: dict[str, dict[str, list[Any]]], colour: dict[str, str], uid: str = "curves"
 ) -> str:
     titles = {"train_loss": "training loss (minibatch mean)", "val_loss": "validation loss",
-              "val_metric": "validation metric"}  # fmt: skip
+              "val_metric": "metric: validation; dashed: training (minibatch mean)"}  # fmt: skip
     panels = []
     for k, title in titles.items():
         panel = svg.Panel(title, "step", "", ylog=k != "val_metric")
@@ -475,6 +506,11 @@ def _curve_figure(
             b for label, d in curves.items() if (b := _band(d[k], label, colour[label]))
         ]
         panels.append(panel)
+    panels[2].series += [  # the training metric: dashed, no band
+        b
+        for label, d in curves.items()
+        if (b := _band(d["train_metric"], label, colour[label], False))
+    ]
     return svg.lines(panels, f"{uid}-curves", w=340, h=240)
 
 
@@ -640,18 +676,39 @@ def _shell(cfg: RunConfig) -> RunConfig:
 def _predicted(cfg: RunConfig, gaps: int) -> float | None:
     """The mean-field gradient ratio over ``gaps`` layers for a run's activation and init
     (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree); computed once per
-    activation, init and depth (a study's configurations share a few)."""
+    activation, init and shape (a study's configurations share a few)."""
     if cfg.model != "mlp" or cfg.batch_norm or gaps < 1:
         return None
-    return _predict(cfg.act, cfg.init, gaps)  # a per-layer list: the first activation's
+    params = tuple(sorted(cfg.params.items()))
+    # a per-layer list: the first activation's
+    return _predict(cfg.act, cfg.init, cfg.gain, cfg.std, params, tuple(cfg.widths()), gaps)
 
 
 @functools.lru_cache(maxsize=1024)
-def _predict(act: Any, init: str, gaps: int) -> float | None:
+def _predict(
+    act: Any,
+    init: str,
+    gain: float | None,
+    std: float | None,
+    params: tuple[tuple[str, Any], ...],
+    widths: tuple[int, ...],
+    gaps: int,
+) -> float | None:
     if act.kind != "elementwise":
         return None
-    sw2 = sigma_w2(init, act)
-    return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
+    if init in ("auto", "he", "xavier", "lecun") and gain is None and std is None:
+        sw2 = sigma_w2(init, act)
+        return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
+    # "torch", a gain or a std: σ_w² of the lab's own rule, per gap (widths may taper)
+    rule = weight_rule(init, act.name, dict(params), gain=gain, std=std)
+    w = list(widths)[: gaps + 1]
+    if len(w) < gaps + 1:
+        return None
+    shapes = [(w[i + 1], w[i]) for i in range(gaps)]  # torch layout (out, in)
+    fwd = [rule.std(sh) ** 2 * sh[1] for sh in shapes]
+    return predicted_ratio(
+        [act] * (gaps + 1), sum(fwd) / gaps, [rule.std(sh) ** 2 * sh[0] for sh in shapes]
+    )
 
 
 def _notes(

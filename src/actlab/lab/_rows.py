@@ -148,8 +148,10 @@ def rows(
         # actlab.health's did-not-learn: a mean test metric not above the trivial
         # baseline (recorded with the data); the best is crowned among the rest
         base = recorded[dk].baseline if dk in recorded else None
-        learned = {
-            ck: None if base is None else base.learned(float(v.mean()) if len(v) else None)
+        learned = {  # a user's metric: not judged against the task's baseline
+            ck: None
+            if base is None or configs[ck].metric is not None
+            else base.learned(float(v.mean()) if len(v) else None)
             for ck, v in finals.items()
         }
         best_val = max(
@@ -180,7 +182,7 @@ def rows(
                     label_of[ck],
                     ck,
                     dk,
-                    metric_of.get(dk, "test metric"),
+                    configs[ck].metric or metric_of.get(dk, "test metric"),
                     len(v),
                     mean,
                     half,

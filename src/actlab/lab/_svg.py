@@ -45,6 +45,7 @@ class Series:
     hi: np.ndarray | None = None
     markers: bool = False
     step: bool = False  # a step function (value held until the next x), like where="post"
+    dash: bool = False  # a dashed line (a second measure of the same configuration)
 
 
 @dataclass
@@ -238,6 +239,7 @@ def _panel(p: Panel, x0: float, y0: float, w: float, h: float, clip: str) -> str
             sx, sy = np.repeat(sx, 2)[1:], np.repeat(sy, 2)[:-1]
         px, py = fx(sx), fy(sy)
         body = [f"<title>{html.escape(s.label)}</title>"]
+        dash = " stroke-dasharray='5 3'" if s.dash else ""
         if s.lo is not None and s.hi is not None:
             plo, phi = fy(np.asarray(s.lo, float)), fy(np.asarray(s.hi, float))
             for seg_hi, seg_lo in zip(
@@ -253,7 +255,7 @@ def _panel(p: Panel, x0: float, y0: float, w: float, h: float, clip: str) -> str
             body.append(
                 "<polyline class='line' points='"
                 + " ".join(f"{_fmt(a)},{_fmt(b)}" for a, b in seg)
-                + f"' stroke='{s.colour}' stroke-width='1.4'/>"
+                + f"' stroke='{s.colour}' stroke-width='1.4'{dash}/>"
             )
             if s.markers:
                 body += [
