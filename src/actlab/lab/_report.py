@@ -34,8 +34,8 @@ from .._analysis._health import (
 from . import _svg as svg
 from ._identity import _data_for, labels, sections
 from ._init import weight_rule
+from ._records import DatasetRecord, RunRecord
 from ._report_layers import histogram_section
-from ._store import DatasetRecord, RunRecord
 from ._summary import COLUMNS, MATRIX_MAX, NOTES, NOTHING_LEARNED, num
 from ._train import BatchedNet, RunConfig, load_params
 
