@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -14,17 +15,18 @@ import socket
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._analysis._health import Baseline, baseline
+from .._analysis._health import baseline
 from .._io import FileFault, atomic_open, ensure_parent
 from ._datasets import Data
+from ._records import RUN_COLUMNS, DatasetRecord, RunRecord, config_from_json  # the typed reads
 from ._run import METRICS as METRICS  # re-exported: the store records it per data set
 from ._train import HIST_HI, HIST_LO, RunConfig, RunResult
 
@@ -503,7 +505,9 @@ class Store:
             q + (" WHERE study_id = ?" if study_id else "") + " ORDER BY id",
             (study_id,) if study_id else (),
         )
-        return [RunRecord.from_row(r) for r in rows]
+        # a study's runs share few configurations and one environment: each text parsed once
+        parsed: dict[str, Any] = {}
+        return [RunRecord.from_row(r, parsed) for r in rows]
 
     def curves(self, run_id: int) -> dict[str, list[tuple[int, float]]]:
         out: dict[str, list[tuple[int, float]]] = {}
@@ -528,11 +532,10 @@ class Store:
         out: dict[int, list[dict[str, Any]]] = {r: [] for r in run_ids}
         if self.version < 5 or not run_ids:
             return out
-        marks = ", ".join("?" * len(run_ids))
-        rows = self.db.execute(
+        rows = self.db.execute(  # the ids as one JSON argument: any number of runs
             "SELECT run_id, step, layer, kind, lo, hi, counts FROM histograms "
-            f"WHERE run_id IN ({marks}) ORDER BY run_id, step, layer, kind",
-            run_ids,
+            "WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, step, layer, kind",
+            (json.dumps([int(i) for i in run_ids]),),
         )
         for run_id, step, layer, kind, lo, hi, counts in rows:
             out[run_id].append(
@@ -656,100 +659,78 @@ class Store:
         )
         return [(config_from_json(r[0]), json.loads(r[1]), r[2]) for r in rows]
 
-    def series(self, study_id: int, *names: str) -> dict[str, dict[int, list[tuple[int, float]]]]:
-        """Curves (``val_metric``, ``time``, ...) of every run of a study, in one query:
-        name → run id → [(step, value)]."""
-        out: dict[str, dict[int, list[tuple[int, float]]]] = {n: {} for n in names}
-        marks = ", ".join("?" * len(names))
-        rows = self.db.execute(
-            "SELECT m.name, m.run_id, m.step, m.value FROM runs r JOIN metrics m "
-            f"ON m.run_id = r.id AND m.name IN ({marks}) WHERE r.study_id = ? "
-            "ORDER BY m.run_id, m.step",
-            (*names, study_id),
-        ).fetchall()
-        for name, run_id, step, value in rows:
-            out[name].setdefault(run_id, []).append((step, math.nan if value is None else value))
+    def series(
+        self, study_id: int, *names: str, runs: Iterable[int] | None = None
+    ) -> dict[str, dict[int, list[tuple[int, float]]]]:
+        """Curves (``val_metric``, ``time``, ...) of every run of a study (or of the ``runs``
+        given by id), one query per name: name → run id → [(step, value)]."""
+        out: dict[str, dict[int, list[tuple[int, float]]]] = {}
+        where, args = self._study_runs(study_id, runs)
+        for name in names:
+            rows = self.db.execute(
+                "SELECT run_id, step, value FROM metrics WHERE name = ? AND run_id IN "
+                f"({where}) ORDER BY run_id, step",
+                (name, *args),
+            ).fetchall()
+            curves: dict[int, list[tuple[int, float]]] = {}
+            for run_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+                curves[run_id] = [(st, math.nan if v is None else v) for _, st, v in group]
+            out[name] = curves
         return out
 
-
-RUN_COLUMNS = (
-    "id", "study_id", "config_key", "config", "seed", "status", "diverged_step",
-    "test_metric", "test_loss", "val_metric", "wall", "steps", "env",
-)  # fmt: skip
-
-
-_FIELDS = frozenset(f.name for f in fields(RunConfig))
-
-
-def config_from_json(text: str) -> RunConfig:
-    """A stored configuration; fields a newer actlab added take their defaults."""
-    raw = json.loads(text)
-    return RunConfig(**{k: v for k, v in raw.items() if k in _FIELDS})
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One stored run: its configuration (resolved once) and its final numbers."""
-
-    id: int
-    study_id: int
-    config_key: str
-    config: RunConfig
-    seed: int
-    status: str
-    diverged_step: int | None
-    test_metric: float | None
-    test_loss: float | None
-    val_metric: float | None
-    wall: float
-    steps: int
-    env: dict[str, str]
-
-    @classmethod
-    def from_row(cls, r: tuple[Any, ...]) -> RunRecord:
-        d = dict(zip(RUN_COLUMNS, r, strict=True))
-        d["config"], d["env"] = config_from_json(d["config"]), json.loads(d["env"])
-        return cls(**d)
-
-    def flat(self) -> dict[str, Any]:
-        """One flat dict (export): the numbers and ``config.<field>`` for each field."""
-        out = {k: getattr(self, k) for k in RUN_COLUMNS if k not in ("config", "env")}
-        out.update({f"config.{k}": v for k, v in asdict(self.config).items()})
-        return out
-
-
-@dataclass(frozen=True)
-class DatasetRecord:
-    """What the store knows about one data identity: enough to report without the data."""
-
-    key: str
-    name: str
-    identity: dict[str, Any]
-    task: str
-    metric: str
-    features: int
-    outputs: int
-    image_shape: tuple[int, ...] | None
-    note: str
-    summary: dict[str, Any]
-    points: tuple[np.ndarray, np.ndarray] | None  # (X, y) of a 2-D set, standardised
-    baseline: Baseline  # actlab.health's trivial predictor on the test rows
-
-    @classmethod
-    def from_row(cls, r: tuple[Any, ...]) -> DatasetRecord:
-        points = None
-        if r[10] is not None:
-            with np.load(io.BytesIO(bytes(r[10]))) as z:
-                points = (z["X"], z["y"])
-        shape = tuple(json.loads(r[7])) if r[7] else None
-        return cls(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], shape, r[8],
-                   json.loads(r[9]), points, Baseline(**json.loads(r[11])))  # fmt: skip
-
-    def data(self) -> Data:
-        """A stand-in Data with the stored points as its training split: what building the
-        network and drawing the boundary need."""
-        X, y = (
-            self.points if self.points is not None else (np.zeros((0, self.features)), np.zeros(0))
+    @staticmethod
+    def _study_runs(study_id: int, runs: Iterable[int] | None) -> tuple[str, tuple[Any, ...]]:
+        """The subquery (and its arguments) selecting a study's run ids, or those of ``runs``
+        among them (one JSON argument, however many)."""
+        if runs is None:
+            return "SELECT id FROM runs WHERE study_id = ?", (study_id,)
+        return (
+            "SELECT id FROM runs WHERE study_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (study_id, json.dumps(sorted({int(i) for i in runs}))),
         )
-        return Data(self.name, self.task, X, y, X[:0], y[:0], X[:0], y[:0], self.outputs,
-                    self.image_shape, None, None, self.note)  # fmt: skip
+
+    def study_layers(
+        self, study_id: int, runs: Iterable[int] | None = None, *, ends: bool = False
+    ) -> dict[int, list[dict[str, Any]]]:
+        """``layer_stats`` of every run of a study (or of ``runs``) in one query, by run id;
+        ``ends``: only each run's first and last recorded step (what the findings compare)."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(layers)")}
+        cols = ", ".join(f"l.{c}" if c in have else f"NULL AS {c}" for c in LAYER_COLUMNS)
+        where, args = self._study_runs(study_id, runs)
+        if ends:
+            q = (
+                f"SELECT l.run_id, {cols} FROM layers l JOIN (SELECT run_id, MIN(step) AS lo, "
+                f"MAX(step) AS hi FROM layers WHERE run_id IN ({where}) GROUP BY run_id) e "
+                "ON l.run_id = e.run_id AND (l.step = e.lo OR l.step = e.hi) "
+                "ORDER BY l.run_id, l.step, l.layer"
+            )
+        else:
+            q = (
+                f"SELECT l.run_id, {cols} FROM layers l WHERE l.run_id IN ({where}) "
+                "ORDER BY l.run_id, l.step, l.layer"
+            )
+        out: dict[int, list[dict[str, Any]]] = {}
+        for run_id, group in itertools.groupby(self.db.execute(q, args), key=lambda r: r[0]):
+            out[run_id] = [dict(zip(LAYER_COLUMNS, r[1:], strict=True)) for r in group]
+        return out
+
+    def study_sources(self, study_id: int) -> dict[str, dict[str, list[str]]]:
+        """What each recorded number of a study was measured on, in one query: per
+        configuration key, per number, the distinct descriptions (``sources``' detail) of
+        its runs, oldest first."""
+        rows = self.db.execute(
+            "SELECT r.config_key, s.name, s.detail, MIN(s.run_id) AS first FROM sources s "
+            "JOIN runs r ON r.id = s.run_id WHERE r.study_id = ? "
+            "GROUP BY r.config_key, s.name, s.detail ORDER BY first, s.name",
+            (study_id,),
+        )
+        out: dict[str, dict[str, list[str]]] = {}
+        for key, name, detail, _ in rows:
+            out.setdefault(key, {}).setdefault(name, []).append(detail)
+        return out
+
+    def study_params(self, study_id: int, runs: Iterable[int]) -> dict[int, bytes]:
+        """The stored parameters of ``runs`` (ids of the study's runs) in one query."""
+        where, args = self._study_runs(study_id, runs)
+        rows = self.db.execute(f"SELECT id, params FROM runs WHERE id IN ({where})", args)
+        return {i: bytes(p) if p is not None else b"" for i, p in rows}
