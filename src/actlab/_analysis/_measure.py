@@ -140,7 +140,7 @@ def analyze(
     neg, pos = _side_sign(y[SAMPLE < 0]), _side_sign(y[SAMPLE > 0])
     ad = np.abs(d)
     i = int(np.nanargmax(ad))
-    flat_below = SATURATION * ad[i] if ad[i] > 0 else math.inf  # f' ≡ 0: flat everywhere
+    flat_below = _flat_below(ad)
     sat = _regions(ad < flat_below)
     dead = _regions(d == 0)
     dlim = act.derivative(np.array([-np.inf, np.inf]))
@@ -182,6 +182,48 @@ def analyze(
         gain=gain,
         relative_cost=relative_cost(act) if cost else math.nan,
     )
+
+
+def _flat_below(ad: np.ndarray) -> float:
+    """|f'| below this is flat: SATURATION·max|f'| over SAMPLE (f' ≡ 0: flat everywhere)."""
+    top = float(np.nanmax(ad))
+    return SATURATION * top if top > 0 else math.inf
+
+
+def saturation_region(act: Activation) -> tuple[tuple[float, float], ...]:
+    """The intervals where |f'| < SATURATION·max|f'| (``analyze(...).saturation_region``,
+    without the rest of the analysis): sampled on SAMPLE, an interval that reaches ±15 runs
+    to ±inf.
+
+    >>> import actlab
+    >>> from actlab._analysis._measure import saturation_region
+    >>> saturation_region(actlab.get("relu"))
+    ((-inf, 0.0),)
+    """
+    ad = np.abs(_act(act, {}).derivative(SAMPLE))
+    return _regions(ad < _flat_below(ad))
+
+
+def second_derivative(act: Activation, x: np.ndarray) -> np.ndarray:
+    """f''(x) of an elementwise activation, as the central difference of its analytic f'
+    with step h = 1e-5·max(1, |x|) (error O(h²·f⁗) + O(ε·|f'|/h): ~1e-10 against mpmath for
+    tanh, gelu, softplus); NaN within 2h of a declared kink (there f'' does not exist) and
+    where x is not finite. The catalog declares f and f', not f''.
+
+    >>> import actlab, numpy as np
+    >>> from actlab._analysis._measure import second_derivative
+    >>> round(float(second_derivative(actlab.get("softplus"), np.array([0.0]))[0]), 9)
+    0.25
+    """
+    a = _act(act, {})
+    x = np.asarray(x, dtype=np.float64)
+    h = 1e-5 * np.maximum(1.0, np.abs(np.where(np.isfinite(x), x, 0.0)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = (a.derivative(x + h) - a.derivative(x - h)) / (2 * h)
+        out = np.asarray(out, dtype=np.float64)
+        for k, _ in a.kinks:
+            out = np.where(np.abs(x - k) <= 2 * h, np.nan, out)
+    return np.where(np.isfinite(x), out, np.nan)
 
 
 # ----------------------------------------------------------------------------- range and shape
