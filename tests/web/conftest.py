@@ -64,9 +64,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("live") / "actlab.db"
     port = _free_port()
     config = uvicorn.Config(
-        create_app(store_path=store), host="127.0.0.1", port=port, log_level="warning",
+        create_app(store_path=store),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
         lifespan="on",
-    )  # fmt: skip
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="actlab-live-server", daemon=True)
     thread.start()

@@ -415,6 +415,54 @@ def gradient_flow(act: Activation, sigma_w2: float, sigma_b2: float = 0.0) -> Gr
     )
 
 
+@dataclass(frozen=True)
+class DepthProfile:
+    """A deep stack layer by layer (the same variance map as ``gradient_flow``): ``variance[l]``
+    is q_l, the pre-activation variance at layer l (q_0 = 1: standardised inputs), and
+    ``grad[l]`` the squared gradient norm at layer l relative to the last layer's,
+    ∏_{k=l+1}^{L-1} χ_k with χ_k = σ_w²·E[f'(√q_k z)²] (the backward pass through the
+    layers above)."""
+
+    sigma_w2: float
+    sigma_b2: float
+    variance: tuple[float, ...]
+    grad: tuple[float, ...]
+
+
+def depth_profile(act: Activation, sigma_w2: float, sigma_b2: float, depth: int) -> DepthProfile:
+    """q_l and the relative squared gradient through ``depth`` layers; once the variance has
+    reached its fixed point (relative change ≤ 1e-10, gradient_flow's criterion) the remaining
+    layers repeat it, so a deep stack costs no more than its transient.
+
+    >>> import actlab
+    >>> p = depth_profile(actlab.get("relu"), 2.0, 0.0, 3)
+    >>> [round(v, 12) for v in p.variance], [round(g, 12) for g in p.grad]
+    ([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth_profile: depth must be an int >= 1, got {depth!r}")
+    for label, v in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2)):
+        if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            raise ValueError(f"depth_profile: {label} must be a finite number >= 0, got {v!r}")
+    qs = [1.0]
+    chis: list[float] = []
+    settled = False
+    for _ in range(depth):
+        q = qs[-1]
+        if not settled:
+            chis.append(sigma_w2 * moment(act, q, "d", 2) if q > 0 and math.isfinite(q) else 0.0)
+            nq = sigma_w2 * moment(act, q, "f", 2) + sigma_b2 if 0 < q < 1e300 else q
+            settled = len(qs) > 1 and abs(nq - q) <= 1e-10 * q
+        else:
+            chis.append(chis[-1])
+            nq = q
+        qs.append(nq if math.isfinite(nq) else math.inf)
+    grads = [1.0] * depth
+    for layer in range(depth - 2, -1, -1):
+        grads[layer] = grads[layer + 1] * chis[layer + 1]
+    return DepthProfile(sigma_w2, sigma_b2, tuple(qs[:depth]), tuple(grads))
+
+
 # ----------------------------------------------------------------------------- cost
 
 

@@ -476,6 +476,54 @@ def _predicted(cfg: RunConfig, gaps: int) -> float | None:
     return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
 
 
+def layer_findings(
+    cfg: RunConfig, task: str | None, stats: list[list[dict[str, Any]]]
+) -> list[Any]:
+    """actlab.health's findings on one configuration's per-seed layer records (the store's
+    ``layer_stats`` or a live training's ``Progress.layers``): vanishing or exploding gradients
+    (at the start of training, else at the last step), the layer with the most dead units, the
+    layer with the most flat samples (saturating activations)."""
+    out = []
+    names = cfg.layer_activations()
+    act = names[0]  # a per-layer list: the first layer's (dead units: that layer's)
+    for when, pick in (("at the start of training", min), ("at the end", max)):
+        x, g = _by_layer(stats, "grad_rms", pick)
+        if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
+            continue
+        gaps = int(x[-1] - x[0])
+        f = gradient_finding(
+            float(g[0] / g[-1]),
+            str(int(x[0])),
+            str(int(x[-1])),
+            _predicted(cfg, gaps),
+            act,
+            when,
+            task,
+        )
+        if f is not None:
+            out.append(f)
+            break
+    _, dead = _final_by_layer(stats, "dead")
+    if len(dead) and np.isfinite(dead).any():
+        i = int(np.nanargmax(dead))
+        widths = cfg.widths() or [cfg.width if isinstance(cfg.width, int) else 0]
+        units = widths[min(i, len(widths) - 1)]  # per-layer widths: that layer's
+        layer_act = names[min(i, len(names) - 1)]
+        d = dead_finding(str(i + 1), float(dead[i]), layer_act, units, "the end of training", task)
+        if d is not None:
+            out.append(d)
+    _, flat = _final_by_layer(stats, "flat")
+    _, sat = _final_by_layer(stats, "saturated")
+    if len(flat) and np.isfinite(flat).any() and profile(act).saturating:
+        i = int(np.nanargmax(flat))
+        f = saturation_finding(
+            str(i + 1), float(flat[i]), float(sat[i]), act, "the end of training", task=task
+        )
+        if f is not None:
+            out.append(f)
+    return out
+
+
 def _notes(
     view: _View, runs: list[RunRecord], layers: dict[str, list[list[dict[str, Any]]]]
 ) -> str:
@@ -485,45 +533,9 @@ def _notes(
     cfg_of = {view.of(r): r.config for r in runs}
     for label, stats in layers.items():
         cfg = cfg_of[label]
-        names, task = cfg.layer_activations(), view.task(cfg)
-        act = names[0]  # a per-layer list: the first layer's (dead units: that layer's)
-        for when, pick in (("at the start of training", min), ("at the end", max)):
-            x, g = _by_layer(stats, "grad_rms", pick)
-            if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
-                continue
-            gaps = int(x[-1] - x[0])
-            f = gradient_finding(
-                float(g[0] / g[-1]),
-                str(int(x[0])),
-                str(int(x[-1])),
-                _predicted(cfg, gaps),
-                act,
-                when,
-                task,
-            )
-            if f is not None:
-                notes.append(f"{label} at depth {cfg.depth}: {f.message}. Try: {_try(f)}.")
-                break
-        _, dead = _final_by_layer(stats, "dead")
-        if len(dead) and np.isfinite(dead).any():
-            i = int(np.nanargmax(dead))
-            widths = cfg.widths() or [cfg.width if isinstance(cfg.width, int) else 0]
-            units = widths[min(i, len(widths) - 1)]  # per-layer widths: that layer's
-            layer_act = names[min(i, len(names) - 1)]
-            d = dead_finding(
-                str(i + 1), float(dead[i]), layer_act, units, "the end of training", task
-            )
-            if d is not None:
-                notes.append(f"{label}: {d.message}. Try: {_try(d)}.")
-        _, flat = _final_by_layer(stats, "flat")
-        _, sat = _final_by_layer(stats, "saturated")
-        if len(flat) and np.isfinite(flat).any() and profile(act).saturating:
-            i = int(np.nanargmax(flat))
-            f = saturation_finding(
-                str(i + 1), float(flat[i]), float(sat[i]), act, "the end of training", task=task
-            )
-            if f is not None:
-                notes.append(f"{label}: {f.message}. Try: {_try(f)}.")
+        for f in layer_findings(cfg, view.task(cfg), stats):
+            where = f"{label} at depth {cfg.depth}" if f.kind.endswith("_gradients") else label
+            notes.append(f"{where}: {f.message}. Try: {_try(f)}.")
     for label in sorted({view.of(r) for r in runs}):
         mine = [r for r in runs if view.of(r) == label]
         div = [r for r in mine if r.status == "diverged"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _analysis
 from .._analysis import _measure
-from .._catalog import Activation, Param, Spec, get, resolve, specs
+from .._catalog import Activation, Param, Spec, resolve, specs
 from .._functions import _family
 from ._limits import Limits
 
@@ -35,7 +35,12 @@ def floats(a: Any) -> list[float | None]:
 
 
 def family(spec: Spec) -> str:
-    """The family a spec is declared in (its catalog file: "rectifiers", "sigmoidal", ...)."""
+    """The family a spec is declared in (its catalog file: "rectifiers", "sigmoidal", ...;
+    "defined" for the user's own, actlab.define)."""
+    from .._define import definitions
+
+    if spec.name in definitions():
+        return "defined"
     return _family(spec).rpartition(".")[2].lstrip("_").replace("_", " ")
 
 
@@ -186,9 +191,8 @@ def _torch_derivative(act: Activation, at: float) -> float | None:
     if fn is None:
         return None
     t = torch.tensor([at], dtype=torch.float64, requires_grad=True)
-    fn(t).sum().backward()
-    assert t.grad is not None
-    return finite(t.grad[0].item())
+    (g,) = torch.autograd.grad(fn(t).sum(), t)
+    return finite(g[0].item())
 
 
 @functools.lru_cache(maxsize=512)
@@ -206,14 +210,18 @@ def _saturation(act: Activation) -> tuple[tuple[float, float], ...]:
 def _label(act: Activation) -> str:
     shown = {k: v for k, v in act.params.items() if isinstance(v, int | float | str | bool)}
     changed = {k: v for k, v in shown.items() if act.spec.param(k).default != v}
-    return act.name + "".join(f" {k}={v:g}" if isinstance(v, float) else f" {k}={v}"
-                              for k, v in changed.items())  # fmt: skip
+    return act.name + "".join(
+        f" {k}={v:g}" if isinstance(v, float) else f" {k}={v}" for k, v in changed.items()
+    )
 
 
 def functions(
-    refs: Iterable[tuple[str, dict[str, Any]]], x_min: float, x_max: float, points: int,
+    refs: Iterable[tuple[str, dict[str, Any]]],
+    x_min: float,
+    x_max: float,
+    points: int,
     second: bool,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """f, f' (and f'') of each activation on ``points`` samples of [x_min, x_max], the flat
     (saturated) intervals inside that range and the kinks with the peers' derivatives there."""
     x = np.linspace(x_min, x_max, points)
@@ -249,4 +257,244 @@ def _plain(v: Any) -> bool:
     )
 
 
-__all__ = ["Limits", "_analysis", "bind", "catalog", "finite", "floats", "functions", "get"]
+# ---------------------------------------------------------------------- the card
+
+
+def _smooth(v: float) -> str:
+    if not math.isfinite(v):
+        return "C∞"
+    return {-1: "discontinuous", 0: "C⁰ (kink)", 1: "C¹", 2: "C²"}.get(int(v), f"C{int(v)}")
+
+
+@functools.lru_cache(maxsize=256)
+def _measured(act: Activation) -> dict[str, Any]:
+    """analyze's numbers for the card (elementwise; seconds for some: cached per values)."""
+    a = _analysis.analyze(act)
+    cost = _measure.cost_protocol(act)
+    return {
+        "mean_at_init": finite(a.expectations.mean),
+        "zero_centred": finite(a.centring),
+        "zero_centred_below": _measure.ZERO_CENTRED,
+        "cost": finite(cost.ratio),
+        "cost_range": [finite(cost.low), finite(cost.high)],
+        "gain": finite(a.gain),
+        "saturation_mass": finite(a.saturation_mass),
+        "dead_mass": finite(a.dead_mass),
+        "max_abs_derivative": finite(a.max_abs_derivative),
+    }
+
+
+@functools.lru_cache(maxsize=128)
+def _accuracy(name: str) -> tuple[dict[str, Any], ...]:
+    from actlab_oracle.peers import max_ulps
+
+    rows = []
+    for r in max_ulps(name):
+        rows.append({k: (finite(v) if isinstance(v, float) else v) for k, v in r.items()})
+    return tuple(rows)
+
+
+def card(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The activation's card: formula, declared facts with the measured numbers next to them,
+    init and gain, references, peers, accuracy on the oracle grid, pros, cons, uses."""
+    act = bind(name, params)
+    spec, f = act.spec, act.facts
+    measured = _measured(act) if act.kind == "elementwise" else {}
+    init = _analysis.recommended_init(act)
+    facts = {
+        "range": str(f.range),
+        "monotonic": f.monotonic,
+        "bounded": f.bounded,
+        "zero_centred": measured.get("zero_centred"),
+        "zero_centred_declared": f.zero_centred,
+        "mean_at_init": measured.get("mean_at_init"),
+        "smoothness": _smooth(f.smoothness),
+        "saturates": list(f.saturates),
+        "cost": measured.get("cost"),
+        "init": {"scheme": init.scheme, "mode": init.mode, "gain": finite(init.gain)},
+        "gain": measured.get("gain"),
+        "torch_gain": finite(spec.torch_gain(act.params)) if spec.torch_gain else None,
+        "learnable": f.learnable,
+        "stochastic": f.stochastic,
+        "measured": measured,
+    }
+    return {
+        "name": act.name,
+        "summary": spec.summary,
+        "family": family(spec),
+        "kind": spec.kind,
+        "params": {k: v for k, v in act.params.items() if _plain(v)},
+        "latex": spec.latex,
+        "derivative_latex": spec.derivative_latex,
+        "text": spec.text,
+        "derivative_text": spec.derivative_text,
+        "facts": facts,
+        "kinks": list(_kinks(act)) if act.kind == "elementwise" else [],
+        "references": [str(r) for r in spec.references],
+        "peers": {
+            lib: (None if p is None else {"name": p.name, "module": p.module, "note": p.note})
+            for lib, p in (
+                ("torch", spec.peers.torch),
+                ("keras", spec.peers.keras),
+                ("jax", spec.peers.jax),
+            )
+        },
+        "accuracy": list(_accuracy(act.name)) if act.kind == "elementwise" else [],
+        "pros": list(f.pros),
+        "cons": list(f.cons),
+        "uses": list(f.uses),
+    }
+
+
+# ---------------------------------------------------------------------- mean field
+
+#: the phase diagram's grid: σ_w² across the order-to-chaos transition of the usual activations,
+#: σ_b² from none to a large bias (Poole et al. 2016, fig. 2's axes)
+PHASE_W = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+PHASE_B = (0.0, 0.1)
+
+
+@functools.lru_cache(maxsize=512)
+def _flow(act: Activation, sw2: float, sb2: float) -> _measure.GradientFlow:
+    return _measure.gradient_flow(act, sw2, sb2)
+
+
+@functools.lru_cache(maxsize=64)
+def _phase(act: Activation) -> tuple[tuple[float | None, ...], ...]:
+    return tuple(tuple(finite(_flow(act, w, b).chi) for w in PHASE_W) for b in PHASE_B)
+
+
+def meanfield(
+    name: str,
+    params: dict[str, Any],
+    init: str | None,
+    sigma_w2: float | None,
+    sigma_b2: float,
+    depth: int,
+    phase: bool = True,
+) -> dict[str, Any]:
+    """The mean-field card: the fixed point, χ and its depth scale (``gradient_flow``), the
+    variance and squared-gradient profile through ``depth`` layers (``depth_profile``), χ over
+    the (σ_w², σ_b²) grid, and the user's point."""
+    from .. import health
+
+    act = bind(name, params)
+    if act.kind != "elementwise":
+        raise ValueError(
+            f"meanfield: {act.name} is a {act.kind} activation; the mean-field "
+            "theory here is for elementwise activations"
+        )
+    sw2 = float(sigma_w2) if sigma_w2 is not None else health.sigma_w2(init or "auto", act)
+    fl = _flow(act, sw2, float(sigma_b2))
+    prof = _measure.depth_profile(act, sw2, float(sigma_b2), depth)
+    return {
+        "activation": act.name,
+        "sigma_w2": sw2,
+        "sigma_b2": float(sigma_b2),
+        "q_star": None if fl.q_star is None else finite(fl.q_star),
+        "chi": finite(fl.chi),
+        "stable": fl.stable,
+        "slope": finite(fl.slope),
+        "depth_1e6": finite(fl.depth_1e6),
+        "gain": finite(_analysis.gain(act)),
+        "layers": {"variance": floats(prof.variance), "grad": floats(prof.grad)},
+        "phase": None
+        if not phase
+        else {
+            "sigma_w2": list(PHASE_W),
+            "sigma_b2": list(PHASE_B),
+            "chi": [list(r) for r in _phase(act)],
+        },
+        "point": {"sigma_w2": sw2, "sigma_b2": float(sigma_b2)},
+    }
+
+
+# ---------------------------------------------------------------------- histograms at init
+
+
+def histograms(
+    name: str,
+    params: dict[str, Any],
+    widths: list[int],
+    init: str,
+    seed: int,
+    dataset: str,
+    bins: int,
+) -> dict[str, Any]:
+    """Per hidden layer of a random network at init (the lab's own network and init, on the
+    dataset's training inputs): histograms of the pre-activations and the activations, and
+    the dead and saturated unit fractions (actlab.health's definitions, as the trainer
+    measures them)."""
+    import torch
+
+    from ..lab import load
+    from ..lab._run import RunConfig
+    from ..lab._train import BatchedNet, _unit_health
+
+    act = bind(name, params)
+    fields: dict[str, Any] = {"width": tuple(widths)}  # a per-layer width list
+    cfg = RunConfig(dataset=dataset, activation=act.name, params=dict(params), init=init, **fields)
+    cfg.validate()
+    data = load(dataset, seed=0)
+    net = BatchedNet(cfg, data, [seed])
+    net.eval()
+    keep: list[torch.Tensor] = []
+    X = torch.as_tensor(data.X_train, dtype=torch.float32)
+    with torch.no_grad():
+        net(X.expand(1, *X.shape), keep=keep)
+    health = _unit_health(net, keep, len(X), 0)
+    layers = []
+    for i, (z, (dead, sat, _flat)) in enumerate(zip(keep, health, strict=True)):
+        pre = z[0].double().numpy()
+        post = np.asarray(act(pre), dtype=np.float64)
+        layers.append(
+            {
+                "layer": i + 1,
+                "pre": _hist(pre, bins),
+                "post": _hist(post, bins),
+                "pre_std": finite(pre.std()),
+                "post_std": finite(post.std()),
+                "dead": finite(dead[0]),
+                "saturated": finite(sat[0]),
+            }
+        )
+    return {"activation": act.name, "init": init, "dataset": data.name, "layers": layers}
+
+
+def _hist(v: np.ndarray, bins: int) -> dict[str, Any]:
+    v = v[np.isfinite(v)].ravel()
+    if v.size == 0:
+        return {"edges": [], "counts": []}
+    counts, edges = np.histogram(v, bins=bins)
+    return {"edges": floats(edges), "counts": counts.tolist()}
+
+
+# ---------------------------------------------------------------------- advisor, define
+
+
+def advise(
+    layer: str, task: str | None, architecture: str | None, depth: int | None, symptoms: list[str]
+) -> dict[str, Any]:
+    """The advisor's recommendation (``actlab.recommend``), as its own dict."""
+    r = _analysis.recommend(
+        layer=layer, task=task, architecture=architecture, depth=depth, symptoms=tuple(symptoms)
+    )
+    out: dict[str, Any] = r.to_dict()
+    out["params"] = {k: v for k, v in out.get("params", {}).items() if _plain(v)}
+    return out
+
+
+def define(name: str, formula: str, params: dict[str, float]) -> dict[str, Any]:
+    """A user activation from a formula, through actlab.define's whitelist parser (never
+    eval); its catalog entry as /api/catalog lists it."""
+    import actlab
+
+    act = actlab.define(name, formula, dict(params) or None)
+    _activations.cache_clear()
+    spec = act.spec
+    return {
+        "name": spec.name,
+        "latex": spec.latex,
+        "derivative_latex": spec.derivative_latex,
+        "activation": next(a for a in _activations() if a["name"] == spec.name),
+    }

@@ -66,6 +66,8 @@ class MeanfieldRequest(Strict):
     sigma_w2: float | None = Field(None, gt=0, le=100)
     sigma_b2: float = Field(0.0, ge=0, le=100)
     depth: int = 20
+    #: the order/chaos phase diagram: χ on a grid (seconds the first time per activation)
+    phase: bool = True
 
     def within(self, lim: Limits) -> None:
         _cap("depth", self.depth, lim.stack)
