@@ -1,0 +1,365 @@
+"""The explorer's page in a real browser: Debian's chromium driven by Playwright's sync API
+against the live server (``live_server``, uvicorn on 127.0.0.1).
+
+Each test checks values, not presence: the curve the page plotted against the formula computed
+here, the streamed training's curves and boundary against their own ranges and the final table,
+the shared link's state against the state that made it, the upload error against the server's
+own answer. Every test also holds the page to: no console error, no uncaught exception, no
+request outside the server (the page is offline: vendored scripts, no CDN)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+pytest.importorskip("playwright")
+
+CHROMIUM = os.environ.get("ACTLAB_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"the browser tests drive Debian's chromium at {CHROMIUM}: apt-get install chromium",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright  # noqa: E402
+
+READY = "window.__explorer && window.__explorer.ready === true && !!window.__explorer.drawn.functions"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class Watch:
+    """What a page did that it must not: console errors, uncaught exceptions, and requests
+    to anywhere but the explorer's own server."""
+
+    base: str
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console: {msg.text} ({msg.location.get('url', '')})")
+
+    def request(self, req: Request) -> None:
+        self.requests.append(req.url)
+        if not (req.url.startswith(self.base + "/") or req.url.startswith("data:")):
+            self.outside.append(req.url)
+
+    def clean(self) -> None:
+        assert not self.errors, self.errors
+        assert not self.outside, f"requests outside {self.base}: {self.outside}"
+
+
+def open_page(browser: Browser, base: str, hash_: str = "", width: int = 1400) -> tuple[Page, Watch]:
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    watch = Watch(base)
+    page.on("console", watch.console)
+    page.on("pageerror", lambda e: watch.errors.append(f"pageerror: {e}"))
+    page.on("request", watch.request)
+    page.goto(base + "/" + hash_)
+    page.wait_for_function(READY, timeout=30_000)
+    return page, watch
+
+
+def state_hash(state: dict[str, Any]) -> str:
+    """A link's hash for a partial state (the page fills the rest with its defaults)."""
+    return "#s=" + quote(json.dumps(state, separators=(",", ":")))
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def plotted(page: Page, chart: str) -> dict[str, Any]:
+    """What the uPlot chart in #chart holds now: its series labels and data (read back from
+    the chart object itself, not from what the page meant to send it)."""
+    return page.evaluate(
+        """(id) => { const u = document.getElementById(id)._u;
+            return {labels: u.series.slice(1).map(s => s.label), data: u.data}; }""",
+        chart,
+    )
+
+
+def series(p: dict[str, Any], label: str) -> list[float | None]:
+    return p["data"][1 + p["labels"].index(label)]
+
+
+def move_slider(page: Page, selector: str, value: float) -> None:
+    """Move a range input the way a drag does: set its value and fire `input`."""
+    page.eval_on_selector(
+        selector,
+        "(e, v) => { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); }",
+        value,
+    )
+
+
+@pytest.fixture
+def base(live_server: str) -> str:
+    return live_server
+
+
+def test_page_loads_offline_with_the_whole_catalog(browser: Browser, base: str) -> None:
+    page, watch = open_page(browser, base)
+    catalog = get_json(base + "/api/catalog")
+    names = sorted(a["name"] for a in catalog["activations"])
+    shown = sorted(page.eval_on_selector_all("#fn-picker .pick", "bs => bs.map(b => b.dataset.name)"))
+    assert shown == names  # every catalog activation is in the picker, none invented
+    # the search narrows by name, alias or summary: an alias finds its activation
+    aliased = next(a for a in catalog["activations"] if a["aliases"])
+    page.fill("#fn-search", aliased["aliases"][0])
+    hits = page.eval_on_selector_all("#fn-picker .pick", "bs => bs.map(b => b.dataset.name)")
+    assert aliased["name"] in hits and len(hits) < len(names)
+    # the default curves are the default activations, drawn from x_min to x_max
+    p = plotted(page, "fn-chart")
+    x = p["data"][0]
+    assert x[0] == -6 and x[-1] == 6 and len(x) == 2000
+    relu_f = series(p, "relu f")
+    assert relu_f[0] == 0 and relu_f[-1] == 6
+    # the card's formula is typeset by the vendored KaTeX (its HTML, not the raw TeX)
+    page.wait_for_selector("#fn-latex .katex")
+    assert all(u.startswith(base) for u in watch.requests if "vendor/" in u)
+    assert any("vendor/katex-0.16.47/fonts/" in u for u in watch.requests)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    watch.clean()
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "before", "after", "f"),
+    [
+        ("elu", "alpha", 1.0, 2.0, lambda x, a: x if x > 0 else a * math.expm1(x)),
+        (
+            "leaky_relu",
+            "negative_slope",
+            0.01,
+            0.3,
+            lambda x, a: x if x >= 0 else a * x,
+        ),
+    ],
+)
+def test_slider_moves_the_plotted_curve(
+    browser: Browser, base: str, name: str, param: str, before: float, after: float, f: Any
+) -> None:
+    state = {"fn": {"acts": [{"name": name, "params": {param: before}}], "focus": name}}
+    page, watch = open_page(browser, base, state_hash(state))
+    p0 = plotted(page, "fn-chart")
+    x = p0["data"][0]
+    y0 = series(p0, f"{name} f")
+    assert y0[0] == pytest.approx(f(x[0], before), rel=1e-12)
+    move_slider(page, f"#fn-p-{name}-{param}", after)
+    page.wait_for_function(
+        f"window.__explorer.drawn.functions.params['{name}']['{param}'] === {after}"
+    )
+    p1 = plotted(page, "fn-chart")
+    y1 = series(p1, f"{name} f")
+    # on the negative side f scales with the parameter: the curve moved by exactly that much
+    for i in (0, 100, 500):
+        assert x[i] < 0
+        assert y1[i] == pytest.approx(f(x[i], after), rel=1e-12)
+        assert y1[i] - y0[i] == pytest.approx(f(x[i], after) - f(x[i], before), rel=1e-9)
+    # the positive side does not depend on it
+    assert y1[-1] == y0[-1] == pytest.approx(6.0)
+    # the number box follows the slider, and the link carries the new value
+    assert float(page.input_value(f"[data-param-num='{param}']")) == after
+    page.wait_for_function(
+        "([k, v]) => location.hash.includes(encodeURIComponent(JSON.stringify(k) + ':' + v))",
+        arg=[param, after],
+    )
+    watch.clean()
+    page.close()
+
+
+def test_adding_an_activation_adds_its_curves(browser: Browser, base: str) -> None:
+    state = {"fn": {"acts": [{"name": "relu", "params": {}}], "focus": "relu"}}
+    page, watch = open_page(browser, base, state_hash(state))
+    before = plotted(page, "fn-chart")["labels"]
+    assert before == ["relu f", "relu f′"]
+    page.fill("#fn-search", "mish")
+    page.click("#fn-picker .pick[data-name='mish']")
+    page.wait_for_function("window.__explorer.drawn.functions.series.length === 4")
+    p = plotted(page, "fn-chart")
+    assert p["labels"] == ["relu f", "relu f′", "mish f", "mish f′"]
+    x = p["data"][0]
+    mish = series(p, "mish f")
+    for i in (0, 999, 1999):
+        want = x[i] * math.tanh(math.log1p(math.exp(x[i])))
+        assert mish[i] == pytest.approx(want, rel=1e-12, abs=1e-15)
+    # the new activation's colour is the same in the selected list and on the chart
+    chip = page.eval_on_selector(
+        "#fn-selected .sel[data-name='mish'] .sw", "e => getComputedStyle(e).backgroundColor"
+    )
+    stroke = page.evaluate(
+        "document.getElementById('fn-chart')._u.series.find(s => s.label === 'mish f').stroke()"
+    )
+    r, g, b = (int(stroke[i : i + 2], 16) for i in (1, 3, 5))
+    assert chip == f"rgb({r}, {g}, {b})"
+    # the card now shows mish, with its facts from the API
+    page.wait_for_function("window.__explorer.drawn.card && window.__explorer.drawn.card.name === 'mish'")
+    card = get_json(base + "/api/activation/mish?params=%7B%7D")
+    assert page.inner_text("#fn-card h2") == "mish"
+    facts = page.inner_text("#fn-facts")
+    assert card["facts"]["range"] in facts and card["facts"]["init"]["scheme"] in facts
+    assert f"{card['facts']['gain']:.5g}" in facts  # the exact gain, to 5 digits
+    watch.clean()
+    page.close()
+
+
+def test_bad_csv_shows_the_servers_error(browser: Browser, base: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,label\n1,2,x\n3,oops,y\n")
+    page, watch = open_page(browser, base, state_hash({"tab": "train"}))
+    page.fill("#train-target", "nope")
+    page.set_input_files("#train-upload", str(bad))
+    page.wait_for_function("document.getElementById('upload-error').textContent.length > 0")
+    shown = page.inner_text("#upload-error")
+    # the page shows exactly the server's one-line answer to the same file
+    import httpx
+
+    r = httpx.post(
+        base + "/api/upload",
+        files={"file": ("bad.csv", bad.read_bytes(), "text/csv")},
+        data={"target": "nope"},
+    )
+    assert 400 <= r.status_code < 500
+    assert shown == r.json()["detail"]
+    assert "nope" in shown
+    # and the page kept its dataset: a failed upload does not replace it
+    assert page.evaluate("window.__explorer.state.train.upload") is None
+    # a failed upload is a 4xx the page handled: its console line is the browser's, not ours
+    watch.errors = [e for e in watch.errors if "/api/upload" not in e]
+    watch.clean()
+    page.close()
+
+
+def test_share_link_restores_the_state(browser: Browser, base: str) -> None:
+    page, watch = open_page(browser, base)
+    # change something on every panel, through the controls
+    page.fill("#fn-search", "elu")
+    page.click("#fn-picker .pick[data-name='elu']")
+    page.wait_for_selector("#fn-p-elu-alpha")
+    move_slider(page, "#fn-p-elu-alpha", 1.5)
+    page.check("#fn-show-d2f")
+    page.click("#tab-train")
+    page.click(".tile[data-dataset='circle']")
+    move_slider(page, "#train-seeds", 4)
+    page.fill("#train-steps", "250")
+    page.dispatch_event("#train-steps", "change")
+    page.click("#train-layer-add")
+    page.select_option("#train-act-add", "silu")
+    page.click("#train-act-add-btn")
+    page.click("#tab-advisor")
+    page.select_option("#adv-arch", "cnn")
+    page.click("#tab-share")
+    page.wait_for_timeout(200)  # the hash is written after a short debounce
+    url = page.input_value("#share-url")
+    assert url == page.evaluate("location.href")
+    want = page.evaluate("JSON.stringify(window.__explorer.state)")
+    state = json.loads(want)
+    assert state["fn"]["acts"][-1] == {"name": "elu", "params": {"alpha": 1.5}}
+    assert state["train"]["dataset"] == "circle" and state["train"]["seeds"] == 4
+    assert state["train"]["steps"] == 250 and len(state["train"]["widths"]) == 3
+    assert state["train"]["activations"][-1] == "silu"
+    assert state["advisor"]["architecture"] == "cnn" and state["tab"] == "share"
+    watch.clean()
+    page.close()
+
+    # a fresh page from the link alone: the same state, and the controls show it
+    page2, watch2 = open_page(browser, base, url[len(base) + 1 :])
+    assert json.loads(page2.evaluate("JSON.stringify(window.__explorer.state)")) == state
+    assert not page2.is_hidden("#panel-share")
+    assert float(page2.input_value("#fn-p-elu-alpha")) == 1.5
+    assert page2.is_checked("#fn-show-d2f")
+    p = plotted(page2, "fn-chart")
+    assert "elu f″" in p["labels"]
+    x0 = p["data"][0][0]
+    assert series(p, "elu f")[0] == pytest.approx(1.5 * math.expm1(x0), rel=1e-12)
+    assert page2.input_value("#train-seeds") == "4"
+    assert page2.input_value("#train-steps") == "250"
+    assert page2.eval_on_selector_all(".tile.on", "ts => ts.map(t => t.dataset.dataset)") == ["circle"]
+    assert page2.eval_on_selector_all("#train-acts .chip", "cs => cs.map(c => c.dataset.act)") == state["train"]["activations"]
+    assert page2.input_value("#adv-arch") == "cnn"
+    # the code export is for the restored network
+    page2.wait_for_function("window.__explorer.drawn.code")
+    cli = page2.evaluate("window.__explorer.drawn.code.cli")
+    assert "circle" in cli and "silu" in cli
+    watch2.clean()
+    page2.close()
+
+
+@pytest.mark.slow
+def test_two_seed_training_on_xor_streams_curves_boundary_and_table(browser: Browser, base: str) -> None:
+    state = {
+        "tab": "train",
+        "train": {
+            "dataset": "xor",
+            "activations": ["relu", "tanh"],
+            "widths": [8, 8],
+            "seeds": 2,
+            "steps": 200,
+            "lr": 0.03,
+        },
+    }
+    page, watch = open_page(browser, base, state_hash(state))
+    page.click("#train-play")
+    assert page.inner_text("#train-play").startswith("■")  # play became stop
+    page.wait_for_function("window.__explorer.train && window.__explorer.train.counts.progress > 0", timeout=60_000)
+    page.wait_for_function("window.__explorer.train.counts.done === 1", timeout=240_000)
+    t = page.evaluate("window.__explorer.train")
+    assert t["counts"]["start"] == 2 and "error" not in t["counts"]
+    # the loss curves: both activations, mean inside its seed band, steps up to the last
+    p = plotted(page, "train-loss-chart")
+    for act in ("relu", "tanh"):
+        mean = series(p, f"{act} train_loss")
+        lo = series(p, f"{act} train_loss lo")
+        hi = series(p, f"{act} train_loss hi")
+        pts = [(m, a, b) for m, a, b in zip(mean, lo, hi, strict=True) if m is not None]
+        assert len(pts) >= 3
+        assert all(a <= m + 1e-12 and m <= b + 1e-12 for m, a, b in pts)
+    assert max(p["data"][0]) == 200
+    m = plotted(page, "train-metric-chart")
+    acc = [v for v in series(m, "tanh val_metric") if v is not None]
+    assert acc and all(0 <= v <= 1 for v in acc)
+    # the boundary: a probability map over the data's square, with the data on it
+    bnd = page.evaluate("window.__explorer.drawn.boundary")
+    assert bnd["nx"] >= 10 and bnd["ny"] >= 10 and bnd["points"] > 0
+    assert 0 <= bnd["zmin"] < bnd["zmax"] <= 1
+    # the canvas really shows it: its pixels are not one colour
+    spread = page.evaluate(
+        """() => { const c = document.getElementById('train-boundary');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i+1] + ',' + d[i+2]);
+            return seen.size; }"""
+    )
+    assert spread > 20
+    # the final table: one row per activation, as the server ranked them
+    done = t["last"]["done"]
+    assert len(done["rows"]) == 2
+    table = page.inner_text("#train-results")
+    assert "relu" in table and "tanh" in table
+    link = page.get_attribute("#train-report-link", "href")
+    assert link == done["report"] and link.startswith("/api/report/")
+    with urllib.request.urlopen(base + link, timeout=60) as r:
+        assert r.headers.get_content_type() == "text/html"
+    assert page.inner_text("#train-play").startswith("▶")
+    watch.clean()
+    page.close()
