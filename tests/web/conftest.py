@@ -7,6 +7,7 @@ The page helper's browser fixtures go at the end of this file (below the marker)
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -55,21 +56,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The explorer served by uvicorn on 127.0.0.1 (a free port) in a thread, on its own
-    temporary store: yields the base URL ("http://127.0.0.1:PORT")."""
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 (a free port) in a thread: yields the base URL;
+    stopped and joined on exit."""
     import uvicorn
 
-    store = tmp_path_factory.mktemp("live") / "actlab.db"
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(store_path=store),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="actlab-live-server", daemon=True)
     thread.start()
@@ -86,6 +80,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=30)
         if thread.is_alive():  # pragma: no cover - a hung shutdown must not pass silently
             raise RuntimeError("live_server: uvicorn did not stop within 30 s")
+
+
+@pytest.fixture
+def serve_app() -> Callable[[Any], contextlib.AbstractContextManager[str]]:
+    """``with serve_app(app) as url:`` — a test's own app on a live uvicorn (its jobs and
+    store inspectable)."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The explorer served by uvicorn on 127.0.0.1 (a free port) in a thread, on its own
+    temporary store: yields the base URL ("http://127.0.0.1:PORT")."""
+    store = tmp_path_factory.mktemp("live") / "actlab.db"
+    with serve(create_app(store_path=store)) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------- page helper's fixtures

@@ -202,7 +202,15 @@ class LiveExecutor:
                     "seeds": list(seeds),
                 },
             )
-            results = train(cfg, data, list(seeds), on_eval=self._on_eval(cfg, data, label))
+            alarmed: set[int] = set()
+            on_eval = self._on_eval(cfg, data, label, alarmed)
+            results = train(cfg, data, list(seeds), on_eval=on_eval)
+            for r in results:  # seeds that diverged after the last evaluation (all stopped)
+                if r.diverged_step is not None and r.seed not in alarmed:
+                    alarmed.add(r.seed)
+                    self.job.emit(
+                        "diverged", _diverged(label, r.seed, r.diverged_step, cfg, data.task)
+                    )
             yield cfg, results
 
     def close(self) -> None:
@@ -214,7 +222,7 @@ class LiveExecutor:
         if time.monotonic() - self.job.started > self.job.limits.job_seconds:
             raise TimedOut
 
-    def _on_eval(self, cfg: Any, data: Any, label: str) -> Callable[[Any], None]:
+    def _on_eval(self, cfg: Any, data: Any, label: str, alarmed: set[int]) -> Callable[[Any], None]:
         grid = boundary_grid(data)
         rng = np.random.default_rng(0)
         pick = np.sort(rng.permutation(len(data.X_train))[:SHOWN_POINTS])
@@ -222,7 +230,6 @@ class LiveExecutor:
         if grid is not None:
             X = data.X_train[pick] * data.std + data.mean
             shown = {"X": [floats(r) for r in X], "y": floats(np.asarray(data.y_train)[pick])}
-        alarmed: set[int] = set()
         metric = "R²" if data.task == "regression" else "accuracy"
 
         def on_eval(p: Any) -> None:
@@ -235,7 +242,8 @@ class LiveExecutor:
             for s in diverged:
                 if s not in alarmed:
                     alarmed.add(s)
-                    self.job.emit("diverged", _diverged(label, s, p, cfg, data.task))
+                    step = p.diverged[p.seeds.index(s)]
+                    self.job.emit("diverged", _diverged(label, s, step, cfg, data.task))
             boundary = None
             if grid is not None:
                 xs, ys, rows = grid
@@ -264,10 +272,10 @@ class LiveExecutor:
         return on_eval
 
 
-def _diverged(label: str, seed: int, p: Any, cfg: Any, task: str) -> dict[str, Any]:
+def _diverged(label: str, seed: int, step: int, cfg: Any, task: str) -> dict[str, Any]:
     from .._analysis._health import DIVERGED, diverged_finding
 
-    step = int(p.diverged[p.seeds.index(seed)])
+    step = int(step)
     f = diverged_finding(f"seed {seed}'s loss", step, cfg.layer_activations()[0], task)
     return {
         "activation": label,
