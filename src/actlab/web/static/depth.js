@@ -162,10 +162,10 @@ function renderCard(mf) {
   const rows = [
     ["activation", d.activation],
     ["σ_w², σ_b²", `${fmt(mf.point?.sigma_w2, 4)}, ${fmt(mf.point?.sigma_b2, 4)}` + (d.custom ? " (by hand)" : ` (${d.init})`)],
-    ["fixed point q*", fmt(mf.q_star, 4)],
+    ["fixed point q*", mf.q_star === null || mf.q_star === undefined ? "none found (q → 0 or ∞)" : fmt(mf.q_star, 4)],
     ["χ₁ per layer", fmt(mf.chi, 4)],
     ["phase", phase],
-    ["stable", mf.stable === null || mf.stable === undefined ? "—" : mf.stable ? "yes" : "no"],
+    ["q* stable", mf.q_star === null || mf.q_star === undefined ? "—" : `${mf.stable ? "yes" : "no"} (slope of the variance map there ${fmt(mf.slope, 3)})`],
     ["exact gain", fmt(mf.gain, 5)],
     ["depth to ×10⁶ / ÷10⁶", mf.depth_1e6 === null || mf.depth_1e6 === undefined ? "never (χ₁ = 1)" : `${fmt(mf.depth_1e6, 3)} layers`],
   ];

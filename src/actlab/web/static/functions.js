@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { legend, plot } from "./charts.js";
 import { colorOf, debug, el, fmt, latest, save, showError, state, withAlpha } from "./state.js";
+import { addTrainActivation } from "./train.js";
 
 let catalog = null;
 let byName = new Map();
@@ -125,6 +126,14 @@ function remove(name) {
   refreshCard();
 }
 
+// The lab's name for an activation with its parameters: "elu:alpha=1.5;..." (only the ones
+// moved away from the catalog's defaults).
+function labTerm(act) {
+  const meta = byName.get(act.name);
+  const moved = Object.entries(act.params).filter(([k, v]) => meta?.params?.find((p) => p.name === k)?.default !== v && v !== null);
+  return moved.length ? `${act.name}:${moved.map(([k, v]) => `${k}=${v}`).join(";")}` : act.name;
+}
+
 // ── selected list with parameter controls ──
 // The slider's ends come from the catalog (the constraint's bound, or a span around the
 // default); the number box next to it takes any value, which the server then checks.
@@ -197,6 +206,7 @@ function renderSelected() {
         el("i", { class: "sw", style: { background: color } }),
         el("button", { class: "link", onclick: () => { fn.focus = act.name; save(); renderSelected(); refreshCard(); draw(); } }, act.name),
         el("span", { class: "muted small" }, a.family),
+        el("button", { class: "small-btn train-it", title: `train ${labTerm(act)} in the Train panel`, onclick: () => addTrainActivation(labTerm(act)) }, "train it"),
         el("button", { class: "x", title: `remove ${act.name}`, onclick: () => remove(act.name) }, "×"),
       ),
       (a.params || []).map((p) =>

@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { trainBody } from "./train.js";
-import { debug, onSave, save, showError, state } from "./state.js";
+import { debug, el, fmt, onSave, save, showError, state } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 let code = null;
@@ -16,7 +16,10 @@ export function initShare() {
   sync();
   onSave(() => {
     sync();
-    if (state.tab === "share") refreshCode();
+    if (state.tab === "share") {
+      summary();
+      refreshCode();
+    }
   });
   $("share-copy").addEventListener("click", () => copy(url.value, $("share-copy")));
   url.addEventListener("focus", () => url.select());
@@ -32,7 +35,24 @@ export function initShare() {
 
 export function onShareShown() {
   $("share-url").value = location.href;
+  summary();
   refreshCode();
+}
+
+// What the link holds, in words (the same state the link restores).
+function summary() {
+  const f = state.fn;
+  const d = state.depth;
+  const t = state.train;
+  const a = state.advisor;
+  const acts = f.acts.map((x) => x.name + Object.entries(x.params).map(([k, v]) => ` ${k}=${fmt(v)}`).join("")).join(", ") || "none";
+  const rows = [
+    ["Functions", `${acts}; x from ${fmt(f.x_min)} to ${fmt(f.x_max)}; showing ${["f", "df", "d2f"].filter((k) => f.show[k]).map((k) => ({ f: "f", df: "f′", d2f: "f″" })[k]).join(", ")}`],
+    ["Depth & init", `${d.activation}, ${d.custom ? `σ_w² = ${fmt(d.sigma_w2)}, σ_b² = ${fmt(d.sigma_b2)}` : `${d.init} init, σ_b² = ${fmt(d.sigma_b2)}`}, ${d.depth} layers; histograms ${d.widths.join("-")} on ${d.dataset}, seed ${d.seed}`],
+    ["Train", `${t.upload ? "your CSV" : t.dataset}${t.upload ? "" : `, noise ${fmt(t.noise)}, ${t.n} points`}; hidden ${t.widths.join("-")}; ${t.activations.join(" vs ")}; ${t.init} init, ${t.optimizer} lr ${fmt(t.lr)}, batch ${t.batch_size}, ${t.seeds} seeds × ${t.steps} steps`],
+    ["Advisor", `${a.layer} layer${a.task ? `, ${a.task}` : ""}${a.architecture ? `, ${a.architecture}` : ""}${a.depth ? `, depth ${a.depth}` : ""}${a.symptoms.length ? `; symptoms: ${a.symptoms.join(", ")}` : ""}`],
+  ];
+  $("share-summary").replaceChildren(el("table", { class: "facts" }, rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v)))));
 }
 
 async function refreshCode() {

@@ -26,7 +26,7 @@ export function initTrain(cat) {
   datasets = new Map(cat.datasets.map((d) => [d.name, d]));
   const t = state.train;
   if (!t.upload && !datasets.has(t.dataset)) t.dataset = "xor";
-  t.activations = t.activations.filter((a) => a.split("/").every((n) => cat.activations.some((x) => x.name === n)));
+  t.activations = t.activations.filter((a) => a.split("/").every((n) => cat.activations.some((x) => x.name === n.split(":")[0])));
   if (!t.activations.length) t.activations = ["relu"];
   renderTiles();
   renderDatasetSelect();
@@ -141,6 +141,7 @@ async function doUpload() {
     return;
   }
   try {
+    state.train.target = $("train-target").value.trim();
     const res = await uploadCSV(file, state.train.target);
     const t = state.train;
     t.upload = res.upload;
@@ -274,6 +275,7 @@ export function addTrainActivation(name) {
   }
   t.activations.push(name);
   showError($("train-error"), null);
+  $("train-progress").textContent = `added ${name}`;
   renderChips();
   save();
 }
@@ -695,16 +697,17 @@ function renderAlarm() {
 
 // The lab's ranked rows, in the columns a reader compares (every field is in the JSON export
 // and the report; the store keeps them all).
+// a statistic whose size is floating-point noise (a CI of 3e-16 over identical seeds) reads as 0
+const stat = (v, d = 3) => (typeof v === "number" && Math.abs(v) < 1e-12 ? "0" : fmt(v, d));
 const COLUMNS = [
-  ["rank", "#", (r) => fmt(r.rank)],
-  ["mean", null, (r) => (r.ci95 === null || r.ci95 === undefined ? fmt(r.mean, 4) : `${fmt(r.mean, 4)} ± ${fmt(r.ci95, 2)}`)],
-  ["iqm", "IQM [95% CI]", (r) => `${fmt(r.iqm, 4)}` + (r.iqm_lo !== undefined ? ` [${fmt(r.iqm_lo, 3)}, ${fmt(r.iqm_hi, 3)}]` : "")],
-  ["diff", "vs best [95% CI]", (r) => (r.best ? "best" : `${fmt(r.diff, 3)}` + (r.diff_lo !== undefined ? ` [${fmt(r.diff_lo, 3)}, ${fmt(r.diff_hi, 3)}]` : ""))],
+  ["mean", null, (r) => (r.ci95 === null || r.ci95 === undefined ? stat(r.mean, 4) : `${stat(r.mean, 4)} ± ${stat(r.ci95, 2)}`)],
+  ["iqm", "IQM [95% CI]", (r) => `${stat(r.iqm, 4)}` + (r.iqm_lo !== undefined ? ` [${stat(r.iqm_lo)}, ${stat(r.iqm_hi)}]` : "")],
+  ["diff", "vs best [95% CI]", (r) => (r.best ? "best" : `${stat(r.diff)}` + (r.diff_lo !== undefined ? ` [${stat(r.diff_lo)}, ${stat(r.diff_hi)}]` : ""))],
   ["p_vs_best", "p (Holm)", (r) => fmt(r.p_vs_best, 2)],
   ["verdict", "verdict", (r) => r.verdict],
   ["steps_to_90", "steps to 90%", (r) => fmt(r.steps_to_90)],
   ["time_per_step", "ms/step", (r) => fmt(1000 * r.time_per_step, 2)],
-  ["seeds", "seeds done / diverged", (r) => r.seeds],
+  ["seeds", "seeds / diverged", (r) => r.seeds],
   ["learned", "learned", (r) => (r.learned ? "yes" : `no (baseline ${fmt(r.baseline, 3)})`)],
 ];
 
