@@ -143,9 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                     page = browser.new_page(viewport={"width": args.width, "height": 900})
                     page.on(
                         "console",
-                        lambda m, n=name: problems.append(f"{n}: {m.text}")
-                        if m.type == "error"
-                        else None,
+                        lambda m, n=name: (
+                            problems.append(f"{n}: {m.text}") if m.type == "error" else None
+                        ),
                     )
                     page.goto(f"{base}/#s={quote(json.dumps(state, separators=(',', ':')))}")
                     page.wait_for_function(READY, timeout=60_000)

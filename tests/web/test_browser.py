@@ -32,7 +32,9 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright  # noqa: E402
 
-READY = "window.__explorer && window.__explorer.ready === true && !!window.__explorer.drawn.functions"
+READY = (
+    "window.__explorer && window.__explorer.ready === true && !!window.__explorer.drawn.functions"
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,9 @@ class Watch:
         assert not self.outside, f"requests outside {self.base}: {self.outside}"
 
 
-def open_page(browser: Browser, base: str, hash_: str = "", width: int = 1400) -> tuple[Page, Watch]:
+def open_page(
+    browser: Browser, base: str, hash_: str = "", width: int = 1400
+) -> tuple[Page, Watch]:
     page = browser.new_page(viewport={"width": width, "height": 1000})
     watch = Watch(base)
     page.on("console", watch.console)
@@ -122,7 +126,9 @@ def test_page_loads_offline_with_the_whole_catalog(browser: Browser, base: str) 
     page, watch = open_page(browser, base)
     catalog = get_json(base + "/api/catalog")
     names = sorted(a["name"] for a in catalog["activations"])
-    shown = sorted(page.eval_on_selector_all("#fn-picker .pick", "bs => bs.map(b => b.dataset.name)"))
+    shown = sorted(
+        page.eval_on_selector_all("#fn-picker .pick", "bs => bs.map(b => b.dataset.name)")
+    )
     assert shown == names  # every catalog activation is in the picker, none invented
     # the search narrows by name, alias or summary: an alias finds its activation
     aliased = next(a for a in catalog["activations"] if a["aliases"])
@@ -214,7 +220,9 @@ def test_adding_an_activation_adds_its_curves(browser: Browser, base: str) -> No
     r, g, b = (int(stroke[i : i + 2], 16) for i in (1, 3, 5))
     assert chip == f"rgb({r}, {g}, {b})"
     # the card now shows mish, with its facts from the API
-    page.wait_for_function("window.__explorer.drawn.card && window.__explorer.drawn.card.name === 'mish'")
+    page.wait_for_function(
+        "window.__explorer.drawn.card && window.__explorer.drawn.card.name === 'mish'"
+    )
     card = get_json(base + "/api/activation/mish?params=%7B%7D")
     assert page.inner_text("#fn-card h2") == "mish"
     facts = page.inner_text("#fn-facts")
@@ -295,8 +303,13 @@ def test_share_link_restores_the_state(browser: Browser, base: str) -> None:
     assert series(p, "elu f")[0] == pytest.approx(1.5 * math.expm1(x0), rel=1e-12)
     assert page2.input_value("#train-seeds") == "4"
     assert page2.input_value("#train-steps") == "250"
-    assert page2.eval_on_selector_all(".tile.on", "ts => ts.map(t => t.dataset.dataset)") == ["circle"]
-    assert page2.eval_on_selector_all("#train-acts .chip", "cs => cs.map(c => c.dataset.act)") == state["train"]["activations"]
+    assert page2.eval_on_selector_all(".tile.on", "ts => ts.map(t => t.dataset.dataset)") == [
+        "circle"
+    ]
+    assert (
+        page2.eval_on_selector_all("#train-acts .chip", "cs => cs.map(c => c.dataset.act)")
+        == state["train"]["activations"]
+    )
     assert page2.input_value("#adv-arch") == "cnn"
     # the code export is for the restored network
     page2.wait_for_function("window.__explorer.drawn.code")
@@ -307,7 +320,9 @@ def test_share_link_restores_the_state(browser: Browser, base: str) -> None:
 
 
 @pytest.mark.slow
-def test_two_seed_training_on_xor_streams_curves_boundary_and_table(browser: Browser, base: str) -> None:
+def test_two_seed_training_on_xor_streams_curves_boundary_and_table(
+    browser: Browser, base: str
+) -> None:
     state = {
         "tab": "train",
         "train": {
@@ -322,7 +337,9 @@ def test_two_seed_training_on_xor_streams_curves_boundary_and_table(browser: Bro
     page, watch = open_page(browser, base, state_hash(state))
     page.click("#train-play")
     assert page.inner_text("#train-play").startswith("■")  # play became stop
-    page.wait_for_function("window.__explorer.train && window.__explorer.train.counts.progress > 0", timeout=60_000)
+    page.wait_for_function(
+        "window.__explorer.train && window.__explorer.train.counts.progress > 0", timeout=60_000
+    )
     page.wait_for_function("window.__explorer.train.counts.done === 1", timeout=240_000)
     t = page.evaluate("window.__explorer.train")
     assert t["counts"]["start"] == 2 and "error" not in t["counts"]
@@ -347,7 +364,8 @@ def test_two_seed_training_on_xor_streams_curves_boundary_and_table(browser: Bro
     spread = page.evaluate(
         """() => { const c = document.getElementById('train-boundary');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i+1] + ',' + d[i+2]);
+            const seen = new Set();
+            for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i+1] + ',' + d[i+2]);
             return seen.size; }"""
     )
     assert spread > 20
@@ -361,5 +379,40 @@ def test_two_seed_training_on_xor_streams_curves_boundary_and_table(browser: Bro
     with urllib.request.urlopen(base + link, timeout=60) as r:
         assert r.headers.get_content_type() == "text/html"
     assert page.inner_text("#train-play").startswith("▶")
+    watch.clean()
+    page.close()
+
+
+def test_a_diverging_training_raises_the_alarm_with_why(browser: Browser, base: str) -> None:
+    state = {
+        "tab": "train",
+        "train": {
+            "dataset": "reg-plane",
+            "activations": ["relu"],
+            "widths": [32, 32],
+            "seeds": 2,
+            "steps": 40,
+            "optimizer": "sgd",
+            "lr": 10,
+        },
+    }
+    page, watch = open_page(browser, base, state_hash(state))
+    assert page.is_hidden("#train-alarm")
+    page.click("#train-play")
+    page.wait_for_function(
+        "window.__explorer.train && window.__explorer.train.counts.done === 1", timeout=120_000
+    )
+    t = page.evaluate("window.__explorer.train")
+    assert t["counts"].get("diverged", 0) >= 1
+    events = [d for e, d in t["log"] if e == "diverged"]
+    alarm = page.inner_text("#train-alarm")
+    assert page.is_visible("#train-alarm") and "diverged" in alarm.lower()
+    # every diverged seed is named with its step, and the server's reason is shown in words
+    for d in events:
+        assert f"seed {d['seed']} at step {d['step']}" in alarm
+    assert events[0]["why"] in alarm
+    # the table keeps the diverged run as a result: its seeds column says how many diverged
+    row = t["last"]["done"]["rows"][0]
+    assert row["diverged"] >= 1 and row["seeds"] in page.inner_text("#train-results")
     watch.clean()
     page.close()

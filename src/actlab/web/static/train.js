@@ -391,7 +391,7 @@ function resetView() {
   $("train-findings").replaceChildren();
   $("train-health").replaceChildren();
   $("train-boundaries").replaceChildren();
-  debug.train = { counts: {}, last: {}, firstProgressMs: null, started: null };
+  debug.train = { counts: {}, last: {}, log: [], firstProgressMs: null, started: null };
 }
 
 function showEmpty() {
@@ -428,6 +428,7 @@ async function play() {
       const data = ev.data ? JSON.parse(ev.data) : {};
       debug.train.counts[type] = (debug.train.counts[type] || 0) + 1;
       debug.train.last[type] = data;
+      if (type !== "progress") debug.train.log.push([type, data]);
       if (type === "progress" && debug.train.firstProgressMs === null) debug.train.firstProgressMs = performance.now() - t0;
       f(data);
     });
@@ -553,10 +554,12 @@ function legendUnder(box, entries) {
 function boundaryColor(ev) {
   const b = ev.boundary;
   if (ev.metric === "accuracy" || !ev.metric || ev.metric.startsWith("acc")) return { color: (p) => diverging(2 * p - 1), lo: "class 0", hi: "class 1", title: "P(class 1), mean over seeds", regression: false, scale: 1 };
+  // the colour scale is the targets' range: the data points read on it, and a prediction
+  // beyond it shows at full colour (a diverged network's 1e4 does not wash the map out)
   let m = 1e-12;
-  for (const row of b.z) for (const v of row) if (v !== null && Math.abs(v) > m) m = Math.abs(v);
   for (const v of b.points?.y ?? []) if (Math.abs(v) > m) m = Math.abs(v);
-  return { color: (v) => diverging(v / m), lo: fmt(-m, 2), hi: fmt(m, 2), title: "predicted value, mean over seeds", regression: true, scale: m };
+  if (!(b.points?.y?.length)) for (const row of b.z) for (const v of row) if (v !== null && Math.abs(v) > m) m = Math.abs(v);
+  return { color: (v) => diverging(v / m), lo: fmt(-m, 2), hi: fmt(m, 2), title: "predicted value, mean over seeds (full colour beyond the targets' range)", regression: true, scale: m };
 }
 
 function drawBoundaryOn(canvas, ev, r) {
@@ -689,9 +692,14 @@ function renderAlarm() {
     el(
       "ul",
       {},
-      alarms.map((d) => el("li", {}, el("b", {}, d.activation), ` seed ${d.seed} at step ${d.step}: ${d.why}`)),
+      [...new Set(alarms.map((d) => d.activation))].map((a) => {
+        const mine = alarms.filter((d) => d.activation === a);
+        const seeds = mine.map((d) => `seed ${d.seed} at step ${d.step}`).join(", ");
+        const fixes = mine[0].fixes?.length ? el("div", { class: "small" }, "fixes: ", mine[0].fixes.join(" · ")) : null;
+        return el("li", {}, el("b", {}, a), ` — ${seeds}. `, el("span", { class: "why" }, mine[0].why), fixes);
+      }),
     ),
-    el("div", { class: "small" }, "A diverged run is a result: it is kept in the table (as diverged) and in the store. Lower the learning rate, clip gradients, or pick the init the advisor names."),
+    el("div", { class: "small" }, "A diverged run is a result: it stays in the table (seeds / diverged) and in the store."),
   );
 }
 
@@ -708,7 +716,7 @@ const COLUMNS = [
   ["steps_to_90", "steps to 90%", (r) => fmt(r.steps_to_90)],
   ["time_per_step", "ms/step", (r) => fmt(1000 * r.time_per_step, 2)],
   ["seeds", "seeds / diverged", (r) => r.seeds],
-  ["learned", "learned", (r) => (r.learned ? "yes" : `no (baseline ${fmt(r.baseline, 3)})`)],
+  ["learned", "learned", (r) => (r.learned ? "yes" : "no")],
 ];
 
 function renderTable(done) {
@@ -735,7 +743,12 @@ function renderTable(done) {
                 "td",
                 {
                   class: k === "verdict" ? "verdict" : "num",
-                  title: k === "time_per_step" && r.time_lo !== undefined ? `spread over evaluation intervals: ${fmt(1000 * r.time_lo, 2)}–${fmt(1000 * r.time_hi, 2)} ms` : undefined,
+                  title:
+                    k === "time_per_step" && r.time_lo !== undefined
+                      ? `spread over evaluation intervals: ${fmt(1000 * r.time_lo, 2)}–${fmt(1000 * r.time_hi, 2)} ms`
+                      : k === "learned" && r.baseline !== undefined
+                        ? `above the task's trivial baseline ${fmt(r.baseline, 3)}?`
+                        : undefined,
                 },
                 f(r),
               ),
