@@ -416,3 +416,35 @@ def test_a_diverging_training_raises_the_alarm_with_why(browser: Browser, base: 
     assert row["diverged"] >= 1 and row["seeds"] in page.inner_text("#train-results")
     watch.clean()
     page.close()
+
+
+def test_a_formula_becomes_a_plotted_activation_and_travels_in_the_link(
+    browser: Browser, base: str
+) -> None:
+    page, watch = open_page(browser, base)
+    page.click("#fn-define summary")
+    page.fill("#fn-define-name", "mine_pw")
+    page.fill("#fn-define-formula", "x*sigmoid(2*x)")
+    page.click("#fn-define-btn")
+    page.wait_for_function("window.__explorer.drawn.functions.series.includes('mine_pw f')")
+    p = plotted(page, "fn-chart")
+    x = p["data"][0]
+    mine = series(p, "mine_pw f")
+    for i in (0, 700, 1999):
+        assert mine[i] == pytest.approx(x[i] / (1 + math.exp(-2 * x[i])), rel=1e-12)
+    # the safe parser's refusal is shown as the server words it
+    page.fill("#fn-define-formula", "x*__import__(2)")
+    page.click("#fn-define-btn")
+    page.wait_for_selector("#fn-define-error:not([hidden])")
+    shown = page.inner_text("#fn-define-error")
+    assert "unknown function '__import__'" in shown
+    watch.errors = [e for e in watch.errors if "status of 422" not in e]
+    watch.clean()
+    page.wait_for_timeout(200)
+    url = page.evaluate("location.href")
+    page.close()
+    # the link carries the formula: a new page has the curve again
+    page2, watch2 = open_page(browser, base, url[len(base) + 1 :])
+    assert series(plotted(page2, "fn-chart"), "mine_pw f")[0] == pytest.approx(mine[0], rel=1e-12)
+    watch2.clean()
+    page2.close()

@@ -72,4 +72,5 @@ export const api = {
   cancel: (job) => del(`/api/train/${encodeURIComponent(job)}`),
   advise: (body) => postJSON("/api/advise", body),
   code: (body) => postJSON("/api/code", body),
+  define: (body) => postJSON("/api/define", body),
 };

@@ -40,7 +40,7 @@ async function main() {
   }
   debug.catalog = cat;
   status.textContent = `${cat.activations.length} activations · ${cat.datasets.length} datasets`;
-  initFunctions(cat);
+  await initFunctions(cat);
   initDepth(cat);
   initTrain(cat);
   initAdvisor(cat);

@@ -17,6 +17,7 @@ export function plot(container, { series, data, height = 300, x, y, bands = [], 
     return container._u;
   }
   if (container._u) container._u.destroy();
+  else container.replaceChildren(); // the placeholder text
   container._hooks = hooks;
   const call = (name) => (u) => {
     const f = container._hooks && container._hooks[name];

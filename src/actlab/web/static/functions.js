@@ -15,10 +15,20 @@ const $ = (id) => document.getElementById(id);
 const DASH = { f: undefined, df: [7, 4], d2f: [2, 3] };
 const ORDER_LABEL = { f: "f", df: "f′", d2f: "f″" };
 
-export function initFunctions(cat) {
+export async function initFunctions(cat) {
   catalog = cat;
   byName = new Map(cat.activations.map((a) => [a.name, a]));
   const fn = state.fn;
+  // a link's own activations: defined again on this server (a restarted one forgot them)
+  for (const d of fn.defined) {
+    if (byName.has(d.name)) continue;
+    try {
+      register((await api.define(d)).activation);
+    } catch (e) {
+      showError($("fn-error"), `${d.name}: ${e.message}`);
+    }
+  }
+  $("fn-define-btn").addEventListener("click", define);
   // drop names a stale link may carry that this catalog does not know
   fn.acts = fn.acts.filter((a) => byName.has(a.name));
   for (const k of ["f", "df", "d2f", "sat", "kinks"]) {
@@ -46,6 +56,33 @@ export function initFunctions(cat) {
   renderSelected();
   refresh();
   refreshCard();
+}
+
+// ── your own activation ──
+function register(entry) {
+  const i = catalog.activations.findIndex((a) => a.name === entry.name);
+  if (i >= 0) catalog.activations[i] = entry;
+  else catalog.activations.push(entry);
+  if (!catalog.families.includes(entry.family)) catalog.families.push(entry.family);
+  byName.set(entry.name, entry);
+}
+
+async function define() {
+  const name = $("fn-define-name").value.trim();
+  const formula = $("fn-define-formula").value.trim();
+  const err = $("fn-define-error");
+  try {
+    const res = await api.define({ name, formula });
+    showError(err, null);
+    register(res.activation);
+    const fn = state.fn;
+    fn.defined = [...fn.defined.filter((d) => d.name !== name), { name, formula }];
+    // a redefinition replaces the curve: drop the old one's entry first
+    fn.acts = fn.acts.filter((a) => a.name !== name);
+    addActivation(name);
+  } catch (e) {
+    showError(err, e.message);
+  }
 }
 
 // ── picker ──

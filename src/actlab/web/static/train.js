@@ -173,6 +173,8 @@ const refreshPreview = latest(async () => {
   try {
     const p = await api.preview({ ...dataBody(), seed: 0 });
     drawPoints(c, p, 3);
+    const what = [p.task, p.classes ? `${p.classes} classes` : null, p.n ? `${p.n} samples` : null, p.features ? `${p.features} feature${p.features === 1 ? "" : "s"}${p.features > 2 ? " (first 2 shown)" : ""}` : null];
+    $("train-preview-info").textContent = what.filter(Boolean).join(" · ") + (p.note ? ` — ${p.note}` : "");
   } catch (e) {
     if (state.train.upload) {
       // an upload id from an old link: the server no longer has it
