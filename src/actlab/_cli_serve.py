@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -58,9 +59,13 @@ def serve(
             err=True,
         )
     config = uvicorn.Config(web_app, host=host, port=port, log_level="warning")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock = config.bind_socket()
+        sock.bind((host, port))
     except OSError as exc:
+        sock.close()
         why = "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
         _fail(f"--host {host} --port {port}: cannot listen there ({why})")
     bound = sock.getsockname()[1]

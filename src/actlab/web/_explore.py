@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -93,8 +94,13 @@ def _param(p: Param) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=1)
 def _activations() -> tuple[dict[str, Any], ...]:
+    """The catalog's entries, rebuilt when the registry changes (actlab.define/undefine)."""
+    return _entries(tuple((s.name, id(s)) for s in specs()))
+
+
+@functools.lru_cache(maxsize=4)
+def _entries(registry: tuple[tuple[str, int], ...]) -> tuple[dict[str, Any], ...]:
     return tuple(
         {
             "name": s.name,
@@ -354,14 +360,39 @@ PHASE_W = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 PHASE_B = (0.0, 0.1)
 
 
-@functools.lru_cache(maxsize=512)
+_FLOWS: dict[tuple[Activation, float, float], _measure.GradientFlow] = {}
+_FLOWS_KEPT = 4096
+
+
 def _flow(act: Activation, sw2: float, sb2: float) -> _measure.GradientFlow:
-    return _measure.gradient_flow(act, sw2, sb2)
+    """gradient_flow, cached per (activation, σ_w², σ_b²) (bounded)."""
+    key = (act, sw2, sb2)
+    if key not in _FLOWS:
+        if len(_FLOWS) >= _FLOWS_KEPT:
+            _FLOWS.clear()
+        _FLOWS[key] = _measure.gradient_flow(act, sw2, sb2)
+    return _FLOWS[key]
 
 
-@functools.lru_cache(maxsize=64)
-def _phase(act: Activation) -> tuple[tuple[float | None, ...], ...]:
-    return tuple(tuple(finite(_flow(act, w, b).chi) for w in PHASE_W) for b in PHASE_B)
+#: seconds one request may spend on phase-diagram cells; the rest come as null with
+#: "complete": false, and a repeat request continues (every cell is cached once computed)
+PHASE_BUDGET_S = 5.0
+
+
+def _phase(act: Activation) -> tuple[list[list[float | None]], bool]:
+    deadline = time.monotonic() + PHASE_BUDGET_S
+    rows: list[list[float | None]] = []
+    complete = True
+    for b in PHASE_B:
+        row: list[float | None] = []
+        for w in PHASE_W:
+            if time.monotonic() > deadline and (act, w, b) not in _FLOWS:
+                row.append(None)
+                complete = False
+                continue
+            row.append(finite(_flow(act, w, b).chi))
+        rows.append(row)
+    return rows, complete
 
 
 def meanfield(
@@ -387,6 +418,7 @@ def meanfield(
     sw2 = float(sigma_w2) if sigma_w2 is not None else health.sigma_w2(init or "auto", act)
     fl = _flow(act, sw2, float(sigma_b2))
     prof = _measure.depth_profile(act, sw2, float(sigma_b2), depth)
+    chi, complete = _phase(act) if phase else ([], True)
     return {
         "activation": act.name,
         "sigma_w2": sw2,
@@ -403,7 +435,8 @@ def meanfield(
         else {
             "sigma_w2": list(PHASE_W),
             "sigma_b2": list(PHASE_B),
-            "chi": [list(r) for r in _phase(act)],
+            "chi": chi,
+            "complete": complete,
         },
         "point": {"sigma_w2": sw2, "sigma_b2": float(sigma_b2)},
     }
@@ -490,7 +523,6 @@ def define(name: str, formula: str, params: dict[str, float]) -> dict[str, Any]:
     import actlab
 
     act = actlab.define(name, formula, dict(params) or None)
-    _activations.cache_clear()
     spec = act.spec
     return {
         "name": spec.name,

@@ -23,7 +23,7 @@ class Limits:
     steps: int = 5000
     width: int = 128
     depth: int = 8
-    stack: int = 500
+    stack: int = 100
     activations: int = 12
     upload_bytes: int = 2_000_000
     samples: int = 5000
