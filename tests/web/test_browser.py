@@ -448,3 +448,26 @@ def test_a_formula_becomes_a_plotted_activation_and_travels_in_the_link(
     assert series(plotted(page2, "fn-chart"), "mine_pw f")[0] == pytest.approx(mine[0], rel=1e-12)
     watch2.clean()
     page2.close()
+
+
+def test_stop_cancels_the_training_on_the_server(browser: Browser, base: str) -> None:
+    state = {
+        "tab": "train",
+        "train": {"dataset": "spiral", "activations": ["tanh"], "seeds": 3, "steps": 5000},
+    }
+    page, watch = open_page(browser, base, state_hash(state))
+    page.click("#train-play")
+    page.wait_for_function("window.__explorer.train.counts.progress > 0", timeout=60_000)
+    page.click("#train-play")  # now the stop button
+    # the server confirms on the stream: the job ended cancelled, not done
+    page.wait_for_function("window.__explorer.train.counts.cancelled === 1", timeout=30_000)
+    t = page.evaluate("window.__explorer.train")
+    assert t["cancel"]["job"] and "done" not in t["counts"]
+    assert page.inner_text("#train-play").startswith("▶")
+    assert page.inner_text("#train-progress") == "stopped during tanh"
+    # no more events reach the page after the stop
+    n = page.evaluate("window.__explorer.train.counts.progress")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__explorer.train.counts.progress") == n
+    watch.clean()
+    page.close()

@@ -456,7 +456,7 @@ async function play() {
       finish("stopped by an error");
     }
   });
-  on("cancelled", () => finish("stopped"));
+  on("cancelled", () => finish(`stopped${order.length ? ` during ${order[order.length - 1]}` : ""}`));
   source.onerror = () => {
     if (job && job.source === source && source.readyState === EventSource.CLOSED) finish("connection closed");
   };
@@ -465,21 +465,28 @@ async function play() {
 function finish(text) {
   if (job) job.source.close();
   job = null;
+  $("train-play").disabled = false;
   if (order.length) drawFindings();
   setRunning(false);
   $("train-progress").textContent = text;
 }
 
+// Stop: ask the server to cancel, and call it stopped when the stream says so (the job ends
+// between two steps); the stream is closed anyway after a few seconds.
 async function stop() {
   const j = job;
-  if (!j) return;
-  finish("stopping…");
+  if (!j || j.stopping) return;
+  j.stopping = true;
+  $("train-play").disabled = true;
+  $("train-progress").textContent = "stopping…";
+  setTimeout(() => {
+    if (job === j) finish("stopped (the server did not confirm)");
+  }, 8000);
   try {
-    await api.cancel(j.id);
+    debug.train.cancel = await api.cancel(j.id);
   } catch {
     /* already finished: nothing to cancel */
   }
-  $("train-progress").textContent = "stopped";
 }
 
 function onProgress(ev) {
