@@ -49,6 +49,7 @@ def test_functions_are_the_catalogs_values(client: Any) -> None:
         "x_min": -4,
         "x_max": 3,
         "points": 701,
+        "digits": None,
     }
     j = client.post("/api/functions", json=body).json()
     x = np.array(j["x"])
@@ -58,13 +59,30 @@ def test_functions_are_the_catalogs_values(client: Any) -> None:
         np.testing.assert_array_equal(_arr(c["f"]), act(x))  # JSON floats round-trip exactly
         np.testing.assert_array_equal(_arr(c["df"]), act.derivative(x))
     assert j["curves"][1]["label"] == "elu alpha=0.5"
+    # by default 7 significant digits travel (a screen shows fewer): within half a unit there
+    short = client.post("/api/functions", json={**body, "digits": 7}).json()
+    assert (
+        short
+        == client.post(
+            "/api/functions", json={k: v for k, v in body.items() if k != "digits"}
+        ).json()
+    )
+    for key in ("f", "df", "d2f"):
+        got, exact = _arr(short["curves"][0][key]), _arr(j["curves"][0][key])
+        np.testing.assert_allclose(got, exact, rtol=5e-7, atol=0)
 
 
 def test_second_derivative_against_mpmath(client: Any) -> None:
     mpmath = pytest.importorskip("mpmath")
     j = client.post(
         "/api/functions",
-        json={"activations": [{"name": "tanh"}], "x_min": -3, "x_max": 3, "points": 61},
+        json={
+            "activations": [{"name": "tanh"}],
+            "x_min": -3,
+            "x_max": 3,
+            "points": 61,
+            "digits": None,
+        },
     ).json()
     got = _arr(j["curves"][0]["d2f"])
     want = [float(mpmath.diff(mpmath.tanh, mpmath.mpf(float(v)), 2)) for v in j["x"]]
@@ -258,7 +276,9 @@ def test_define_goes_through_the_safe_parser(client: Any) -> None:
         assert r.json()["activation"]["family"] == "defined"
         names = [a["name"] for a in client.get("/api/catalog").json()["activations"]]
         assert "web_sq" in names
-        f = client.post("/api/functions", json={"activations": [{"name": "web_sq"}]}).json()
+        f = client.post(
+            "/api/functions", json={"activations": [{"name": "web_sq"}], "digits": None}
+        ).json()
         np.testing.assert_array_equal(_arr(f["curves"][0]["f"]), act(np.array(f["x"])))
         for formula in ("__import__('os')", "x.__class__", "open('/etc/passwd')", "x +* 2"):
             bad = client.post("/api/define", json={"name": "web_bad", "formula": formula})

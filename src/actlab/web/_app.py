@@ -142,16 +142,20 @@ def create_app(store_path: str | Path = "runs/actlab.db", limits: Limits | None 
         return _explore.catalog(lim)
 
     @app.post("/api/functions")
-    def functions(body: FunctionsRequest) -> dict[str, Any]:
+    def functions(body: FunctionsRequest) -> SafeJSON:
         """f, f' and f'' of each activation on a grid, its flat intervals and its kinks."""
         body.within(lim)
-        return _call(
-            _explore.functions,
-            [(a.name, a.params) for a in body.activations],
-            body.x_min,
-            body.x_max,
-            body.points,
-            body.second,
+        # a Response: FastAPI would otherwise walk its 60 000 numbers once more (its encoder)
+        return SafeJSON(
+            _call(
+                _explore.functions,
+                [(a.name, a.params) for a in body.activations],
+                body.x_min,
+                body.x_max,
+                body.points,
+                body.second,
+                body.digits,
+            )
         )
 
     @app.get("/api/activation/{name}")

@@ -51,6 +51,9 @@ class FunctionsRequest(Strict):
     x_max: float = Field(6.0, ge=-X_SPAN, le=X_SPAN)
     points: int = 2000
     second: bool = True
+    #: significant digits of f, f', f'' in the answer (null: the full float64; 7 is beyond any
+    #: screen and halves the JSON's size and encoding time)
+    digits: int | None = Field(7, ge=1, le=17)
 
     def within(self, lim: Limits) -> None:
         _cap("activations", len(self.activations), lim.activations)
