@@ -32,6 +32,11 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright  # noqa: E402
 
+#: the function panel's numbers come as 7 significant digits (the API's default for plotting),
+#: x included: a plotted value agrees with the formula at the plotted x to a few units in the
+#: 7th digit (|x f'/f| times the rounding of x, plus the rounding of f)
+REL = 1e-5
+
 READY = (
     "window.__explorer && window.__explorer.ready === true && !!window.__explorer.drawn.functions"
 )
@@ -171,7 +176,7 @@ def test_slider_moves_the_plotted_curve(
     p0 = plotted(page, "fn-chart")
     x = p0["data"][0]
     y0 = series(p0, f"{name} f")
-    assert y0[0] == pytest.approx(f(x[0], before), rel=1e-12)
+    assert y0[0] == pytest.approx(f(x[0], before), rel=REL)
     move_slider(page, f"#fn-p-{name}-{param}", after)
     page.wait_for_function(
         f"window.__explorer.drawn.functions.params['{name}']['{param}'] === {after}"
@@ -181,8 +186,8 @@ def test_slider_moves_the_plotted_curve(
     # on the negative side f scales with the parameter: the curve moved by exactly that much
     for i in (0, 100, 500):
         assert x[i] < 0
-        assert y1[i] == pytest.approx(f(x[i], after), rel=1e-12)
-        assert y1[i] - y0[i] == pytest.approx(f(x[i], after) - f(x[i], before), rel=1e-9)
+        assert y1[i] == pytest.approx(f(x[i], after), rel=REL)
+        assert y1[i] - y0[i] == pytest.approx(f(x[i], after) - f(x[i], before), rel=4 * REL)
     # the positive side does not depend on it
     assert y1[-1] == y0[-1] == pytest.approx(6.0)
     # the number box follows the slider, and the link carries the new value
@@ -209,7 +214,7 @@ def test_adding_an_activation_adds_its_curves(browser: Browser, base: str) -> No
     mish = series(p, "mish f")
     for i in (0, 999, 1999):
         want = x[i] * math.tanh(math.log1p(math.exp(x[i])))
-        assert mish[i] == pytest.approx(want, rel=1e-12, abs=1e-15)
+        assert mish[i] == pytest.approx(want, rel=REL, abs=1e-12)
     # the new activation's colour is the same in the selected list and on the chart
     chip = page.eval_on_selector(
         "#fn-selected .sel[data-name='mish'] .sw", "e => getComputedStyle(e).backgroundColor"
@@ -300,7 +305,7 @@ def test_share_link_restores_the_state(browser: Browser, base: str) -> None:
     p = plotted(page2, "fn-chart")
     assert "elu f″" in p["labels"]
     x0 = p["data"][0][0]
-    assert series(p, "elu f")[0] == pytest.approx(1.5 * math.expm1(x0), rel=1e-12)
+    assert series(p, "elu f")[0] == pytest.approx(1.5 * math.expm1(x0), rel=REL)
     assert page2.input_value("#train-seeds") == "4"
     assert page2.input_value("#train-steps") == "250"
     assert page2.eval_on_selector_all(".tile.on", "ts => ts.map(t => t.dataset.dataset)") == [
@@ -431,7 +436,7 @@ def test_a_formula_becomes_a_plotted_activation_and_travels_in_the_link(
     x = p["data"][0]
     mine = series(p, "mine_pw f")
     for i in (0, 700, 1999):
-        assert mine[i] == pytest.approx(x[i] / (1 + math.exp(-2 * x[i])), rel=1e-12)
+        assert mine[i] == pytest.approx(x[i] / (1 + math.exp(-2 * x[i])), rel=REL)
     # the safe parser's refusal is shown as the server words it
     page.fill("#fn-define-formula", "x*__import__(2)")
     page.click("#fn-define-btn")
@@ -445,7 +450,7 @@ def test_a_formula_becomes_a_plotted_activation_and_travels_in_the_link(
     page.close()
     # the link carries the formula: a new page has the curve again
     page2, watch2 = open_page(browser, base, url[len(base) + 1 :])
-    assert series(plotted(page2, "fn-chart"), "mine_pw f")[0] == pytest.approx(mine[0], rel=1e-12)
+    assert series(plotted(page2, "fn-chart"), "mine_pw f")[0] == pytest.approx(mine[0], rel=REL)
     watch2.clean()
     page2.close()
 

@@ -8,7 +8,11 @@ const uPlot = window.uPlot;
 
 // A uPlot chart in `container`, re-created only when the series' structure changes (a new
 // activation, a toggled derivative) and otherwise fed new data in place.
+// A log axis is drawn as log10 of the values on a linear scale, labelled 10^k: uPlot's own log
+// scale loops forever on ranges below ~1e-16 (its decimal rounding), and a vanishing gradient
+// after 50 layers is 1e-30.
 export function plot(container, { series, data, height = 300, x, y, bands = [], hooks = {}, yLog = false, signature }) {
+  if (yLog) data = [data[0], ...data.slice(1).map((col) => col.map((v) => (v !== null && v > 0 ? Math.log10(v) : null)))];
   const sig = signature ?? JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash]), yLog, x?.label, y?.label, bands.length]);
   const width = Math.max(200, container.clientWidth || 600);
   if (container._u && container._sig === sig) {
@@ -30,7 +34,7 @@ export function plot(container, { series, data, height = 300, x, y, bands = [], 
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     scales: {
       x: { time: false, ...(x?.range ? { range: x.range } : {}) },
-      y: yLog ? { distr: 3 } : { ...(y?.range ? { range: y.range } : {}) },
+      y: { ...(y?.range ? { range: y.range } : {}) },
     },
     axes: [
       { label: x?.label ?? "", labelSize: 18, size: 40, stroke: "#3b4351", grid: { stroke: "#e9edf2" }, ticks: { stroke: "#d5dbe3" }, values: x?.values },
@@ -41,16 +45,9 @@ export function plot(container, { series, data, height = 300, x, y, bands = [], 
         stroke: "#3b4351",
         grid: { stroke: "#e9edf2" },
         ticks: { stroke: "#d5dbe3" },
-        values: y?.values ?? ((u, vals) => vals.map((v) => (v === null ? "" : fmt(v, 3)))),
-        // a log axis: ticks, grid and labels at the decades only (all of them when the range
-        // is under two decades)
-        ...(yLog
-          ? {
-              filter: (u, splits) => decades(splits),
-              grid: { stroke: "#e9edf2", filter: (u, splits) => decades(splits) },
-              ticks: { stroke: "#d5dbe3", filter: (u, splits) => decades(splits) },
-            }
-          : {}),
+        values: y?.values ?? (yLog ? (u, vals) => vals.map((v) => (v === null ? "" : fmt(10 ** v, 2))) : (u, vals) => vals.map((v) => (v === null ? "" : fmt(v, 3)))),
+        // a log axis: ticks at whole decades (10^k), a few of them however wide the range
+        ...(yLog ? { incrs: [1, 2, 3, 5, 10, 20, 50, 100] } : {}),
       },
     ],
     series: [{ label: x?.label ?? "x" }, ...series.map((s) => ({ points: { show: false }, spanGaps: false, width: 2, ...s }))],
@@ -70,12 +67,6 @@ export function plot(container, { series, data, height = 300, x, y, bands = [], 
     container._ro.observe(container);
   }
   return u;
-}
-
-function decades(splits) {
-  const isDecade = (v) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
-  const n = splits.filter(isDecade).length;
-  return n >= 2 ? splits.map((v) => (isDecade(v) ? v : null)) : splits;
 }
 
 // Align several (x, y...) series on the union of their x values; missing points are null

@@ -122,17 +122,28 @@ function renderParams() {
 }
 
 // ── mean field ──
-// Two requests: the card and the layer profile first (fast), then the phase diagram, whose
-// cells the server computes once per activation and caches.
+// The card and the layer profile come first (fast); the phase diagram, whose cells the server
+// computes a few seconds at a time and caches per activation, follows on its own so that the
+// card keeps up with the sliders meanwhile.
 let phaseKey = null;
-const refreshMeanfield = latest(async () => {
+let phaseData = null;
+let lastMf = null;
+const keyOf = () => JSON.stringify([state.depth.activation, state.depth.params]);
+
+function requestBody() {
   const d = state.depth;
   const body = { activation: d.activation, params: d.params, sigma_b2: d.sigma_b2, depth: d.depth };
   if (d.custom) body.sigma_w2 = d.sigma_w2;
   else body.init = d.init;
+  return body;
+}
+
+const refreshMeanfield = latest(async () => {
+  const d = state.depth;
   try {
-    const mf = await api.meanfield({ ...body, phase: false });
+    const mf = await api.meanfield({ ...requestBody(), phase: false });
     showError($("depth-error"), null);
+    lastMf = mf;
     if (!d.custom && mf.point) {
       // show where the chosen init puts the point
       $("depth-sw2").value = mf.point.sigma_w2;
@@ -140,17 +151,34 @@ const refreshMeanfield = latest(async () => {
     }
     renderCard(mf);
     renderLayers(mf);
-    const key = JSON.stringify([d.activation, d.params]);
-    if (lastPhase && key === phaseKey) {
-      renderPhase({ ...mf, phase: lastPhase.phase });
-      debug.drawn.meanfield = { ...mf, phase: lastPhase.phase };
+    if (phaseData && phaseKey === keyOf()) {
+      renderPhase({ ...mf, phase: phaseData });
+      debug.drawn.meanfield = { ...mf, phase: phaseData };
+    } else {
+      refreshPhase();
+    }
+  } catch (e) {
+    showError($("depth-error"), e.message);
+  }
+});
+
+const refreshPhase = latest(async () => {
+  const key = keyOf();
+  $("depth-phase-legend").textContent = "computing the phase diagram (once per activation)…";
+  try {
+    for (let tries = 0; tries < 30; tries++) {
+      const full = await api.meanfield({ ...requestBody(), phase: true });
+      if (keyOf() !== key) return; // the activation changed meanwhile: its own request follows
+      renderPhase({ ...(lastMf ?? full), phase: full.phase });
+      if (full.phase?.complete === false) {
+        $("depth-phase-legend").append(el("div", { class: "muted" }, "computing the remaining cells…"));
+        continue;
+      }
+      phaseKey = key;
+      phaseData = full.phase;
+      debug.drawn.meanfield = { ...(lastMf ?? full), phase: full.phase };
       return;
     }
-    $("depth-phase-legend").textContent = "computing the phase diagram (once per activation)…";
-    const full = await api.meanfield({ ...body, phase: true });
-    phaseKey = key;
-    debug.drawn.meanfield = full;
-    renderPhase(full);
   } catch (e) {
     showError($("depth-error"), e.message);
   }
@@ -254,7 +282,7 @@ function renderPhase(mf) {
   for (let ib = 0; ib < ph.sigma_b2.length; ib++) {
     for (let iw = 0; iw < ph.sigma_w2.length; iw++) {
       const c = z[ib][iw];
-      ctx.fillStyle = c === null || c === undefined ? "#ccc" : rgb(color(c));
+      ctx.fillStyle = c === null || c === undefined ? "#e4e7eb" : rgb(color(c));
       const a = map.px(Math.max(x0, ex[iw]));
       const b = map.px(ex[iw + 1]);
       const top = map.py(ey[ib + 1]);
