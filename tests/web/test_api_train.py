@@ -111,6 +111,22 @@ def test_xor_two_seeds_streams_what_the_store_holds(client: Any, app: Any) -> No
     report = client.get(done["report"])
     assert report.status_code == 200 and "text/html" in report.headers["content-type"]
     assert study_name in report.text
+    # `actlab report` renders the same study from the store: the same page
+    typer_testing = pytest.importorskip("typer.testing")
+    from actlab._cli import app as cli
+
+    out = app.state.store_path.parent / "cli-report.html"
+    res = typer_testing.CliRunner().invoke(
+        cli, ["report", str(app.state.store_path), "--out", str(out), "--study", study_name]
+    )
+    assert res.exit_code == 0, res.output
+    import re
+
+    def text(html: str) -> str:  # the figures carry the time they were drawn and random ids
+        return re.sub(r"<svg.*?</svg>", "<svg/>", html, flags=re.S)
+
+    assert text(out.read_text()) == text(report.text)
+    assert text(report.text).count("<svg/>") == out.read_text().count("</svg>") > 0
 
 
 def _first_progress(client: Any, body: dict[str, Any]) -> tuple[str, Any, Any]:
