@@ -476,3 +476,49 @@ def test_stop_cancels_the_training_on_the_server(browser: Browser, base: str) ->
     assert page.evaluate("window.__explorer.train.counts.progress") == n
     watch.clean()
     page.close()
+
+
+def test_depth_card_and_a_click_on_the_phase_diagram(browser: Browser, base: str) -> None:
+    body = {"activation": "tanh", "params": {}, "init": "xavier", "sigma_b2": 0.0, "depth": 30}
+    state = {"tab": "depth", "depth": {"activation": "tanh", "init": "xavier", "depth": 30}}
+    page, watch = open_page(browser, base, state_hash(state))
+    page.wait_for_function(
+        "window.__explorer.drawn.meanfield && window.__explorer.drawn.meanfield.phase",
+        timeout=120_000,
+    )
+    import httpx
+
+    mf = httpx.post(base + "/api/meanfield", json={**body, "phase": False}, timeout=60).json()
+    card = page.inner_text("#depth-facts")
+    assert f"{mf['chi']:.4g}" in card and f"{mf['gain']:.5g}" in card
+    # the variance through the stack is the server's, layer by layer
+    drawn = page.evaluate("window.__explorer.drawn.meanfield.layers.variance")
+    assert drawn == pytest.approx(mf["layers"]["variance"], rel=1e-12)
+    # click the cell at (σ_w², σ_b²) = (3, 0.1): the point moves there and the card's χ₁ is the
+    # phase grid's value at that cell (two requests computing one quantity)
+    ph = page.evaluate("window.__explorer.drawn.meanfield.phase")
+    geo = page.evaluate("window.__explorer.drawn.phase")
+    x0, x1, y0, y1 = geo["extent"]
+    r = geo["rect"]
+    px = r["x"] + (3.0 - x0) / (x1 - x0) * r["w"]
+    py = r["y"] + r["h"] - (0.1 - y0) / (y1 - y0) * r["h"]
+    box = page.eval_on_selector(
+        "#depth-phase",
+        "c => { const b = c.getBoundingClientRect(); return [b.left, b.top, b.width / c.width]; }",
+    )
+    page.mouse.click(box[0] + px * box[2], box[1] + py * box[2])
+    page.wait_for_function(
+        "window.__explorer.state.depth.custom && window.__explorer.drawn.phase.point.sigma_w2 !== 1"
+    )
+    point = page.evaluate("window.__explorer.drawn.phase.point")
+    assert point["sigma_w2"] == pytest.approx(3.0, abs=0.02)
+    assert point["sigma_b2"] == pytest.approx(0.1, abs=0.002)
+    iw = ph["sigma_w2"].index(3.0)
+    ib = ph["sigma_b2"].index(0.1)
+    grid_chi = ph["chi"][ib][iw]
+    chi = page.evaluate("window.__explorer.drawn.phase.chi")
+    # a click lands within a pixel of the grid point (σ_w² 2.99 or 3.01): χ₁ is smooth there
+    assert chi == pytest.approx(grid_chi, rel=0.02)
+    assert chi != pytest.approx(mf["chi"], rel=0.02)  # and it did move from the init's point
+    watch.clean()
+    page.close()

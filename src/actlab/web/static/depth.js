@@ -360,7 +360,7 @@ function renderPhase(mf) {
     ctx.restore();
   }
   lastPhase = { ...map, phase: ph };
-  debug.drawn.phase = { point: p, chi: mf.chi, grid: [ph.sigma_w2.length, ph.sigma_b2.length], edge: crossings };
+  debug.drawn.phase = { point: p, chi: mf.chi, grid: [ph.sigma_w2.length, ph.sigma_b2.length], edge: crossings, extent: map.extent, rect: R };
   $("depth-phase-legend").replaceChildren(
     el("span", { class: "lg" }, el("i", { style: { background: rgb(diverging(1)) } }), "order: χ₁ < 1, gradients vanish with depth"),
     el("span", { class: "lg" }, el("i", { style: { background: rgb(diverging(-1)) } }), "chaos: χ₁ > 1, gradients explode"),
