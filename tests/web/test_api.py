@@ -41,6 +41,14 @@ def test_catalog_lists_the_registry_and_the_limits(client: Any) -> None:
     assert j["limits"] == Limits().public()
     assert {"sgd", "momentum", "adam"} == set(j["optimizers"])
     assert set(j["families"]) == {a["family"] for a in j["activations"]}
+    from actlab._analysis import ARCHITECTURES, LAYERS, SYMPTOMS, TASKS
+
+    assert j["advisor"] == {
+        "layers": list(LAYERS),
+        "tasks": list(TASKS),
+        "architectures": list(ARCHITECTURES),
+        "symptoms": list(SYMPTOMS),
+    }
 
 
 def test_functions_are_the_catalogs_values(client: Any) -> None:

@@ -165,6 +165,13 @@ def catalog(limits: Limits) -> dict[str, Any]:
             "eval_every": RunConfig.eval_every,
         },
         "limits": limits.public(),
+        # what actlab.recommend accepts (its own constants), for the advisor form
+        "advisor": {
+            "layers": list(_analysis.LAYERS),
+            "tasks": list(_analysis.TASKS),
+            "architectures": list(_analysis.ARCHITECTURES),
+            "symptoms": list(_analysis.SYMPTOMS),
+        },
     }
 
 
