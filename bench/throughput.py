@@ -4,7 +4,10 @@
 First table — actlab.torch's default path (the fused kernels, exact) against PyTorch's own
 kernels: forward (no autograd), derivative (the backward pass: autograd's g·f'(x) from a kept
 graph), and a module's forward+backward (actlab's drop-in class against torch.nn's), and for
-the piecewise-linear kernels the forward's share of the machine's copy bandwidth.
+the piecewise-linear kernels the forward's share of the machine's copy bandwidth: "copy" into an
+existing buffer (np.copyto), and "clone" — an allocating copy (``x.clone()``), which pays what
+every out-of-place op pays for a fresh output (its first-touch page faults; see
+``actlab._kernels._memory``).
 Second table (``--numpy``) — the catalog on NumPy arrays against the textbook NumPy formula.
 
 Run: make bench  (or python bench/throughput.py [N] [--numpy] [NAME ...])
@@ -79,18 +82,18 @@ def torch_fns(
     )
 
 
-def torch_table(x: np.ndarray, copy: float, only: list[str]) -> None:
+def torch_table(x: np.ndarray, copy: tuple[float, float], only: list[str]) -> None:
     """actlab.torch's default (fused, exact) against torch, forward, derivative, module."""
     from actlab._kernels import kernel
 
     t = torch.from_numpy(x)
     print(
         f"{'function':22} {'fwd':>7} {'torch':>7} {'ratio':>6}  {'deriv':>7} {'torch':>7} "
-        f"{'ratio':>6}  {'module':>7} {'nn':>7} {'ratio':>6}  {'copy':>5}"
+        f"{'ratio':>6}  {'module':>7} {'nn':>7} {'ratio':>6}  {'copy':>5} {'clone':>5}"
     )
     print(
-        "(M elements/s; ratio = actlab/torch; module = forward+backward; copy = forward's "
-        "share of the copy rate, piecewise-linear kernels)"
+        "(M elements/s; ratio = actlab/torch; module = forward+backward; copy, clone = "
+        "forward's rate over the copy's and the clone's, piecewise-linear kernels)"
     )
     for spec in specs():
         peer = spec.peers.torch
@@ -105,7 +108,9 @@ def torch_table(x: np.ndarray, copy: float, only: list[str]) -> None:
             row(label, spec, extra, x, copy)
 
 
-def row(label: str, spec: Any, extra: dict[str, Any], x: np.ndarray, copy: float) -> None:
+def row(
+    label: str, spec: Any, extra: dict[str, Any], x: np.ndarray, copy: tuple[float, float]
+) -> None:
     """One line of the torch table."""
     import actlab.torch as at
     from actlab._kernels._forms import PIECEWISE_LINEAR
@@ -132,7 +137,7 @@ def row(label: str, spec: Any, extra: dict[str, Any], x: np.ndarray, copy: float
 
     step(ours)
     r_am, r_tm = n / best(lambda: step(ours)), n / best(lambda: step(theirs))
-    share = f"{r_af / copy:5.2f}" if spec.name in PIECEWISE_LINEAR else ""
+    share = f"{r_af / copy[0]:5.2f} {r_af / copy[1]:5.2f}" if spec.name in PIECEWISE_LINEAR else ""
     print(
         f"{label:22} {r_af / 1e6:7.1f} {r_tf / 1e6:7.1f} {r_af / r_tf:6.2f}  "
         f"{r_ad / 1e6:7.1f} {r_td / 1e6:7.1f} {r_ad / r_td:6.2f}  "
@@ -152,9 +157,17 @@ def main() -> None:
         f"{n:.0e} float32 values, 1 thread; memory copy: {copy / 1e9:.2f} G elements/s "
         f"({copy * 8 / 1e9:.1f} GB/s read+write) — the ceiling for any elementwise op"
     )
+    clone = float("nan")
+    if torch is not None:
+        t = torch.from_numpy(x)
+        clone = n / best(lambda: t.clone(), 5)
+        print(
+            f"allocating copy (x.clone()): {clone / 1e9:.2f} G elements/s — a fresh output's "
+            "page faults included, as every out-of-place op pays them"
+        )
     print(f"torch {torch.__version__ if torch else 'not installed'}, numpy {np.__version__}")
     if torch is not None:
-        torch_table(x, copy, only)
+        torch_table(x, (copy, clone), only)
     if "--numpy" not in args:
         return
     print(

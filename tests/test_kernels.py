@@ -5,6 +5,7 @@ catalog's param_vjp, and the choice apply() makes."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import actlab.torch as at  # noqa: E402
 from actlab import _kernels  # noqa: E402
-from actlab._kernels._forms import FORMS, PARAM_FORMS  # noqa: E402
+from actlab._kernels._forms import FLOAT64, FORMS, PARAM_FORMS  # noqa: E402
 from actlab_oracle.grid import points  # noqa: E402
 from tests.conftest import make  # noqa: E402
 
@@ -35,7 +36,12 @@ HALF_CASES = [c for c in CASES if c[0] in ("gelu", "sigmoid", "relu", "mish", "h
 def ulps(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Distance in units in the last place between two tensors of one float dtype, on the
     ordered integer line (−0 and +0 are 0 apart; NaN against NaN is 0, else huge)."""
-    bits = {torch.float32: torch.int32, torch.float16: torch.int16, torch.bfloat16: torch.int16}
+    bits = {
+        torch.float64: torch.int64,
+        torch.float32: torch.int32,
+        torch.float16: torch.int16,
+        torch.bfloat16: torch.int16,
+    }
     itype = bits[a.dtype]
     top = torch.iinfo(itype).min
 
@@ -55,7 +61,10 @@ def inputs(act: Any, dtype: torch.dtype) -> torch.Tensor:
     grid = points("float16" if dtype == torch.float16 else "float32", [k for k, _ in act.kinks])
     x = torch.from_numpy(grid).to(dtype)
     g = torch.Generator().manual_seed(20261203)
-    if dtype == torch.float32:
+    if dtype == torch.float64:
+        raw = torch.randint(-(2**63), 2**63 - 1, (1 << 15,), generator=g, dtype=torch.int64)
+        rand = raw.view(torch.float64)
+    elif dtype == torch.float32:
         raw = torch.randint(-(2**31), 2**31, (1 << 15,), generator=g, dtype=torch.int64)
         rand = raw.to(torch.int32).view(torch.float32)
     else:
@@ -126,6 +135,8 @@ def test_silu_beta_gradient_is_the_catalogs_param_vjp() -> None:
     x64, g64 = x.detach().double().numpy(), g.double().numpy()
     ref = make("silu").param_vjp(x64, g64)["beta"]
     np.testing.assert_allclose(float(m.beta.grad), float(ref), rtol=1e-6)
+    # the input's gradient comes from the same fused pass
+    assert (ulps(x.grad, make("silu").vjp(x.detach(), g)) <= 1).all()
     with torch.no_grad():  # a trained β is a runtime value, not a recompile
         m.beta.fill_(1.7)
     np.testing.assert_array_equal(
@@ -138,6 +149,7 @@ def test_apply_takes_the_kernel_only_where_it_serves() -> None:
     assert _kernels.kernel(make("gelu"), big) is not None
     assert _kernels.kernel(make("gelu"), big[: _kernels.MIN_ELEMENTS - 1]) is None  # small
     assert _kernels.kernel(make("gelu"), big.double()) is None  # float64: the catalog's forms
+    assert _kernels.kernel(make("relu"), big.double()) is not None  # ... unless exact there
     assert _kernels.kernel(make("snake"), big) is None  # no form
     assert _kernels.kernel(make("rrelu", seed=0), big) is None  # stochastic
     assert _kernels.kernel(make("gelu"), big.to("meta")) is None  # CUDA, MPS, ...: the catalog
@@ -199,3 +211,98 @@ def test_threaded_kernels_give_the_same_values() -> None:
     finally:
         torch.set_num_threads(before)
     assert torch.equal(one, two)
+
+
+#: kernels whose g·f'(x) is one product of g with a constant (or a select): the float64
+#: product rounded once is correctly rounded (53 ≥ 2·24 + 2), so they must equal the catalog
+#: bitwise, forward and vjp, for any g
+ONE_ROUNDING = [
+    ("relu", {}),
+    ("relu6", {}),
+    ("hardtanh", {}),
+    ("hardtanh", {"min_val": -0.3, "max_val": 0.7}),
+    ("leaky_relu", {}),
+    ("leaky_relu", {"negative_slope": 0.3}),
+    ("hard_sigmoid", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), ONE_ROUNDING, ids=lambda v: str(v))
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16], ids=str)
+def test_piecewise_linear_kernels_are_correctly_rounded(
+    name: str, params: dict[str, Any], dtype: torch.dtype
+) -> None:
+    """float64 too where the kernel serves it (``FLOAT64``: a select or one product)."""
+    act = make(name, **params)
+    k = _kernels.Kernel(act)
+    big = torch.zeros(_kernels.MIN_ELEMENTS, dtype=dtype)
+    if dtype == torch.float64:
+        assert (_kernels.kernel(act, big) is not None) == (name in FLOAT64)
+        if name not in FLOAT64:
+            return
+    # selects run in the input's dtype only where every parameter is a number of that dtype
+    assert k.narrow == (name in {"relu", "relu6", "hardtanh"} and not params)
+    x = inputs(act, dtype)
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(7)).to(dtype)
+    assert (ulps(k.forward(x), act(x)) == 0).all()
+    assert (ulps(k.vjp(x, g), act.vjp(x, g)) == 0).all()
+
+
+def test_kernel_outputs_are_advised_as_huge_pages() -> None:
+    """A large output's whole 2 MiB pages carry MADV_HUGEPAGE (the mapping's "hg" flag in
+    /proc/self/smaps) before the kernel writes them; a small one is left alone."""
+    from actlab._kernels import _memory
+
+    if _memory.advisor() is None:
+        pytest.skip("no transparent huge pages to ask for here (not Linux, or THP is never)")
+
+    def flags(addr: int) -> list[str]:
+        lines = Path("/proc/self/smaps").read_text().splitlines()
+        for i, line in enumerate(lines):
+            head = line.split()[0]
+            if "-" in head and ":" not in head:
+                lo, hi = (int(v, 16) for v in head.split("-"))
+                if lo <= addr < hi:
+                    vm = next(s for s in lines[i + 1 :] if s.startswith("VmFlags:"))
+                    return vm.split()[1:]
+        raise AssertionError(f"no mapping holds {addr:#x}")
+
+    n = 4 * _memory.MIN_BYTES // 4
+    t = _memory.empty(n, torch.float32)
+    assert t.shape == (n,) and t.dtype == torch.float32
+    page = -(-t.data_ptr() // _memory.HUGE_PAGE) * _memory.HUGE_PAGE
+    assert "hg" in flags(page)
+    small = _memory.empty(1000, torch.float32)
+    assert "hg" not in flags(small.data_ptr())
+    x = _big(8, n)
+    assert torch.equal(_kernels.Kernel(make("relu")).forward(x), torch.relu(x))
+
+
+@pytest.mark.parametrize("name", ["ReLU", "ELU", "Hardsigmoid"])
+def test_inplace_without_autograd_is_the_kernel_writing_into_the_input(
+    name: str, monkeypatch: Any
+) -> None:
+    """inplace=True under no_grad: the kernel stores into x itself (no output allocated), the
+    values those of the out-of-place call; a strided view of x is written in place too."""
+    from actlab._kernels import _memory
+
+    x = _big(9)
+    mod = getattr(at, name)(inplace=True)
+    ref = getattr(at, name)()(x)
+    a = x.clone()
+
+    def no_output(*args: Any) -> Any:
+        raise AssertionError("an output was allocated")
+
+    with torch.no_grad(), monkeypatch.context() as m:
+        m.setattr(_memory, "empty", no_output)
+        y = mod(a)
+    assert y.data_ptr() == a.data_ptr()
+    assert torch.equal(a, ref)
+    b = x.clone().view(-1, 1)[: 2 * _kernels.MIN_ELEMENTS].view(2, -1).t()  # not contiguous
+    keep = b.clone()
+    with torch.no_grad():
+        mod(b)
+    assert torch.equal(b, getattr(at, name)()(keep.contiguous()))
+    with pytest.raises(ValueError, match=r"out must be a contiguous torch.float32 tensor"):
+        _kernels.Kernel(make("relu")).forward(x, out=torch.empty(3))

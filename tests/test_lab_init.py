@@ -144,12 +144,14 @@ def test_new_fields_at_default_keep_the_old_key():
 
     cfg = RunConfig(dataset="moons", activation="tanh")
     old = {k: v for k, v in dataclasses.asdict(cfg).items()}
-    for k in ("gain", "std", "distribution", "bias", "channels", "data_dir", "task", "data_hash"):
+    later = ("gain", "std", "distribution", "bias", "channels", "data_dir", "task", "data_hash")
+    for k in (*later, "probe", "probe_split", "histograms", "loss", "metric"):
         old.pop(k)
     blob = json.dumps(old, sort_keys=True, default=str)
     assert cfg.key() == hashlib.sha256(blob.encode()).hexdigest()[:16]
     assert RunConfig(activation="relu").key() != RunConfig(activation="tanh").key()
     assert RunConfig(bias=0.1).key() != RunConfig().key()
+    assert RunConfig(probe=64).key() != RunConfig().key() != RunConfig(histograms=10).key()
     assert RunConfig(width=[4, 4]).key() != RunConfig(width=4, depth=2).key()
 
 
@@ -172,3 +174,25 @@ def test_per_layer_activations_and_their_auto_gains():
         RunConfig(width=[4, 4, 4], activation="relu/tanh").validate()
     with pytest.raises(ValueError, match="deterministic elementwise"):
         RunConfig(width=[4, 4], activation="relu/rrelu").validate()
+
+
+@pytest.mark.parametrize("activation", ["gelu", "silu/gelu"])
+def test_lab_activation_precision_is_actlab_torchs_decision(activation):
+    """The trainer passes the run's precision to actlab.torch and decides nothing itself:
+    "fast" gives PyTorch's own gelu (its float32 erf, not correctly rounded), "exact" the
+    catalog's value rounded once, each layer of a per-layer list the same way."""
+    import actlab
+    import actlab.torch as at
+
+    data = load("moons", seed=0)
+    z = torch.linspace(-6, 6, 4001, dtype=torch.float32)
+    fns = {}
+    for precision in ("fast", "exact"):
+        cfg = RunConfig(dataset="moons", width=[8, 8], activation=activation, precision=precision)
+        net = BatchedNet(cfg, data, [0], torch.float32)
+        fns[precision] = net._act(z, 0, i=1)
+        assert isinstance(net.layer_fns[1] if net.layer_fns else net.act_fn, at.ActlabModule)
+    torch.testing.assert_close(fns["fast"], torch.nn.functional.gelu(z), rtol=0, atol=0)
+    exact = torch.from_numpy(actlab.get("gelu")(z.double().numpy()).astype("float32"))
+    torch.testing.assert_close(fns["exact"], exact, rtol=0, atol=0)
+    assert not torch.equal(fns["fast"], fns["exact"])  # torch's erf differs: the test can fail

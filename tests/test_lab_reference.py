@@ -27,6 +27,7 @@ sklearn_metrics = pytest.importorskip("sklearn.metrics")
 import actlab  # noqa: E402
 from actlab.lab import RunConfig, Store, batch_order, compare, load, train  # noqa: E402
 from actlab.lab._init import INITS  # noqa: E402
+from actlab.lab._objectives import register as register_objective  # noqa: E402
 from actlab.lab._train import (  # noqa: E402
     BatchedNet,
     SeedDropout,
@@ -79,6 +80,27 @@ OPTIONS: dict[str, list[dict[str, Any]]] = {
     "lr": [{"lr": 0.003}],
     "momentum": [{"optimizer": "sgd", "momentum": 0.5, "lr": 0.05}],
     "task": [{"dataset": "iris"}, {"dataset": "reg-plane"}, {"dataset": "multilabel"}],
+    # measuring only: none may change a seed's trajectory (eval-mode passes, no RNG drawn)
+    "probe": [{"probe": 16, "batch_norm": True}],
+    "probe_split": [{"probe_split": "val", "dropout": 0.3}],
+    "histograms": [
+        {"histograms": 7, "dropout": 0.3, "activation": "rrelu"},
+        {**CNN, "histograms": [0, 3, 50], "batch_norm": True},
+    ],
+    # a user's loss and metric (the task's, written by the user): the same numbers
+    "loss": [
+        {
+            "loss": register_objective(
+                "loss",
+                lambda out, y: F.binary_cross_entropy_with_logits(
+                    out[:, 0], y.double(), reduction="none"
+                ),
+            ),
+            "metric": register_objective(
+                "metric", lambda out, y: sklearn_metrics.accuracy_score(y, out[:, 0] > 0)
+            ),
+        }
+    ],
     "combined": [
         {
             "batch_norm": True,
@@ -256,8 +278,11 @@ def _reference(cfg: RunConfig, data: Any, model: torch.nn.Module, seed: int) -> 
     )
     weights = [m.weight for m in model if isinstance(m, torch.nn.Linear | torch.nn.Conv2d)][:-1]
     order = batch_order(seed, len(Xtr), cfg.batch_size)
-    rec: dict[str, Any] = {"train_loss": [], "val_loss": [], "val_metric": [], "grad_norm": []}
+    rec: dict[str, Any] = {
+        "train_loss": [], "train_metric": [], "val_loss": [], "val_metric": [], "grad_norm": []
+    }  # fmt: skip
     window: list[float] = []
+    mwindow: list[float] = []  # each minibatch's metric, as it trains (training mode)
     model.train()
     for step in range(cfg.steps + 1):
         last = step == cfg.steps
@@ -273,14 +298,18 @@ def _reference(cfg: RunConfig, data: Any, model: torch.nn.Module, seed: int) -> 
         # the trainer's last pass measures the final weights on a batch; not being a training
         # step, it leaves batch-norm's running statistics as they are
         kept = _running_stats(model) if last else {}
-        loss = _loss(model(Xtr[idx]), ytr[idx], task)
+        out = model(Xtr[idx])
+        loss = _loss(out, ytr[idx], task)
         window.append(loss.item())
+        mwindow.append(_metric(out, ytr[idx], task))
         opt.zero_grad()
         loss.backward()
         _restore(model, kept)
         if record:
             rec["train_loss"].append(float(np.mean(window)))
+            rec["train_metric"].append(float(np.mean(mwindow)))
             window.clear()
+            mwindow.clear()
             rec["grad_norm"].append([float(w.grad.norm()) for w in weights])  # type: ignore[union-attr]
         if last:
             break
@@ -305,7 +334,7 @@ def test_each_seed_trains_as_plain_pytorch(settings: dict[str, Any]) -> None:
         assert _layers_of(model) == _expected_layers(cfg, data)
         ref = _reference(cfg, data, model, seed)
         assert res.diverged_step is None
-        for name in ("train_loss", "val_loss", "val_metric"):
+        for name in ("train_loss", "train_metric", "val_loss", "val_metric"):
             steps = [st for st, _ in res.curves[name]]
             assert steps == [*range(0, cfg.steps, cfg.eval_every), cfg.steps]
             np.testing.assert_allclose([v for _, v in res.curves[name]], ref[name], **TOL)

@@ -114,7 +114,7 @@ def test_a_store_is_marked_and_an_older_one_migrates(store_copy: Path) -> None:
         assert c.execute("PRAGMA user_version").fetchone()[0] == len(_store.MIGRATIONS)
         runs = c.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         # back to a store written before stores were marked: schema 1, no claims, id 0
-        for table in ("claims", "datasets", "study_configs"):
+        for table in ("claims", "datasets", "study_configs", "histograms"):
             c.execute(f"DROP TABLE {table}")
         c.execute("PRAGMA application_id = 0")
         c.execute("PRAGMA user_version = 0")

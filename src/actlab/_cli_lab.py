@@ -28,7 +28,7 @@ class _WithDatasets(TyperCommand):
 _DEFAULTS = {  # RunConfig's defaults, written once here for --help (tests compare them)
     "depth": 4, "width": 32, "steps": 400, "lr": 0.01, "optimizer": "adam", "init": "auto",
     "model": "mlp", "precision": "fast", "batch_size": 64, "dropout": 0.0, "batch_norm": False,
-    "eval_every": 20, "clip": 5.0, "momentum": 0.9,
+    "eval_every": 20, "clip": 5.0, "momentum": 0.9, "probe": 256, "probe_split": "train",
 }  # fmt: skip
 
 
@@ -97,6 +97,20 @@ def _clip(text: str | None) -> Any:
     if v is None:
         _fail(f"--clip: expected a number > 0, or none (or 0), got {text!r}")
     return "none" if v == 0 else v  # --clip 0: no clipping (the UvA set-up)
+
+
+def _histograms(text: str | None) -> Any:
+    """``--histograms 0,100,400`` (those steps), ``50`` (every 50 steps) or ``100,`` (step
+    100 only)."""
+    from .lab._config import parse_number
+
+    if text is None:
+        return None
+    parts = [t.strip() for t in text.split(",")]
+    values = [parse_number(t) for t in parts if t]
+    if not values or any(v is None for v in values):
+        _fail(f"--histograms: expected steps 0,100,400 or every k steps (one number), got {text!r}")
+    return values[0] if len(parts) == 1 else values
 
 
 @app.command(cls=_WithDatasets)
@@ -178,6 +192,28 @@ def compare(
     n: Annotated[
         int | None, typer.Option(help="samples (a generator), or training rows to subsample")
     ] = None,
+    loss: Annotated[
+        str | None,
+        typer.Option(help="your own loss: FILE.py:FUNCTION, loss(logits, y) -> tensor"),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(help="your own metric: FILE.py:FUNCTION, metric(logits, y) -> float"),
+    ] = None,
+    probe: Annotated[
+        int | None, typer.Option(help=f"rows unit health is measured on {_d('probe')}")
+    ] = None,
+    probe_split: Annotated[
+        str | None,
+        typer.Option(help=f"the probe's rows: train or val {_d('probe_split')}"),
+    ] = None,
+    histograms: Annotated[
+        str | None,
+        typer.Option(
+            help="per-layer activation histograms at steps 0,100,400, or every k steps: k "
+            "(default: none)"
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="a study.toml (flags override it)")] = None,
     store: Annotated[Path, typer.Option(help="SQLite results store")] = Path("runs/actlab.db"),
     out: Annotated[Path, typer.Option(help="HTML report")] = Path("runs/report.html"),
@@ -219,6 +255,7 @@ def compare(
         "distribution": distribution, "bias": _bias(bias), "n": n,
         "data_dir": None if data_dir is None else str(data_dir),
         "channels": None if channels is None else _values("channels", channels),
+        "probe": probe, "probe_split": probe_split, "histograms": _histograms(histograms),
     }  # fmt: skip
     settings = {k: v for k, v in given.items() if v is not None}
     for key, text in (("depth", depth), ("width", width), ("lr", lr), ("init", init)):
@@ -248,6 +285,8 @@ def compare(
             executor=executor,
             address=ray_address,
             progress=not quiet,
+            loss=loss,
+            metric=metric,
             **settings,
         )
         try:

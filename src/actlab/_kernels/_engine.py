@@ -11,11 +11,12 @@ import numpy as np
 import torch
 
 from .._catalog import Activation
-from ._forms import FORMS, PARAM_FORMS
+from . import _memory
+from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS
 
 #: Input dtypes the kernels serve. A float64 result must be right to the last float64 bit,
 #: which takes the catalog's forms (double-double products, root series), so float64 input
-#: keeps the catalog path.
+#: keeps the catalog path — except for the kernels of ``_forms.FLOAT64``, exact in float64.
 KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 #: Below this many elements the catalog path runs instead (exact as well): a compiled call
@@ -36,16 +37,16 @@ def supported(name: str) -> bool:
 
 def kernel(act: Activation, x: torch.Tensor, learn: tuple[str, ...] = ()) -> Kernel | None:
     """The fused kernel for ``act`` on ``x``, or None: no form for this activation, a device
-    other than the CPU, a float64 or integer input, fewer than MIN_ELEMENTS elements, a
-    stochastic activation, an array-valued parameter, or learnable parameters whose gradient
-    has no form (``learn``: those that need one)."""
+    other than the CPU, an integer input, a float64 one (unless ``_forms.FLOAT64``), fewer
+    than MIN_ELEMENTS elements, a stochastic activation, an array-valued parameter, or
+    learnable parameters whose gradient has no form (``learn``: those that need one)."""
     spec = act.spec
     if (
         _broken
         or spec.name not in FORMS
         or spec.stochastic
         or x.device.type != "cpu"
-        or x.dtype not in KERNEL_DTYPES
+        or not (x.dtype in KERNEL_DTYPES or (x.dtype == torch.float64 and spec.name in FLOAT64))
         or x.numel() < MIN_ELEMENTS
         or any(n not in PARAM_FORMS.get(spec.name, {}) for n in learn)
     ):
@@ -87,35 +88,68 @@ class Kernel:
         fe, de = _edges(act, False), _edges(act, True)
         pforms = PARAM_FORMS.get(spec.name, {})
         pe = {n: (0.0, 0.0) for n in pforms}  # Σ g·∂f/∂θ: the catalog's param_vjp is 0 at ±inf
+        #: computed in the input's dtype (a select needs no float64: ``_forms.NARROW``)
+        self.narrow = spec.name in NARROW and all(_representable(v) for v in self._fixed.values())
+        wide = None if self.narrow else torch.float64
 
-        def fwd(x: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
-            t = x.to(torch.float64)
-            return _clean(t, f(t, self._params(lp)), fe).to(x.dtype)
+        # each writes into ``out`` (allocated by the caller, ``_memory.empty``): inductor
+        # stores the result there directly, in the same single pass
+        def fwd(x: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
+            t = x.to(wide or x.dtype)
+            return out.copy_(_clean(t, f(t, self._params(lp)), fe))
 
-        def vjp(x: torch.Tensor, g: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
-            t = x.to(torch.float64)
-            return (g.to(torch.float64) * _clean(t, d(t, self._params(lp)), de)).to(x.dtype)
+        def vjp(
+            x: torch.Tensor, g: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor
+        ) -> torch.Tensor:
+            t = x.to(wide or x.dtype)
+            return out.copy_(g.to(t.dtype) * _clean(t, d(t, self._params(lp)), de))
 
         def pgrad(x: torch.Tensor, g: torch.Tensor, *lp: torch.Tensor) -> tuple[torch.Tensor, ...]:
             t, gw, p = x.to(torch.float64), g.to(torch.float64), self._params(lp)
             return tuple((gw * _clean(t, pforms[n](t, p), pe[n])).sum() for n in self.learnable)
 
+        def both(
+            x: torch.Tensor, g: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor
+        ) -> tuple[torch.Tensor, ...]:
+            # one loop: inductor fuses the store of g·f' with the parameters' sums
+            return (vjp(x, g, out, *lp), *pgrad(x, g, *lp))
+
         self._fwd = _compile(fwd, f"{spec.name}_forward")
         self._vjp = _compile(vjp, f"{spec.name}_vjp")
         self._pgrad = _compile(pgrad, f"{spec.name}_param_grads") if pforms else None
+        self._both = _compile(both, f"{spec.name}_vjp_param_grads") if pforms else None
 
     def _params(self, lp: tuple[torch.Tensor, ...]) -> dict[str, Any]:
         return {**self._fixed, **dict(zip(self.learnable, lp, strict=True))}
 
-    def forward(self, x: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None) -> Any:
-        """f(x) in x's dtype; ``values``: the learnable parameters (default: the activation's)."""
-        return _run(self._fwd, x, (), self.values if values is None else values)
+    def forward(
+        self,
+        x: torch.Tensor,
+        values: tuple[torch.Tensor, ...] | None = None,
+        out: torch.Tensor | None = None,
+    ) -> Any:
+        """f(x) in x's dtype; ``values``: the learnable parameters (default: the activation's);
+        ``out``: a contiguous tensor like x to write into (x itself for in-place), else a new
+        one."""
+        return _run(self._fwd, x, (), self.values if values is None else values, out)
 
     def vjp(
         self, x: torch.Tensor, g: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None
     ) -> torch.Tensor:
         """g·f'(x) in x's dtype, one pass."""
         return _run(self._vjp, x, (g,), self.values if values is None else values)
+
+    def vjp_and_param_grads(
+        self, x: torch.Tensor, g: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        """``vjp`` and ``param_grads`` in one pass over x and g (a module's backward when its
+        parameters are learned)."""
+        assert self._both is not None  # kernel() refuses learnables without a form
+        values = self.values if values is None else values
+        flat = [t.contiguous().view(-1) for t in (x, g)]
+        dest = _memory.empty(x.numel(), x.dtype)
+        gx, *sums = _quiet(self._both, *flat, dest, *_wide(values))
+        return gx.view(x.shape), tuple(sums)
 
     def param_grads(
         self, x: torch.Tensor, g: torch.Tensor, values: tuple[torch.Tensor, ...] | None = None
@@ -141,13 +175,35 @@ def _wide(values: tuple[torch.Tensor, ...]) -> list[torch.Tensor]:
     return [v.detach().reshape(()).to(torch.float64) for v in values]
 
 
+def _representable(v: Any) -> bool:
+    """Whether a parameter value is exactly a number of every dtype the kernels serve (a
+    string or None is not a number the arithmetic sees)."""
+    if not isinstance(v, float):
+        return True
+    return all(torch.tensor(v, dtype=d).item() == v for d in KERNEL_DTYPES)
+
+
 def _run(
-    fn: Any, x: torch.Tensor, more: tuple[torch.Tensor, ...], values: tuple[torch.Tensor, ...]
+    fn: Any,
+    x: torch.Tensor,
+    more: tuple[torch.Tensor, ...],
+    values: tuple[torch.Tensor, ...],
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """One compiled call on flat contiguous views, shaped back like x."""
+    """One compiled call on flat contiguous views into ``out`` (or a new output), shaped
+    like x."""
     flat = [t.contiguous().view(-1) for t in (x, *more)]
-    out: torch.Tensor = _quiet(fn, *flat, *_wide(values))
-    return out.view(x.shape)
+    if out is None:
+        dest = _memory.empty(x.numel(), x.dtype)
+    elif out.shape != x.shape or out.dtype != x.dtype or not out.is_contiguous():
+        raise ValueError(
+            f"kernel {fn.__name__}: out must be a contiguous {x.dtype} tensor of shape "
+            f"{tuple(x.shape)}, got {out.dtype} {tuple(out.shape)}"
+        )
+    else:
+        dest = out.view(-1)
+    _quiet(fn, *flat, dest, *_wide(values))
+    return dest.view(x.shape)
 
 
 def _quiet(fn: Any, *args: torch.Tensor) -> Any:
@@ -159,9 +215,11 @@ def _quiet(fn: Any, *args: torch.Tensor) -> Any:
 
 
 def _clean(t: torch.Tensor, y: torch.Tensor, edges: tuple[float, float]) -> torch.Tensor:
-    """NaN in gives NaN out; ±inf give the catalog's values there."""
+    """NaN in gives NaN out; ±inf give the catalog's values there. NaN is found as t ≠ t:
+    inductor vectorizes a comparison, where ``torch.isnan`` becomes a scalar loop over each
+    SIMD register's lanes (which cost the piecewise-linear kernels half their speed)."""
     y = torch.where(t == math.inf, edges[0], torch.where(t == -math.inf, edges[1], y))
-    return torch.where(torch.isnan(t), t, y)
+    return torch.where(t != t, t, y)
 
 
 def guarded(run: Any) -> Any:

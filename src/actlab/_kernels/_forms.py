@@ -46,6 +46,14 @@ def _sigmoid_d(z: torch.Tensor) -> torch.Tensor:
     return e / ((1.0 + e) * (1.0 + e))
 
 
+def _sigmoid_both(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """σ(z) and σ'(z) from one exp (e = exp(−|z|), r = 1/(1+e): σ = r or e·r, σ' = e·r²),
+    for forms that need both: SLEEF's float64 exp is most of such a kernel's time."""
+    e = torch.exp(-z.abs())
+    r = 1.0 / (1.0 + e)
+    return torch.where(z >= 0, r, e * r), e * r * r
+
+
 def _softplus(z: torch.Tensor) -> torch.Tensor:
     return torch.clamp_min(z, 0.0) + torch.log1p(torch.exp(-z.abs()))
 
@@ -54,6 +62,13 @@ def _expm1(t: torch.Tensor) -> torch.Tensor:
     """expm1 that keeps tiny and subnormal arguments (SLEEF's vectorized expm1 returns 0
     for them): below |t| = 1e-9, expm1(t) = t to a relative 5e-10."""
     return torch.where(t.abs() < 1e-9, t, torch.expm1(t))
+
+
+def _full(t: torch.Tensor, v: float) -> torch.Tensor:
+    """The constant v in t's dtype. A ``torch.where`` between two Python numbers is in the
+    default dtype (float32), so a slope such as 0.01 or 1/6 would be rounded to float32 before
+    it multiplies g, and g·f' would no longer be rounded once."""
+    return torch.full_like(t, v)
 
 
 def _relu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -69,7 +84,7 @@ def _leaky(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 
 def _leaky_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return torch.where(t > 0, 1.0, p["negative_slope"])
+    return torch.where(t > 0, 1.0, _full(t, p["negative_slope"]))
 
 
 def _elu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -114,7 +129,8 @@ def _gelu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     if p["approximate"] == "tanh":
         u = _GELU_C * (t + _GELU_K * t * t * t)
         du = _GELU_C * (1.0 + 3.0 * _GELU_K * t * t)
-        return _sigmoid(2.0 * u) + 2.0 * t * du * _sigmoid_d(2.0 * u)
+        s, ds = _sigmoid_both(2.0 * u)
+        return s + 2.0 * t * du * ds
     return 0.5 * torch.erfc(-t * _SQRT1_2) + t * torch.exp(-0.5 * t * t) * _INV_SQRT_2PI
 
 
@@ -124,21 +140,38 @@ def _silu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 def _silu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     z: torch.Tensor = p["beta"] * t
-    return _sigmoid(z) + z * _sigmoid_d(z)
+    s, ds = _sigmoid_both(z)
+    return s + z * ds
 
 
 def _silu_dbeta(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     return t * t * _sigmoid_d(p["beta"] * t)
 
 
+#: beyond this, tanh(softplus(x)) is 1 to float64 precision (1 − 2e^(−2x)), mish' is 1, and
+#: e·e would overflow
+_MISH_FLAT = 20.0
+
+
+def _mish_n(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """e = exp(x) and n = e·(e + 2), where tanh(softplus(x)) = ((1+e)² − 1)/((1+e)² + 1) =
+    n/(n + 2): one exp instead of exp, log1p and tanh, and every term positive (no
+    cancellation; for x → −∞, n/(n+2) → e with full relative accuracy)."""
+    e = torch.exp(torch.clamp_max(t, _MISH_FLAT))
+    return e, e * (e + 2.0)
+
+
 def _mish(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return t * torch.tanh(_softplus(t))
+    _, n = _mish_n(t)
+    return torch.where(t > _MISH_FLAT, t, t * n / (n + 2.0))
 
 
 def _mish_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    sp = _softplus(t)
-    e = torch.exp(-2.0 * sp)  # sech²(sp) = 4e/(1+e)²
-    return torch.tanh(sp) + t * _sigmoid(t) * 4.0 * e / ((1.0 + e) * (1.0 + e))
+    """tanh(sp) + x·σ(x)·sech²(sp) with sech²(sp) = 4(n+1)/(n+2)², σ = e/(1+e), (n+1) = (1+e)²:
+    n/(n+2) + 4·x·e·(1+e)/(n+2)²."""
+    e, n = _mish_n(t)
+    q = n + 2.0
+    return torch.where(t > _MISH_FLAT, 1.0, n / q + 4.0 * t * e * (1.0 + e) / (q * q))
 
 
 def _softplus_f(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -166,7 +199,7 @@ def _hard_sigmoid(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 
 def _hard_sigmoid_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return torch.where((t > -3.0) & (t < 3.0), 1.0 / 6.0, 0.0)
+    return torch.where(t > -3.0, torch.where(t < 3.0, _full(t, 1.0 / 6.0), 0.0), 0.0)
 
 
 def _hard_swish(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -192,7 +225,9 @@ def _clip(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
 
 
 def _inside(t: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
-    return torch.where((t > lo) & (t < hi), 1.0, 0.0)
+    # nested selects, not (t > lo) & (t < hi): inductor casts each mask to integers to "and"
+    # them, and back, which cost the derivative half its speed
+    return torch.where(t > lo, torch.where(t < hi, 1.0, 0.0), 0.0)
 
 
 #: spec name → (forward, derivative), each a float64 form
@@ -221,6 +256,20 @@ FORMS: dict[str, tuple[Form, Form]] = {
 
 #: spec name → {learnable parameter: ∂f/∂param}, for the kernels' parameter gradients
 PARAM_FORMS: dict[str, dict[str, Form]] = {"silu": {"beta": _silu_dbeta}}
+
+#: kernels whose forward and derivative are selects among x and their parameters (and g·f' a
+#: select among g and 0): no rounding happens, so they run in the input's dtype with no
+#: widening — exact whenever every parameter is itself exactly representable there, which the
+#: engine checks (another parameter value takes the float64 forms)
+NARROW = frozenset({"relu", "relu6", "hardtanh"})
+
+#: kernels that serve float64 input too: a select, or one product with a float64 constant
+#: (leaky_relu's x·slope and g·slope), is one IEEE rounding, so float64 arithmetic gives the
+#: float64 result right to the last bit. The others' float64 forms would be off by a few
+#: float64 ULP (SLEEF's exp is within 1 ULP, its erfc 1.5, and a form composes several), and
+#: a float64 output is held to the catalog's last bit (its double-double forms), so float64
+#: input of those takes the catalog's chunked path.
+FLOAT64 = NARROW | {"leaky_relu"}
 
 #: kernels whose every branch is linear in x: their cost is memory traffic alone, so the
 #: benchmark holds them to the machine's copy bandwidth as well as to torch

@@ -21,6 +21,7 @@ from .._catalog import get, resolve
 from ..torch._function import PRECISION
 from ._datasets import TASKS, resolve_dataset
 from ._init import BIAS_INITS, INITS
+from ._run import PROBE_SPLITS, USER
 from ._train import MODELS, OPTIMIZERS, RunConfig
 
 
@@ -83,6 +84,22 @@ CHECKS: dict[str, Rule] = {
     "optimizer": _choice(OPTIMIZERS),
     "precision": _choice(PRECISION),
     "task": Rule("str", True, lambda v: v in TASKS, "one of " + ", ".join(TASKS)),
+    "probe": Rule("int", check=lambda v: v >= 1, allowed="an int ≥ 1 (rows)"),
+    "probe_split": _choice(PROBE_SPLITS),
+    # an int k (every k steps from 0, and the last) or a list of steps
+    "histograms": Rule(
+        "int|steps",
+        True,
+        lambda v: (v >= 1) if isinstance(v, int) else all(t >= 0 for t in v),
+        "an int k ≥ 1 (every k steps) or a list of steps ≥ 0 (or none)",
+    ),
+    # a user's callable, registered by compare(loss=..., metric=...) as user:<name>#<hash>
+    "loss": Rule(
+        "str", True, lambda v: v.startswith(USER), "a callable given to compare(loss=...)"
+    ),
+    "metric": Rule(
+        "str", True, lambda v: v.startswith(USER), "a callable given to compare(metric=...)"
+    ),
 }
 # grid axes: a list of values of one RunConfig field (a single value is a list of one)
 AXES = {
@@ -143,6 +160,10 @@ def _typed(kind: str, value: Any) -> bool:
         return isinstance(value, tuple) and bool(value) and all(_typed("int", v) for v in value)
     if kind == "int|ints":
         return _typed("int", value) or _typed("ints", value)
+    if kind == "int|steps":  # a list may be empty here: no histograms
+        return _typed("int", value) or (
+            isinstance(value, tuple) and all(_typed("int", v) for v in value)
+        )
     if kind == "float|str":
         return _typed("float", value) or isinstance(value, str)
     return True
@@ -160,7 +181,7 @@ def field_value(key: str, value: Any) -> Any:
     rule = CHECKS.get(key, Rule(kind, optional))
     kind = rule.kind
     allowed = rule.allowed or _kind_text(kind)
-    if isinstance(value, list) and kind in ("ints", "int|ints"):
+    if isinstance(value, list) and kind in ("ints", "int|ints", "int|steps"):
         value = tuple(value)  # TOML, JSON and the CLI give lists; RunConfig keeps tuples
     if value is None and (optional or rule.optional):
         return None

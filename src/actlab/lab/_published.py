@@ -31,9 +31,7 @@ def _welch(study: Any, a: str, b: str) -> float:
     """Welch's t-test p of test metrics, activation a vs b (1.0 when undecidable)."""
     from scipy import stats
 
-    runs = {
-        k: [x["test_metric"] for x in study.runs if x["config"]["activation"] == k] for k in (a, b)
-    }
+    runs = {k: [x.test_metric for x in study.runs if x.config.activation == k] for k in (a, b)}
     if min(len(v) for v in runs.values()) < 2:
         return 1.0
     p = float(stats.ttest_ind(runs[a], runs[b], equal_var=False).pvalue)
@@ -510,9 +508,9 @@ def _dead_share(quick: bool, wd: Path) -> Outcome:
     study = _uva_study(quick, wd)
     shares = []
     for r in study.runs:
-        if r["config"]["activation"] != "relu":
+        if r.config.activation != "relu":
             continue
-        stats_ = study.store.layer_stats(r["id"])
+        stats_ = study.store.layer_stats(r.id)
         last = max(x["step"] for x in stats_)
         shares += [x["dead"] for x in stats_ if x["step"] == last and x["dead"] is not None]
     worst, mean = max(shares), float(np.mean(shares))
@@ -572,6 +570,9 @@ def _deep_smooth(quick: bool, wd: Path) -> Outcome:
         verdict, why = "confirmed", "silu and gelu beat relu beyond seed noise"
     elif len(worse) == 2:
         verdict, why = "refuted", "relu beats silu and gelu beyond seed noise"
+    elif not better and not worse:  # no difference the seeds can tell: no verdict
+        n = min(r.n for r in rows.values())
+        verdict, why = "not supported", f"no difference beyond seed noise at {n} seeds"
     else:
         verdict, why = (
             "depends",
@@ -588,7 +589,8 @@ experiment(
         "digits, a 40-layer MLP of width 32, init=auto (each activation's variance-preserving "
         "gain), Adam lr 0.003; --quick: 2 seeds, 150 steps.",
         "confirmed if silu and gelu both beat relu beyond seed noise (Welch p ≤ 0.05); "
-        "refuted if relu is as good or better beyond noise; depends otherwise.",
+        "refuted if relu beats both beyond noise; not supported if no difference is beyond "
+        "noise; depends otherwise.",
         _deep_smooth,
         groups=("claims",),
     )

@@ -24,6 +24,8 @@ from .._analysis._health import (
     sigma_w2,
 )
 from ._identity import _data_for, labels, sections
+from ._init import weight_rule
+from ._report_layers import histogram_section
 from ._store import RunRecord
 from ._summary import COLUMNS, NOTES, NOTHING_LEARNED, num
 from ._train import BatchedNet, RunConfig, load_params
@@ -146,6 +148,7 @@ def render(study: Any) -> str:
         parts.append(f"<figure>{_svg(_gradient_figure(layers, view.colour))}</figure>")
         parts.append("<h3>Unit health: dead units and flat samples over training</h3>")
         parts.append(f"<figure>{_svg(_health_figure(layers, view.colour))}</figure>")
+        parts.append(histogram_section(study, view, ds_runs, _svg))
         if info is not None and info.points is not None:
             what = "predicted surface" if info.task == "regression" else "Decision boundaries"
             parts.append(f"<h3>{what.capitalize()} (the lowest seed of each configuration)</h3>")
@@ -248,6 +251,8 @@ SOURCE_NAMES = {  # the recorded numbers, in the report's words
     "val_metric": "validation metric",
     "val_loss": "validation loss",
     "train_loss": "training loss",
+    "train_metric": "training metric",
+    "histograms": "activation histograms per layer",
     "grad_norm": "gradient norm per layer",
     "dead": "dead units",
     "saturated": "saturated units",
@@ -289,14 +294,22 @@ def _curves(study: Any, view: _View, runs: list[RunRecord]) -> dict[str, dict[st
     out: dict[str, dict[str, list[Any]]] = {}
     for r in runs:
         c = study.store.curves(r.id)
-        d = out.setdefault(view.of(r), {"train_loss": [], "val_loss": [], "val_metric": []})
+        d = out.setdefault(view.of(r), {k: [] for k in CURVES})
         for k in d:
             d[k].append(c.get(k, []))
     return out
 
 
+CURVES = ("train_loss", "val_loss", "val_metric", "train_metric")  # train_metric: dashed
+
+
 def _band(
-    ax: Any, series: list[list[tuple[int, float]]], label: str, colour: str, band: bool = True
+    ax: Any,
+    series: list[list[tuple[int, float]]],
+    label: str | None,
+    colour: str,
+    band: bool = True,
+    ls: str = "-",
 ) -> None:
     series = [s for s in series if s]
     if not series:
@@ -304,7 +317,7 @@ def _band(
     n = min(len(s) for s in series)
     steps = np.array([p[0] for p in series[0][:n]])
     vals = np.array([[p[1] for p in s[:n]] for s in series], float)
-    ax.plot(steps, np.nanmean(vals, 0), label=label, lw=1.4, color=colour)
+    ax.plot(steps, np.nanmean(vals, 0), label=label, lw=1.4, color=colour, ls=ls)
     if band:
         ax.fill_between(steps, np.nanmin(vals, 0), np.nanmax(vals, 0), alpha=0.15, color=colour)
 
@@ -313,11 +326,12 @@ def _curve_figure(curves: dict[str, dict[str, list[Any]]], colour: dict[str, str
     fig, ax = _figure(cols=3, w=4.4)
     band = len(curves) <= LEGEND_MAX  # more bands than lines to read would hide the lines
     for label, d in curves.items():
-        for a, k in zip(ax[0], ("train_loss", "val_loss", "val_metric"), strict=True):
+        for a, k in zip(ax[0], CURVES, strict=False):
             _band(a, d[k], label, colour[label], band)
+        _band(ax[0, 2], d["train_metric"], None, colour[label], False, "--")
     ax[0, 0].set_title("training loss (minibatch mean)")
     ax[0, 1].set_title("validation loss")
-    ax[0, 2].set_title("validation metric")
+    ax[0, 2].set_title("metric: validation; dashed: training (minibatch mean)", fontsize=9)
     for a in ax[0, :2]:
         a.set_yscale("log")
     for a in ax[0]:
@@ -472,8 +486,19 @@ def _predicted(cfg: RunConfig, gaps: int) -> float | None:
     act = cfg.act  # a per-layer list: the first
     if act.kind != "elementwise":
         return None
-    sw2 = sigma_w2(cfg.init, act)
-    return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
+    if cfg.init in ("auto", "he", "xavier", "lecun") and cfg.gain is None and cfg.std is None:
+        sw2 = sigma_w2(cfg.init, act)
+        return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
+    # "torch", a gain or a std: σ_w² of the lab's own rule, per gap (widths may taper)
+    rule = weight_rule(cfg.init, act.name, cfg.params, gain=cfg.gain, std=cfg.std)
+    w = cfg.widths()[: gaps + 1]
+    if len(w) < gaps + 1:
+        return None
+    shapes = [(w[i + 1], w[i]) for i in range(gaps)]  # torch layout (out, in)
+    fwd = [rule.std(sh) ** 2 * sh[1] for sh in shapes]
+    return predicted_ratio(
+        [act] * (gaps + 1), sum(fwd) / gaps, [rule.std(sh) ** 2 * sh[0] for sh in shapes]
+    )
 
 
 def layer_findings(

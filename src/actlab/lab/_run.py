@@ -16,6 +16,21 @@ from ._init import INITS, check_init
 
 OPTIMIZERS = ("adam", "sgd")
 MODELS = ("mlp", "cnn")
+PROBE_ROWS = 256  # unit health is measured on this many of the probe split's first rows
+PROBE_SPLITS = ("train", "val")  # where the probe's rows come from
+USER = "user:"  # a user's model, loss or metric: user:<name>#<hash> (compare(model=, loss=))
+METRICS = {  # the test metric of each task, in words (higher is better for all)
+    "binary": "accuracy",
+    "multiclass": "accuracy",
+    "multilabel": "accuracy (per label)",
+    "regression": "R²",
+}
+LOSSES = {  # the training loss of each task, in words (task_losses)
+    "binary": "binary cross-entropy",
+    "multiclass": "cross-entropy",
+    "multilabel": "binary cross-entropy (per label)",
+    "regression": "mean squared error",
+}
 
 
 @dataclass(frozen=True)
@@ -29,7 +44,14 @@ class RunConfig:
     biases); ``gain``/``std``/``distribution`` override the scheme's; ``bias``: "zeros", "torch"
     or a constant (unset: "torch" under init="torch", else 0). ``width``: an int (every hidden
     layer) or a per-layer list (512, 256, 256, 128) — depth is then its length (plus the
-    convolutions for the CNN). ``channels``: the CNN's 3×3 convolutions' output channels."""
+    convolutions for the CNN). ``channels``: the CNN's 3×3 convolutions' output channels.
+
+    ``probe``/``probe_split``: unit health (and the histograms) are measured on the first
+    ``probe`` rows of the training ("train") or validation ("val") split. ``histograms``:
+    the steps at which each hidden layer's pre-activation and activation values on the probe
+    are binned (``_train.HIST_EDGES``) — a list of steps, or an int k: every k steps from 0
+    and the last. ``loss``/``metric``: a user's callable (compare(loss=, metric=)), named
+    user:<name>#<hash of its source>; None: the task's own (task_losses/task_metric)."""
 
     dataset: str = "xor"
     activation: str = "relu"
@@ -64,15 +86,31 @@ class RunConfig:
     bias: float | str | None = None
     channels: tuple[int, ...] = (8, 16)
     data_dir: str | None = None  # where a file-backed dataset's files are (fashion_mnist, ...)
+    probe: int = PROBE_ROWS
+    probe_split: str = "train"
+    histograms: int | tuple[int, ...] | None = None
+    loss: str | None = None
+    metric: str | None = None
 
     def __post_init__(self) -> None:
         # lists (JSON, TOML, the CLI) become tuples; a width list fixes the depth
         if isinstance(self.channels, list):
             object.__setattr__(self, "channels", tuple(self.channels))
+        if isinstance(self.histograms, list):
+            object.__setattr__(self, "histograms", tuple(self.histograms))
         if isinstance(self.width, list | tuple):
             object.__setattr__(self, "width", tuple(self.width))
             convs = len(self.channels) if self.model == "cnn" else 0
             object.__setattr__(self, "depth", len(self.width) + convs)
+
+    def histogram_steps(self) -> frozenset[int]:
+        """The steps at which histograms are recorded (empty: none)."""
+        h = self.histograms
+        if h is None:
+            return frozenset()
+        if isinstance(h, int):
+            return frozenset([*range(0, self.steps + 1, h), self.steps])
+        return frozenset(h)
 
     def layer_activations(self) -> list[str]:
         """The hidden layers' activations: one name for every layer, or a per-layer list
@@ -149,6 +187,41 @@ class RunConfig:
             (
                 self.task is None or self.task in TASKS,
                 f"task must be one of {', '.join(TASKS)} (or None: inferred)",
+            ),
+            (
+                isinstance(self.probe, int)
+                and not isinstance(self.probe, bool)
+                and self.probe >= 1,
+                "probe must be an int >= 1 (rows)",
+            ),
+            (
+                self.probe_split in PROBE_SPLITS,
+                f"probe_split must be one of {', '.join(PROBE_SPLITS)}",
+            ),
+            (
+                self.histograms is None
+                or (
+                    isinstance(self.histograms, int)
+                    and not isinstance(self.histograms, bool)
+                    and self.histograms >= 1
+                )
+                or (
+                    isinstance(self.histograms, tuple)
+                    and all(
+                        isinstance(t, int) and not isinstance(t, bool) and 0 <= t <= self.steps
+                        for t in self.histograms
+                    )
+                ),
+                f"histograms must be an int k >= 1 (every k steps) or a list of steps in "
+                f"0..steps ({self.steps})",
+            ),
+            (
+                self.loss is None or self.loss.startswith(USER),
+                "loss must be None (the task's) or a user's (compare(loss=callable))",
+            ),
+            (
+                self.metric is None or self.metric.startswith(USER),
+                "metric must be None (the task's) or a user's (compare(metric=callable))",
             ),
         ]
         for ok, msg in checks:
@@ -236,6 +309,11 @@ _LATER: dict[str, Any] = {  # RunConfig fields added after stores existed, at th
     "data_dir": None,
     "task": None,
     "data_hash": None,
+    "probe": PROBE_ROWS,
+    "probe_split": "train",
+    "histograms": None,
+    "loss": None,
+    "metric": None,
 }
 
 
@@ -254,6 +332,9 @@ class RunResult:
     params: bytes = b""
     # per recorded number: the split, rows, mode and statistics it was measured with
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # per recorded step and hidden layer: counts of the probe's pre-activation ("pre") and
+    # activation ("post") values in _train.HIST_EDGES's bins (cfg.histograms)
+    histograms: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def status(self) -> str:

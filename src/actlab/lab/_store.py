@@ -25,7 +25,8 @@ import numpy as np
 from .._analysis._health import Baseline, baseline
 from .._io import FileFault, atomic_open, ensure_parent
 from ._datasets import Data
-from ._train import RunConfig, RunResult
+from ._run import METRICS as METRICS  # re-exported: the store records it per data set
+from ._train import HIST_HI, HIST_LO, RunConfig, RunResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
@@ -123,6 +124,17 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         UNIQUE (study_id, config_key)
     );
     CREATE INDEX IF NOT EXISTS metrics_run_name ON metrics(run_id, name, step);
+    """,
+    # 5: per-layer histograms of the probe's pre-activations ("pre") and activations ("post")
+    # at the steps a configuration asks for (RunConfig.histograms): counts below lo, in
+    # equal-width bins over [lo, hi), and at or above hi (JSON), as _train.histogram bins them
+    """
+    CREATE TABLE IF NOT EXISTS histograms (
+        run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL,
+        layer INTEGER NOT NULL, kind TEXT NOT NULL, lo REAL NOT NULL, hi REAL NOT NULL,
+        counts TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS histograms_run ON histograms(run_id);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -394,6 +406,22 @@ class Store:
             ],
         )
         db.executemany(
+            "INSERT INTO histograms (run_id, step, layer, kind, lo, hi, counts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    h["step"],
+                    h["layer"],
+                    h["kind"],
+                    HIST_LO,
+                    HIST_HI,
+                    json.dumps(h["counts"]),
+                )
+                for h in result.histograms
+            ],
+        )
+        db.executemany(
             "INSERT INTO sources (run_id, name, split, rows, mode, statistics, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -493,6 +521,25 @@ class Store:
             f"SELECT {cols} FROM layers WHERE run_id = ? ORDER BY step, layer", (run_id,)
         )
         return [dict(zip(LAYER_COLUMNS, r, strict=True)) for r in rows]
+
+    def histograms(self, run_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """The stored histograms of these runs (one query): run id → [{step, layer, kind,
+        lo, hi, counts}] by step, layer and kind. None in a store from before schema 5."""
+        out: dict[int, list[dict[str, Any]]] = {r: [] for r in run_ids}
+        if self.version < 5 or not run_ids:
+            return out
+        marks = ", ".join("?" * len(run_ids))
+        rows = self.db.execute(
+            "SELECT run_id, step, layer, kind, lo, hi, counts FROM histograms "
+            f"WHERE run_id IN ({marks}) ORDER BY run_id, step, layer, kind",
+            run_ids,
+        )
+        for run_id, step, layer, kind, lo, hi, counts in rows:
+            out[run_id].append(
+                {"step": step, "layer": layer, "kind": kind, "lo": lo, "hi": hi,
+                 "counts": json.loads(counts)}
+            )  # fmt: skip
+        return out
 
     def sources(self, run_id: int) -> dict[str, dict[str, Any]]:
         """Per recorded number (curve, final metric, layer statistic) of a run: the split and
@@ -625,12 +672,6 @@ class Store:
         return out
 
 
-METRICS = {  # the test metric of each task, in words (higher is better for all)
-    "binary": "accuracy",
-    "multiclass": "accuracy",
-    "multilabel": "accuracy (per label)",
-    "regression": "R²",
-}
 RUN_COLUMNS = (
     "id", "study_id", "config_key", "config", "seed", "status", "diverged_step",
     "test_metric", "test_loss", "val_metric", "wall", "steps", "env",

@@ -298,8 +298,10 @@ class Study:
             # actlab.health's did-not-learn: a mean test metric not above the trivial
             # baseline (recorded with the data); the best is crowned among the rest
             base = recorded[dk].baseline if dk in recorded else None
-            learned = {
-                ck: None if base is None else base.learned(float(v.mean()) if len(v) else None)
+            learned = {  # a user's metric: not judged against the task's baseline
+                ck: None
+                if base is None or configs[ck].metric is not None
+                else base.learned(float(v.mean()) if len(v) else None)
                 for ck, v in finals.items()
             }
             best_val = max(
@@ -329,7 +331,7 @@ class Study:
                         label_of[ck],
                         ck,
                         dk,
-                        metric_of.get(dk, "test metric"),
+                        configs[ck].metric or metric_of.get(dk, "test metric"),
                         len(v),
                         mean,
                         half,
@@ -473,6 +475,8 @@ def compare(
     model: Any = None,
     swap: Any = None,
     data: Any = None,
+    loss: Any = None,
+    metric: Any = None,
     **settings: Any,
 ) -> Study:
     """Train one network per activation on the same data, every seed at once, into ``store``.
@@ -493,7 +497,25 @@ def compare(
     replaced by each candidate, per seed a deep copy re-initialised by its own
     reset_parameters). ``data=(X, y)`` (arrays; images as rows × C × H × W), a torch
     Dataset or DataLoader, instead of a dataset name. These run in this process.
+
+    Your own objective: ``loss=fn(logits, y) -> tensor`` (per sample or their mean) and
+    ``metric=fn(logits, y) -> float`` (higher is better; "did not learn" is then not judged),
+    on one network's logits, or "FILE.py:NAME"; recorded by name (lab._objectives). These run
+    in this process.
     """
+    for kind, fn in (("loss", loss), ("metric", metric)):
+        if fn is not None:  # a user's callable, named in the run (user:<name>#<hash>)
+            from ._models import is_file_spec, load_callable
+            from ._objectives import register as register_objective
+
+            if is_file_spec(fn):  # the CLI's --loss FILE.py:NAME
+                fn = load_callable(fn, f"--{kind}", "FUNCTION")
+            settings[kind] = register_objective(kind, fn)
+            if executor != "local":
+                raise ValueError(
+                    f"compare: a user's {kind} runs in this process; use executor='local'"
+                )
+            workers = 1
     if data is not None:
         if dataset is not None:
             raise ValueError("compare: give dataset= or data=, not both")
@@ -648,8 +670,8 @@ def _command(name: str, conf: dict[str, Any]) -> str:
             v = [f"{a}={defs[a]['formula']}" if a in defs else a for a in v]
         if k == "widths":  # ";" between networks, "," between a tapered network's layers
             v = ";".join(_show(w) for w in v)
-        if k == "model" and str(v).startswith("user:"):
-            continue  # a user's model is Python, not a flag: compare(model=...) again
+        if k in ("model", "loss", "metric") and str(v).startswith("user:"):
+            continue  # a user's model or objective is Python, not a flag: compare() again
         if isinstance(v, bool):
             parts.append(flag if v else "--no-" + flag[2:])
             continue

@@ -6,8 +6,9 @@ forward and one backward for all seeds. Adam and SGD act elementwise and the los
 per-seed losses, so each seed's trajectory equals training it alone (tested to 1e-6 in
 float64). All seeded parameters live in one flat buffer (``_Flat``): the optimiser, clipping
 and zeroing are a handful of operations per step. Activations are actlab.torch modules with
-``precision=cfg.precision``: "fast" (the default) runs PyTorch's own kernel where torch has the
-same function and actlab's native float32 forms elsewhere; "exact" is the catalog in float64.
+``precision=cfg.precision``, decided by ``actlab.torch.apply``: "fast" (the default) runs PyTorch's
+own kernel where torch has the same function and actlab's fused kernel (else its native float32
+forms) elsewhere; "exact" is float64 per element, rounded once.
 """
 
 from __future__ import annotations
@@ -17,16 +18,14 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import nn
 
-from .._analysis._health import DIVERGED, profile, saturated_units, unit_counts
-from .._catalog import get
+from .._analysis._health import DIVERGED, Profile, profile, saturated_units, unit_counts
 from ..torch import module as act_module
-from ..torch._function import peer_kernel
 from ._datasets import Data
 from ._init import bias_value, output_rule, seed_layer, weight_rule
 
@@ -35,6 +34,7 @@ from ._run import DATA_FIELDS as DATA_FIELDS
 from ._run import FILE_FIELDS as FILE_FIELDS
 from ._run import MODELS as MODELS
 from ._run import OPTIMIZERS as OPTIMIZERS
+from ._run import PROBE_ROWS as PROBE_ROWS
 from ._run import RunConfig as RunConfig
 from ._run import RunResult as RunResult
 from ._run import _digest as _digest
@@ -43,7 +43,10 @@ from ._run import _digest as _digest
 # training step (the running variance unbiased), and eps stabilises the division
 BN_MOMENTUM = 0.1
 BN_EPS = 1e-5
-PROBE_ROWS = 256  # unit health is measured on this many of the training set's first rows
+# histograms (cfg.histograms): fixed bins, the same for every layer, step and configuration
+# so that they compare — HIST_BINS bins of equal width over [HIST_LO, HIST_HI), plus one for
+# the values below and one for those at or above (counts: HIST_BINS + 2, NaN not counted)
+HIST_LO, HIST_HI, HIST_BINS = -4.0, 4.0, 80
 # the kernel behind torch.optim.Adam(fused=True) (CPU since PyTorch 2.4): one pass for a step
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -120,6 +123,9 @@ class BatchedNet(nn.Module):
     ) -> None:
         super().__init__()
         self.cfg, self.S, self.task = cfg, len(seeds), data.task
+        from ._objectives import loss_of, metric_of
+
+        self._loss, self._metric = loss_of(cfg, data.task), metric_of(cfg, data.task)
         names = cfg.layer_activations()
         first = names[0]  # every layer's, or the first of a per-layer list
         self.act = act_module(first, precision=cfg.precision, **cfg.params)
@@ -127,17 +133,16 @@ class BatchedNet(nn.Module):
         # the stacked seeds; the lab holds them at their configured values.
         for p in self.act.parameters():
             p.requires_grad_(False)
-        # "fast": call PyTorch's kernel directly where it has this function (no module layers)
-        kernel = peer_kernel(cfg.act) if cfg.precision == "fast" else None
-        self.act_fn = kernel if kernel is not None else self.act
+        # the module's precision decides the path (actlab.torch.apply: "fast" is PyTorch's own
+        # kernel where it computes this function), one decision for the lab and every user
+        self.act_fn: Callable[[torch.Tensor], torch.Tensor] = self.act
         # a per-layer list: each hidden layer's own function (deterministic, elementwise)
         self.layer_fns: list[Any] | None = None
         if len(names) > 1:
-            mods = [act_module(n, precision=cfg.precision) for n in names]
-            self.layer_fns = [
-                (peer_kernel(get(n)) if cfg.precision == "fast" else None) or m
-                for n, m in zip(names, mods, strict=True)
-            ]
+            self.layer_fns = [act_module(n, precision=cfg.precision) for n in names]
+            for m in self.layer_fns:  # held at their configured values, as self.act's are
+                for p in m.parameters():
+                    p.requires_grad_(False)
         # a stochastic activation (rrelu) draws each seed's noise from that seed's generator,
         # so that a seed trains as it would alone
         self.seed_acts = (
@@ -357,12 +362,12 @@ class BatchedNet(nn.Module):
         return nn.Sequential(*layers).train(self.training)
 
     def losses(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per-seed mean loss on logits (task_losses)."""
-        return task_losses(self.task, logits, y)
+        """Per-seed mean loss on logits (task_losses, or cfg.loss: _objectives)."""
+        return self._loss(logits, y)
 
     def metric(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Per seed: accuracy or R² (task_metric)."""
-        return task_metric(self.task, logits, y)
+        """Per seed: accuracy or R² (task_metric, or cfg.metric: _objectives)."""
+        return self._metric(logits, y)
 
 
 def task_losses(task: str, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -535,17 +540,20 @@ def train(
     seeds: list[int],
     dtype: torch.dtype = torch.float32,
     *,
-    probe: int = PROBE_ROWS,
+    probe: int | None = None,
     on_eval: Callable[[Progress], object] | None = None,
 ) -> list[RunResult]:
     """Train ``len(seeds)`` networks of one configuration together; one RunResult per seed.
-    ``probe``: how many of the training set's first rows unit health is measured on.
+    ``probe``: how many of the probe split's first rows unit health is measured on (None:
+    ``cfg.probe``; the split is ``cfg.probe_split``).
     ``on_eval``: called with the ``Progress`` after every evaluation step (every
     ``cfg.eval_every`` steps and the last) — how a live view streams a training; an exception
     it raises stops the training and propagates."""
     cfg.validate()
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"train: seeds must be distinct ints, got {seeds!r}")
+    if probe is None:
+        probe = cfg.probe
     if isinstance(probe, bool) or not isinstance(probe, int) or probe < 1:
         raise ValueError(f"train: probe must be an int >= 1 (rows), got {probe!r}")
     net = BatchedNet(cfg, data, seeds, dtype)
@@ -574,17 +582,17 @@ def train(
 
     (Xe, ye), pos = shuffle(), 0
     sources = metric_sources(cfg, data, probe)
-    curves: list[dict[str, list[tuple[int, float]]]] = [
-        {"train_loss": [], "val_loss": [], "val_metric": [], "time": []} for _ in range(S)
-    ]
+    curves = new_curves(S)
     layers: list[list[dict[str, Any]]] = [[] for _ in range(S)]
+    hists: list[list[dict[str, Any]]] = [[] for _ in range(S)]
+    hist_steps = cfg.histogram_steps()
     active = torch.ones(S, dtype=torch.bool)
     diverged: list[int | None] = [None] * S
     limit: torch.Tensor | None = None  # a seed whose loss passes this has diverged
-    # unit health is measured on a fixed probe batch: the training set's first rows
-    X_probe = Xtr[: min(n, probe)]
-    y_probe = ytr[: min(n, probe)]
+    # unit health is measured on a fixed probe batch: the probe split's first rows
+    X_probe, y_probe = probe_rows(cfg, (Xtr, ytr), (Xva, yva), probe)
     window: list[torch.Tensor] = []  # the minibatch losses since the last evaluation
+    mwindow: list[torch.Tensor] = []  # and their metrics (train_metric)
     everyone = True  # no seed stopped yet
     t0 = time.perf_counter()
     step = 0
@@ -592,16 +600,23 @@ def train(
     for step in range(cfg.steps + 1):
         last = step == cfg.steps
         record = step % cfg.eval_every == 0 or last
+        kept: list[torch.Tensor] | None = None
         if record:
             elapsed = time.perf_counter() - t0
-            evaluated = (*_evaluate(net, Xva, yva, X_probe, y_probe), elapsed)
+            va, vm, health, kept = _evaluate(net, Xva, yva, X_probe, y_probe)
+            evaluated = (va, vm, health, elapsed)
+        if step in hist_steps:
+            _histograms(net, X_probe, kept, step, hists, active)
         if pos + bs > n:
             (Xe, ye), pos = shuffle(), 0
         net.update_stats = not last  # the last pass measures; it does not train
-        per_seed = net.losses(net(Xe[:, pos : pos + bs]), ye[:, pos : pos + bs])
+        yb = ye[:, pos : pos + bs]
+        logits = net(Xe[:, pos : pos + bs])
+        per_seed = net.losses(logits, yb)
         pos += bs
         loss = per_seed.detach()
         window.append(loss)
+        mwindow.append(net.metric(logits.detach(), yb))
         if limit is None:
             limit = DIVERGED.value * (loss.abs() + 1e-12)  # health's definition
         ok = loss <= limit  # False for NaN and inf too
@@ -612,11 +627,9 @@ def train(
             everyone = bool(active.all())
         total = per_seed.sum() if everyone else torch.where(active, per_seed, 0.0).sum()
         grads = flat.backward(total)
-        if record:  # train loss: the mean minibatch loss since the last evaluation (as Keras
-            # and scikit-learn report it), this batch included
-            train_loss = torch.stack(window).double().mean(0).tolist()
-            window.clear()
-            _record(step, evaluated, train_loss, grads, curves, layers, active)
+        if record:  # train loss and metric: window_mean's (this batch included)
+            train = (window_mean(window), window_mean(mwindow))
+            _record(step, evaluated, train, grads, curves, layers, active)
             if on_eval is not None:  # its time is not the training's: t0 moves past it
                 t_cb = time.perf_counter()
                 on_eval(
@@ -662,43 +675,152 @@ def train(
                 step,
                 _params_blob(net, s),
                 sources,
+                hists[s],
             )
         )
     return results
 
 
+def new_curves(S: int) -> list[dict[str, list[tuple[int, float]]]]:
+    """Each seed's curves, empty: what both trainers record at every evaluation."""
+    names = ("train_loss", "train_metric", "val_loss", "val_metric", "time")
+    return [{k: [] for k in names} for _ in range(S)]
+
+
+def window_mean(window: list[torch.Tensor]) -> list[float]:
+    """The training loss and the training metric at an evaluation: per seed the mean of the
+    minibatches' values since the previous evaluation, this step's batch included (as Keras's
+    running accuracy and scikit-learn's loss_curve_ report training; each batch counts once,
+    in training mode — dropout on, batch-norm with the batch's statistics — with the weights
+    it was taken at). Empties ``window``."""
+    out = torch.stack(window).double().mean(0).tolist()
+    window.clear()
+    return cast(list[float], out)
+
+
+def probe_rows(
+    cfg: RunConfig,
+    train_xy: tuple[torch.Tensor, torch.Tensor],
+    val_xy: tuple[torch.Tensor, torch.Tensor],
+    probe: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The probe batch unit health and the histograms are measured on: the first ``probe``
+    rows of the training split or of the validation split (cfg.probe_split)."""
+    X, y = train_xy if cfg.probe_split == "train" else val_xy
+    return X[: min(len(X), probe)], y[: min(len(X), probe)]
+
+
+def histogram(v: torch.Tensor) -> torch.Tensor:
+    """Per seed, the counts of ``v``'s values (S, ...) in the fixed bins: below HIST_LO, the
+    HIST_BINS bins [lo + k·w, lo + (k+1)·w), at or above HIST_HI; NaN not counted.
+    An int64 tensor (S, HIST_BINS + 2)."""
+    S = v.shape[0]
+    x = v.detach().reshape(S, -1).double()
+    width = (HIST_HI - HIST_LO) / HIST_BINS
+    idx = ((x - HIST_LO) / width).floor().clamp(-1, HIST_BINS) + 1  # 0 … HIST_BINS + 1
+    idx = torch.where(torch.isnan(x), HIST_BINS + 2, idx).long()  # NaN: a slot dropped below
+    counts = torch.zeros(S, HIST_BINS + 3, dtype=torch.long)
+    counts.scatter_add_(1, idx, torch.ones_like(idx))
+    return counts[:, : HIST_BINS + 2]
+
+
+def histogram_records(
+    step: int,
+    pre: list[torch.Tensor],
+    post: list[torch.Tensor],
+    hists: list[list[dict[str, Any]]],
+    active: torch.Tensor,
+) -> None:
+    """One step's histograms into each still-training seed's records: per hidden layer (1 =
+    first) the counts of its pre-activations and activations (``histogram``)."""
+    for i, (z, h) in enumerate(zip(pre, post, strict=True)):
+        for kind, v in (("pre", z), ("post", h)):
+            counts = histogram(v).tolist()
+            for s, row in enumerate(counts):
+                if bool(active[s]):
+                    hists[s].append({"step": step, "layer": i + 1, "kind": kind, "counts": row})
+
+
+def _histograms(
+    net: BatchedNet,
+    X_probe: torch.Tensor,
+    kept: list[torch.Tensor] | None,
+    step: int,
+    hists: list[list[dict[str, Any]]],
+    active: torch.Tensor,
+) -> None:
+    """The probe's pre-activations (those the evaluation kept, else a pass of their own) and
+    activations, in evaluation mode, binned per hidden layer."""
+    S = net.S
+    net.eval()
+    with torch.no_grad():
+        if kept is None:
+            kept = []
+            net(X_probe.expand(S, *X_probe.shape), keep=kept)
+        post = [net._act(z, 0, i) for i, z in enumerate(kept)]
+    net.train()
+    histogram_records(step, kept, post, hists, active)
+
+
+def _steps_text(cfg: RunConfig) -> str:
+    h = cfg.histograms
+    if isinstance(h, int):
+        return f"0, {h}, {2 * h}, … and the last ({cfg.steps})"
+    return ", ".join(map(str, sorted(cfg.histogram_steps())))
+
+
 def metric_sources(
-    cfg: RunConfig, data: Data, probe: int = PROBE_ROWS
+    cfg: RunConfig, data: Data, probe: int | None = None
 ) -> dict[str, dict[str, Any]]:
     """What each recorded number of a run was measured on: per curve, final metric and layer
     statistic its split, rows, the network's mode and the batch-norm statistics it used
     ("batch": the rows' own mean and variance; "running": the running mean and variance;
-    "none": no batch-norm), and a sentence saying so (stored with the run; the report
-    prints it)."""
+    "none": no batch-norm), and a sentence saying so, naming the loss or metric (stored with
+    the run; the report prints it)."""
+    from ._objectives import names
+
+    if probe is None:
+        probe = cfg.probe
     n = len(data.X_train)
+    pool = n if cfg.probe_split == "train" else len(data.X_val)
+    split = "training" if cfg.probe_split == "train" else "validation"
     rows = {
         "train": min(cfg.batch_size, n),
         "validation": len(data.X_val),
         "test": len(data.X_test),
-        "probe": min(n, probe),
+        "probe": min(pool, probe),
     }
-    batches = "the mean loss of the minibatches ({} rows each) since the previous evaluation"
+    loss, metric = names(cfg, data.task)
+    batches = (
+        "the mean {} of the minibatches ({{}} rows each) since the previous evaluation, each "
+        "taken before its update"
+    )
+    on_probe = f"the {split} split's first {{}} rows (the probe)"
     what = {
-        "train_loss": ("train", "train", batches),
-        "val_loss": ("validation", "eval", "the whole validation split ({} rows)"),
-        "val_metric": ("validation", "eval", "the whole validation split ({} rows)"),
-        "test_loss": ("test", "eval", "the whole test split ({} rows), after the last step"),
-        "test_metric": ("test", "eval", "the whole test split ({} rows), after the last step"),
+        "train_loss": ("train", "train", f"{loss}: " + batches.format("loss")),
+        "train_metric": ("train", "train", f"{metric}: " + batches.format("metric")),
+        "val_loss": ("validation", "eval", f"{loss}: the whole validation split ({{}} rows)"),
+        "val_metric": ("validation", "eval", f"{metric}: the whole validation split ({{}} rows)"),
+        "test_loss": (
+            "test", "eval", f"{loss}: the whole test split ({{}} rows), after the last step"
+        ),
+        "test_metric": (
+            "test", "eval", f"{metric}: the whole test split ({{}} rows), after the last step"
+        ),
         "grad_norm": ("train", "train", "that step's minibatch ({} rows), before clipping"),
-        "dead": ("probe", "eval", "the training split's first {} rows (the probe)"),
-        "saturated": ("probe", "eval", "the training split's first {} rows (the probe)"),
-        "flat": ("probe", "eval", "the training split's first {} rows (the probe)"),
-        "grad_rms": (
+        "dead": ("probe", "eval", on_probe),
+        "saturated": ("probe", "eval", on_probe),
+        "flat": ("probe", "eval", on_probe),
+        "grad_rms": ("probe", "eval", on_probe + f", its {loss}'s backward"),
+    }  # fmt: skip
+    if cfg.histograms is not None:
+        what["histograms"] = (
             "probe",
             "eval",
-            "the training split's first {} rows (the probe), its loss's backward",
-        ),
-    }
+            on_probe + f", at steps {_steps_text(cfg)}; {HIST_BINS} bins of width "
+            f"{(HIST_HI - HIST_LO) / HIST_BINS:g} over [{HIST_LO:g}, {HIST_HI:g}) and one "
+            "each for the values below and above",
+        )
     noisy = cfg.act.spec.stochastic
     in_mode = {
         "train": "training mode"
@@ -730,10 +852,11 @@ def _evaluate(
     yva: torch.Tensor,
     X_probe: torch.Tensor,
     y_probe: torch.Tensor,
-) -> tuple[list[float], list[float], list[Health]]:
+) -> tuple[list[float], list[float], list[Health], list[torch.Tensor]]:
     """In evaluation mode, one pass over the validation set and one over the probe batch (so
     neither depends on the other's rows): per seed the validation loss and metric, and per
-    layer the unit health and the RMS of ∂loss/∂z on the probe batch (health's definitions)."""
+    layer the unit health and the RMS of ∂loss/∂z on the probe batch (health's definitions),
+    and the probe's pre-activations (detached)."""
     S = net.S
     net.eval()
     keep: list[torch.Tensor] = []
@@ -749,7 +872,7 @@ def _evaluate(
     health = _unit_health(net, keep, len(X_probe), 0)
     rms = [_grad_rms(g, S) for g in grads]
     net.train()
-    return va, vm, [(*h, r) for h, r in zip(health, rms, strict=True)]
+    return va, vm, [(*h, r) for h, r in zip(health, rms, strict=True)], keep
 
 
 Health = tuple[list[float], list[float], list[float], list[float]]  # dead, saturated, flat, rms
@@ -766,14 +889,14 @@ def _grad_rms(g: torch.Tensor | None, S: int) -> list[float]:
 def _record(
     step: int,
     evaluated: tuple[list[float], list[float], list[Health], float],
-    train_loss: list[float],
+    train: tuple[list[float], list[float]],
     grads: list[torch.Tensor],
     curves: list[dict[str, list[tuple[int, float]]]],
     layers: list[list[dict[str, Any]]],
     active: torch.Tensor,
 ) -> None:
     """One evaluation step into each still-training seed's curves and layer records: losses,
-    metric, time, and per hidden layer the gradient norm of its weights (this step's batch,
+    metrics, time, and per hidden layer the gradient norm of its weights (this step's batch,
     before clipping), dead and saturated unit fractions, the share of flat samples and the RMS
     of ∂loss/∂z (the probe batch)."""
     va, vm, health, elapsed = evaluated
@@ -786,7 +909,8 @@ def _record(
         if not bool(active[s]):
             continue
         c = curves[s]
-        c["train_loss"].append((step, train_loss[s]))
+        c["train_loss"].append((step, train[0][s]))
+        c["train_metric"].append((step, train[1][s]))
         c["val_loss"].append((step, va[s]))
         c["val_metric"].append((step, vm[s]))
         c["time"].append((step, elapsed))
@@ -831,20 +955,26 @@ def _unit_health(
         flat_in = torch.cat([z.reshape(-1) for z in parts]).detach().requires_grad_(True)
         with torch.enable_grad():
             (d,) = torch.autograd.grad(net.act_fn(flat_in).sum(), flat_in)
+    sizes = [z.numel() for z in parts]
+    return [
+        layer_health(dz.view(z.shape).abs(), prof)
+        for z, dz in zip(parts, torch.split(d, sizes), strict=True)
+    ]
+
+
+def layer_health(a: torch.Tensor, prof: Profile) -> tuple[list[float], list[float], list[float]]:
+    """One layer's unit health per seed from |f'(z)| (S, samples, units), with actlab.health's
+    definitions (the monitor's): the dead unit fraction (NaN where f' cannot be 0), the
+    saturated unit fraction and the share of flat samples (NaN where it does not saturate).
+    Both trainers (the lab's networks and the user's) record these."""
+    S, rows = a.shape[0], a.shape[1]
     nan = [math.nan] * S
-    out = []
-    for z, dz in zip(parts, torch.split(d, [z.numel() for z in parts]), strict=True):
-        a = dz.view(z.shape).abs()
-        active, flat = unit_counts(a, prof, axis=1)  # per seed and unit
-        rows = z.shape[1]
-        out.append(
-            (
-                (~active).double().mean(1).tolist() if active is not None else nan,
-                saturated_units(flat, rows).double().mean(1).tolist() if flat is not None else nan,
-                (flat.double().sum(1) / (rows * z.shape[2])).tolist() if flat is not None else nan,
-            )
-        )
-    return out
+    active, flat = unit_counts(a, prof, axis=1)  # per seed and unit
+    return (
+        (~active).double().mean(1).tolist() if active is not None else nan,
+        saturated_units(flat, rows).double().mean(1).tolist() if flat is not None else nan,
+        (flat.double().sum(1) / (rows * a.shape[2])).tolist() if flat is not None else nan,
+    )
 
 
 def _params_blob(net: BatchedNet, s: int) -> bytes:

@@ -3,10 +3,12 @@ precision and memory options decide how an activation is computed.
 
 Paths, chosen by ``apply`` alone (modules, functional and the lab call it):
 
-* **fused kernel** (``actlab._kernels``; CPU, float32/float16/bfloat16, at least
-  ``MIN_ELEMENTS`` elements, an activation with a kernel form): one pass over memory, float64
-  per element, rounded once — the catalog's values (≤ 1 ULP, tested) at PyTorch's speed.
-  Backward is one fused pass g·f'(x) from the saved input; no float64 copy of the tensor.
+* **fused kernel** (``actlab._kernels``; CPU, float32/float16/bfloat16 — float64 for the
+  kernels exact there, ``_forms.FLOAT64`` — at least ``MIN_ELEMENTS`` elements, an activation
+  with a kernel form): one pass over memory, float64 per element (selects in the input's
+  dtype), rounded once — the catalog's values (≤ 1 ULP, tested). Backward is one fused pass
+  g·f'(x) from the saved input (with learned parameters' sums in the same pass); no float64
+  copy of the tensor. ``inplace=True`` without autograd: the kernel writes into x itself.
 * **catalog** (everything else): the spec's forms in float64 (``Precision.EXACT``) or in the
   input's dtype (``Precision.NATIVE``), rounded once. An elementwise input larger than
   ``MIN_ELEMENTS`` is processed in chunks of that length, so the float64 temporaries are
@@ -259,11 +261,14 @@ class KernelFunction(torch.autograd.Function):
         _once_differentiable(k.name)
         x, *learn = ctx.saved_tensors
         values = tuple(learn)
-        gx = k.vjp(x, g, values) if ctx.needs_input_grad[0] else None
         grads: list[Any] = [None] * len(learn)
-        if any(ctx.needs_input_grad[2:]):
-            sums = k.param_grads(x, g, values)
-            grads = [s.reshape(t.shape).to(t.dtype) for s, t in zip(sums, learn, strict=True)]
+        if not any(ctx.needs_input_grad[2:]):
+            return (k.vjp(x, g, values) if ctx.needs_input_grad[0] else None, None, *grads)
+        if ctx.needs_input_grad[0]:  # both: one pass
+            gx, sums = k.vjp_and_param_grads(x, g, values)
+        else:
+            gx, sums = None, k.param_grads(x, g, values)
+        grads = [s.reshape(t.shape).to(t.dtype) for s, t in zip(sums, learn, strict=True)]
         return (gx, None, *grads)
 
 
@@ -365,10 +370,16 @@ def apply(
     return _function_apply(x, cfg, *learn.values())
 
 
-def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> Any:
-    """The fused kernel's result (with autograd where needed), or None: no kernel here."""
+def _fused(
+    act: Activation,
+    x: torch.Tensor,
+    learn: dict[str, torch.Tensor],
+    out: torch.Tensor | None = None,
+) -> Any:
+    """The fused kernel's result (with autograd where needed), or None: no kernel here.
+    ``out`` (no autograd only): a contiguous tensor like x that the kernel writes into."""
     wanted = tuple(n for n, t in learn.items() if t.requires_grad)
-    if any(t.numel() != 1 for t in learn.values()):
+    if any(t.numel() != 1 for t in learn.values()) or (out is not None and not x.is_contiguous()):
         return None
     k = _kernels.kernel(act, x, wanted)
     if k is None:
@@ -382,7 +393,7 @@ def _fused(act: Activation, x: torch.Tensor, learn: dict[str, torch.Tensor]) -> 
             values = tuple(v.detach() for v in values)
         return _kernels.guarded(lambda: _kernel_apply(x, k, *values))
     with torch.no_grad():
-        return _kernels.guarded(lambda: k.forward(x, values))
+        return _kernels.guarded(lambda: k.forward(x, values, out))
 
 
 def _inplace(
@@ -395,6 +406,10 @@ def _inplace(
 ) -> torch.Tensor:
     if not _needs_grad(x, learn):
         with torch.no_grad():
+            if prec is Precision.EXACT and mem is Memory.DEFAULT and where is None:
+                into = _fused(act, x, learn, out=x)  # the kernel writes x itself: one pass
+                if into is not None:
+                    return x
             y = apply(act, x, learn, mem, where, prec)
             return x.copy_(y)
     if act.spec.lean is None or learn:

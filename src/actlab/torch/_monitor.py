@@ -12,10 +12,7 @@ it). Call ``monitor.step(loss)`` once per iteration, after ``optimizer.step()``.
 from __future__ import annotations
 
 import html
-import importlib
-import inspect
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -25,21 +22,26 @@ from torch.overrides import TorchFunctionMode
 from .._analysis._health import (
     DIVERGED,
     Finding,
-    Profile,
     dead_finding,
     diverged_finding,
     gradient_finding,
     ordered,
     predicted_ratio,
     profile,
-    saturated_units,
     saturation_finding,
     unit_counts,
 )
-from .._catalog import Activation, get, resolve, specs
-from ._function import apply, peer_kernel
-from ._modules import ActlabModule, PReLU
+from .._catalog import Activation
 from ._observe import OBSERVERS
+from ._recognise import (
+    _activation_of,
+    _derivative,
+    _function_activation,
+    _key,
+    _torch_functions,
+    _torch_types,
+)
+from ._records import Findings, LayerRecord
 
 SAMPLE_ROWS = 32  # examples per recorded batch whose f' is inspected (cost, not a threshold)
 WINDOW = 10  # the gradient verdict is the median of the last this many recorded ratios
@@ -51,285 +53,6 @@ MAX_PENDING = 64  # kept layer observations measured at the latest this many at 
 UPDATE_EVERY = 10  # |ΔW|/|W| is measured on every UPDATE_EVERY-th recorded step (a copy of W)
 
 __all__ = ["Finding", "Findings", "LayerRecord", "Monitor", "watch"]
-
-
-def _torch_types() -> dict[type, tuple[str, dict[str, str]]]:
-    """torch.nn activation classes → (catalog name, {our param: their attribute})."""
-    out: dict[type, tuple[str, dict[str, str]]] = {}
-    for spec in specs():
-        peer = spec.peers.torch
-        if peer is not None and peer.module and peer.module.startswith("torch.nn."):
-            cls = getattr(nn, peer.module.rpartition(".")[2], None)
-            if isinstance(cls, type):
-                out[cls] = (spec.name, dict(peer.params))
-    return out
-
-
-_FUNCTIONS: dict[Any, tuple[str, dict[str, str]]] | None = None
-
-
-def _torch_functions() -> dict[Any, tuple[str, dict[str, str]]]:
-    """torch functions and Tensor methods that compute a catalog activation → (name, params)."""
-    global _FUNCTIONS
-    if _FUNCTIONS is None:
-        out: dict[Any, tuple[str, dict[str, str]]] = {}
-        for spec in specs():
-            peer = spec.peers.torch
-            if peer is None or not peer.name.startswith("torch.") or spec.stochastic:
-                continue
-            mod, _, attr = peer.name.rpartition(".")
-            fn = getattr(importlib.import_module(mod), attr, None)
-            if fn is not None:
-                out[fn] = (spec.name, dict(peer.params))
-        for name in ("relu", "tanh", "sigmoid"):  # the same functions under their other names
-            for owner in (torch, torch.Tensor, torch.nn.functional):
-                fn = getattr(owner, name, None)
-                if fn is not None and fn not in out:
-                    out[fn] = (name, {})
-        _FUNCTIONS = out
-    return _FUNCTIONS
-
-
-def _activation_of(
-    module: nn.Module, types: dict[type, tuple[str, dict[str, str]]]
-) -> Activation | None:
-    """The catalog activation a module computes (with its current parameter values), or None.
-
-    A stochastic one is taken in eval form: the monitor needs where f' vanishes, not a draw."""
-    if isinstance(module, ActlabModule):
-        params = dict(module._activation().params)
-        for k in module.spec.learnable:
-            v = getattr(module, "weight" if isinstance(module, PReLU) else k).detach()
-            params[k] = v if v.numel() > 1 else v.item()
-        spec = module.spec
-    elif type(module) in types:
-        name, mapping = types[type(module)]
-        spec = resolve(name)
-        params = {}
-        for ours, theirs in mapping.items():
-            v = getattr(module, theirs, None)
-            if isinstance(v, torch.Tensor):  # PReLU's weight
-                v = v.detach() if v.numel() > 1 else v.detach().item()
-            if ours == "axis" and v is None:
-                v = -1
-            if v is not None:
-                params[ours] = v
-    else:
-        return None
-    if "training" in params:
-        params["training"] = False
-    return Activation(spec, params)
-
-
-_KERNELS: dict[Any, Any] = {}
-
-
-def _key(act: Activation) -> Any:
-    """A dict key for an activation: itself, or its identity where a parameter is a tensor."""
-    plain = all(isinstance(v, int | float | str | bool | type(None)) for v in act.params.values())
-    return act if plain else id(act)
-
-
-def _kernel(act: Activation) -> Any:
-    """The activation as the network computes it: PyTorch's kernel where it has one, else
-    actlab's native form — its autograd backward is the f' the monitor inspects."""
-    key = _key(act)
-    if key not in _KERNELS:
-        k = peer_kernel(act)
-        _KERNELS[key] = k if k is not None else (lambda x: apply(act, x, precision="native"))
-    return _KERNELS[key]
-
-
-_LEAN: dict[Any, Any] = {}
-
-
-def _derivative(act: Activation, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """f'(z) as the network's backward forms it: from the spec's lean form where it has one
-    (relu-like: the mask z > 0; sigmoid, tanh, elu: from the output y — elementwise, no
-    autograd), else the autograd backward of the kernel the network runs."""
-    key = _key(act)
-    if key not in _LEAN:
-        lean = act.spec.lean if isinstance(key, Activation) else None
-        if lean is not None:
-            import array_api_compat.torch as xp
-
-            from .._catalog._xp import prepare
-
-            p = act._call_params(prepare(torch.zeros(1), act.name, native=True))
-            _LEAN[key] = (lean, xp, p)
-        else:
-            _LEAN[key] = None
-    entry = _LEAN[key]
-    if entry is not None:
-        (kind, fn, from_mask), xp, p = entry
-        with torch.no_grad():
-            if kind == "mask" and from_mask is not None:
-                return torch.as_tensor(from_mask(xp, fn(xp, z, p), p))
-            if kind == "output" and y.shape == z.shape:
-                return torch.as_tensor(fn(xp, y, p))
-    zz = z.detach().requires_grad_(True)
-    with torch.enable_grad():
-        (d,) = torch.autograd.grad(_kernel(act)(zz).sum(), zz)
-    return d
-
-
-def _function_activation(
-    fn: Any, name: str, mapping: dict[str, str], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> Activation:
-    """The activation a functional call computes, its parameters read from the call where the
-    signature can be bound (torch.nn.functional's Python functions); else the defaults."""
-    params: dict[str, Any] = {}
-    if mapping:
-        try:
-            bound = inspect.signature(fn).bind(*args, **kwargs).arguments
-        except (TypeError, ValueError):
-            bound = dict(kwargs)
-        for ours, theirs in mapping.items():
-            v = bound.get(theirs)
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                params[ours] = v
-    try:
-        return get(name, **params)
-    except (ValueError, TypeError):
-        return get(name)
-
-
-@dataclass
-class LayerRecord:
-    """What the monitor saw of one activation layer (a module or a functional call) over its
-    window: per unit whether it was ever active and how many of its samples were flat, the
-    pre-/post-activation statistics and the RMS of ∂loss/∂z per recorded step."""
-
-    name: str
-    activation: str
-    kind: str
-    source: str = "module"  # or "function"
-    order: int = 0  # position in the forward pass (first call)
-    profile: Profile | None = None
-    units: int = 0
-    batches: int = 0
-    ever_active: torch.Tensor | None = None
-    flat_samples: torch.Tensor | None = None
-    samples: int = 0
-    last_pre: torch.Tensor | None = None  # the last recorded batch's inspected rows
-    last_post: torch.Tensor | None = None
-    grad_rms: list[tuple[int, float]] = field(default_factory=list)
-    grad_numel: int = 0  # entries of z in the last recorded forward (the RMS's denominator)
-    first_step: int = -1
-    last_step: int = -1
-
-    def accumulate(self, active: Any, flat: Any, samples: int, units: int) -> None:
-        """Add one recorded batch's per-unit activity and flat counts to the window."""
-        prev = self.ever_active if self.ever_active is not None else self.flat_samples
-        if self.samples == 0 or prev is None or prev.shape[0] != units:  # new, or reshaped
-            self.units, self.ever_active, self.flat_samples = units, active, flat
-            self.samples = samples
-            return
-        if active is not None and self.ever_active is not None:
-            self.ever_active = self.ever_active | active
-        if flat is not None and self.flat_samples is not None:
-            self.flat_samples = self.flat_samples + flat
-        self.samples += samples
-
-    @property
-    def can_die(self) -> bool:
-        return self.profile is not None and self.profile.can_die
-
-    @property
-    def saturating(self) -> bool:
-        return self.profile is not None and self.profile.saturating
-
-    @property
-    def dead_fraction(self) -> float:
-        """Share of units with f' = 0 on every inspected sample (NaN where it cannot die)."""
-        if not self.can_die or self.ever_active is None or self.units == 0:
-            return math.nan
-        return float((~self.ever_active).double().mean())
-
-    @property
-    def flat_share(self) -> float:
-        """Share of the layer's samples in the flat region (NaN where it does not saturate)."""
-        if not self.saturating or self.flat_samples is None or self.samples == 0:
-            return math.nan
-        return float(self.flat_samples.double().sum()) / (self.samples * self.units)
-
-    @property
-    def saturated_fraction(self) -> float:
-        """Share of units saturated (SATURATED_UNIT of their samples flat; NaN: not saturating)."""
-        if not self.saturating or self.flat_samples is None or self.samples == 0:
-            return math.nan
-        return float(saturated_units(self.flat_samples, self.samples).double().mean())
-
-    @property
-    def pre_mean(self) -> float:
-        return _stat(self.last_pre, "mean")
-
-    @property
-    def pre_std(self) -> float:
-        return _stat(self.last_pre, "std")
-
-    @property
-    def post_mean(self) -> float:
-        return _stat(self.last_post, "mean")
-
-    @property
-    def post_std(self) -> float:
-        return _stat(self.last_post, "std")
-
-    @property
-    def window(self) -> str:
-        return f"steps {self.first_step}–{self.last_step}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "layer": self.name,
-            "activation": self.activation,
-            "source": self.source,
-            "units": self.units,
-            "batches": self.batches,
-            "dead_fraction": _none(self.dead_fraction),
-            "saturated_fraction": _none(self.saturated_fraction),
-            "flat_share": _none(self.flat_share),
-            "pre_mean": _none(self.pre_mean),
-            "pre_std": _none(self.pre_std),
-            "post_mean": _none(self.post_mean),
-            "post_std": _none(self.post_std),
-            "grad_rms": _none(self.grad_rms[-1][1]) if self.grad_rms else None,
-            "steps": [self.first_step, self.last_step],
-        }
-
-
-def _stat(t: torch.Tensor | None, what: str) -> float:
-    if t is None or t.numel() == 0:
-        return math.nan
-    x = t.double()
-    if what == "mean":
-        return float(x.mean())
-    return float(x.std()) if x.numel() > 1 else 0.0
-
-
-def _none(v: float) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-
-
-class Findings(list[Finding]):
-    """The monitor's findings, worst first: a list, printed one per line, and an HTML list in
-    a notebook."""
-
-    def __str__(self) -> str:
-        return "\n".join(str(f) for f in self) if self else "no findings"
-
-    def _repr_html_(self) -> str:
-        if not self:
-            return "<p>no findings</p>"
-        items = "".join(
-            f"<li><b>{html.escape(f.severity)}</b> {html.escape(f.kind)}: "
-            f"{html.escape(f.message)}"
-            + (f"<br><i>try:</i> {html.escape('; '.join(f.fixes))}" if f.fixes else "")
-            + "</li>"
-            for f in self
-        )
-        return f"<ul>{items}</ul>"
 
 
 class _Functions(TorchFunctionMode):
