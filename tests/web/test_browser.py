@@ -522,3 +522,34 @@ def test_depth_card_and_a_click_on_the_phase_diagram(browser: Browser, base: str
     assert chi != pytest.approx(mf["chi"], rel=0.02)  # and it did move from the init's point
     watch.clean()
     page.close()
+
+
+def test_the_advisor_answers_as_the_library_does(browser: Browser, base: str) -> None:
+    import actlab
+
+    page, watch = open_page(browser, base, state_hash({"tab": "advisor"}))
+    page.select_option("#adv-layer", "output")
+    page.select_option("#adv-task", "multiclass")
+    page.select_option("#adv-arch", "mlp")
+    page.fill("#adv-depth", "4")
+    page.click("#advisor-form button[type=submit]")
+    want = actlab.recommend(layer="output", task="multiclass", architecture="mlp", depth=4)
+    page.wait_for_function(
+        "n => document.getElementById('adv-activation')?.textContent === n",
+        arg=want.activation.name,
+    )
+    reasons = page.eval_on_selector_all("#adv-reasons li", "ls => ls.map(l => l.textContent)")
+    assert reasons == list(want.reasons)
+    assert want.loss.split(" (")[0] in page.inner_text("#adv-result")
+    # a symptom changes the advice the way the library's rules do
+    page.select_option("#adv-layer", "hidden")
+    page.check("#adv-symptoms input[value=dead_units]")
+    page.click("#advisor-form button[type=submit]")
+    hidden = actlab.recommend(layer="hidden", architecture="mlp", depth=4, symptoms=["dead_units"])
+    page.wait_for_function(
+        "n => document.getElementById('adv-activation')?.textContent === n",
+        arg=hidden.activation.name,
+    )
+    assert page.evaluate("window.__explorer.state.advisor.symptoms") == ["dead_units"]
+    watch.clean()
+    page.close()
