@@ -288,7 +288,7 @@ def test_diverging_training_raises_the_alarm(client: Any) -> None:
 
 def test_findings_are_the_reports(client: Any, app: Any) -> None:
     from actlab.lab import Store
-    from actlab.lab._report import layer_findings
+    from actlab.lab._findings import layer_findings
 
     body = {
         "dataset": "xor",

@@ -115,7 +115,7 @@ def layer_rows(cfg: Any, stats: list[list[dict[str, Any]]]) -> list[dict[str, An
     """Per hidden layer at the latest step (mean over seeds): RMS ∂loss/∂z, its mean-field
     prediction from the last layer's measured value (the report's ``_predicted``), the dead
     and saturated unit fractions."""
-    from ..lab._report import _by_layer, _predicted
+    from ..lab._findings import _by_layer, _predicted
 
     x, g = _by_layer(stats, "grad_rms", max)
     _, dead = _by_layer(stats, "dead", max)
@@ -150,7 +150,7 @@ def findings(
     """actlab.health's findings so far, in words (the report's ``layer_findings`` and the
     divergence finding), worst first."""
     from .._analysis._health import diverged_finding, ordered
-    from ..lab._report import layer_findings
+    from ..lab._findings import layer_findings
 
     found = list(layer_findings(cfg, task, stats))
     for s in diverged:
