@@ -553,3 +553,32 @@ def test_the_advisor_answers_as_the_library_does(browser: Browser, base: str) ->
     assert page.evaluate("window.__explorer.state.advisor.symptoms") == ["dead_units"]
     watch.clean()
     page.close()
+
+
+def test_a_good_csv_is_previewed_and_trained_on(
+    browser: Browser, base: str, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (120, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    good = tmp_path / "quadrants.csv"
+    rows = "".join(f"{a:.4f},{b:.4f},{c}\n" for (a, b), c in zip(X, y, strict=True))
+    good.write_text("u,v,label\n" + rows)
+    state = {"tab": "train", "train": {"activations": ["tanh"], "seeds": 1, "steps": 40}}
+    page, watch = open_page(browser, base, state_hash(state))
+    page.set_input_files("#train-upload", str(good))
+    page.wait_for_function("window.__explorer.state.train.upload")
+    info = page.inner_text("#upload-info")
+    assert "120 rows" in info and "2 features" in info and "“label”" in info and "binary" in info
+    assert page.inner_text("#upload-error") == ""
+    page.click("#train-play")
+    page.wait_for_function("window.__explorer.train.counts.done === 1", timeout=120_000)
+    done = page.evaluate("window.__explorer.train.last.done")
+    assert done["rows"][0]["label"] == "tanh" and done["rows"][0]["n"] == 1
+    # the boundary is drawn over the uploaded points themselves
+    shown = page.evaluate("window.__explorer.train.last.progress.boundary.points.X.length")
+    assert 0 < shown <= 120
+    watch.clean()
+    page.close()

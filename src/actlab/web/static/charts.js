@@ -46,8 +46,8 @@ export function plot(container, { series, data, height = 300, x, y, bands = [], 
         grid: { stroke: "#e9edf2" },
         ticks: { stroke: "#d5dbe3" },
         values: y?.values ?? (yLog ? (u, vals) => vals.map((v) => (v === null ? "" : fmt(10 ** v, 2))) : (u, vals) => vals.map((v) => (v === null ? "" : fmt(v, 3)))),
-        // a log axis: ticks at whole decades (10^k), a few of them however wide the range
-        ...(yLog ? { incrs: [1, 2, 3, 5, 10, 20, 50, 100] } : {}),
+        // a log axis: ticks at whole (or half) decades, a few of them however wide the range
+        ...(yLog ? { incrs: [0.5, 1, 2, 3, 5, 10, 20, 50, 100] } : {}),
       },
     ],
     series: [{ label: x?.label ?? "x" }, ...series.map((s) => ({ points: { show: false }, spanGaps: false, width: 2, ...s }))],

@@ -146,7 +146,7 @@ async function doUpload() {
     const t = state.train;
     t.upload = res.upload;
     debug.drawn.upload = res;
-    $("upload-info").textContent = res.message || `${res.n} rows, ${res.features} features, target “${res.target}” (${res.task})`;
+    $("upload-info").textContent = `${res.name ?? file.name}: ${res.n} rows · ${res.features} feature${res.features === 1 ? "" : "s"} · target “${res.target}” (${res.task})`;
     for (const b of document.querySelectorAll(".tile")) b.classList.remove("on");
     renderDatasetSelect();
     save();
@@ -580,10 +580,33 @@ function drawBoundaryOn(canvas, ev, r) {
   return cm;
 }
 
+function noSurface(canvas, text) {
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#f4f5f7";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = "#6b7583";
+  ctx.font = `${canvas.width > 200 ? 13 : 11}px system-ui, sans-serif`;
+  ctx.textAlign = "center";
+  const words = text.split(" ");
+  const lines = [];
+  for (const w of words) {
+    const last = lines[lines.length - 1];
+    if (last && ctx.measureText(`${last} ${w}`).width < canvas.width - 20) lines[lines.length - 1] = `${last} ${w}`;
+    else lines.push(w);
+  }
+  lines.forEach((l, i) => ctx.fillText(l, canvas.width / 2, canvas.height / 2 + (i - (lines.length - 1) / 2) * 17));
+}
+
 function drawBoundary(ev) {
   const canvas = $("train-boundary");
   const cm = drawBoundaryOn(canvas, ev, 3.2);
-  if (!cm) return;
+  if (!cm) {
+    const d = datasets.get(state.train.dataset);
+    noSurface(canvas, `no 2-D surface to draw: ${state.train.upload ? "your data" : state.train.dataset} has ${d?.dims ?? "more than 2"} features`);
+    $("train-boundary-label").textContent = `${ev.activation} · step ${ev.step}`;
+    $("train-boundary-scale").replaceChildren();
+    return;
+  }
   $("train-boundary-label").textContent = `${ev.activation} · step ${ev.step}`;
   colorbar($("train-boundary-scale"), [diverging(-1), diverging(0), diverging(1)], cm.lo, cm.hi, cm.title);
   const z = ev.boundary.z.flat().filter((v) => v !== null);
@@ -608,7 +631,7 @@ function drawMultiples() {
     ...order.map((a) => {
       const ev = runs.get(a);
       const c = el("canvas", { width: 120, height: 120 });
-      if (ev) drawBoundaryOn(c, ev, 1.6);
+      if (ev && !drawBoundaryOn(c, ev, 1.6)) noSurface(c, "no 2-D surface");
       const last = ev?.curves?.val_metric;
       const metric = last?.mean?.length ? last.mean[last.mean.length - 1] : null;
       return el(
@@ -718,7 +741,7 @@ function renderAlarm() {
 const stat = (v, d = 3) => (typeof v === "number" && Math.abs(v) < 1e-12 ? "0" : fmt(v, d));
 const COLUMNS = [
   ["mean", null, (r) => (r.ci95 === null || r.ci95 === undefined ? stat(r.mean, 4) : `${stat(r.mean, 4)} ± ${stat(r.ci95, 2)}`)],
-  ["iqm", "IQM [95% CI]", (r) => `${stat(r.iqm, 4)}` + (r.iqm_lo !== undefined ? ` [${stat(r.iqm_lo)}, ${stat(r.iqm_hi)}]` : "")],
+  ["iqm", "IQM [95% CI]", (r) => `${stat(r.iqm)}` + (r.iqm_lo !== undefined ? ` [${stat(r.iqm_lo)}, ${stat(r.iqm_hi)}]` : "")],
   ["diff", "vs best [95% CI]", (r) => (r.best ? "best" : `${stat(r.diff)}` + (r.diff_lo !== undefined ? ` [${stat(r.diff_lo)}, ${stat(r.diff_hi)}]` : ""))],
   ["p_vs_best", "p (Holm)", (r) => fmt(r.p_vs_best, 2)],
   ["verdict", "verdict", (r) => r.verdict],
