@@ -251,7 +251,7 @@ function renderSelected() {
           act.params[p.name] = value;
           save();
           refresh();
-          if (fn.focus === act.name) refreshCard();
+          if (fn.focus === act.name) refreshCard(400);
         }),
       ),
       el("div", { class: "prm-error error small", hidden: true }),
@@ -278,7 +278,9 @@ const refresh = latest(async () => {
       points: Math.min(2000, catalog.limits?.points ?? 2000),
       second: !!fn.show.d2f,
     });
-    $("fn-timing").textContent = `${acts.length} × ${res.x.length} points in ${Math.round(performance.now() - t0)} ms (round trip)`;
+    const ms = performance.now() - t0;
+    $("fn-timing").textContent = `${acts.length} × ${res.x.length} points in ${Math.round(ms)} ms (round trip)`;
+    debug.fnTimes = [...(debug.fnTimes ?? []).slice(-49), ms];
     showError($("fn-error"), null);
     for (const box of document.querySelectorAll(".prm-error")) showError(box, null);
     lastCurves = res;
@@ -388,10 +390,12 @@ function marks(u, res) {
 }
 
 // ── the focused activation's card ──
+// The card (its facts are measured: the first card of a parameter value costs the server up to
+// a second or two) waits until a slider rests, so it never slows the curves while dragging.
 let cardTimer = null;
-function refreshCard() {
+function refreshCard(wait = 0) {
   clearTimeout(cardTimer);
-  cardTimer = setTimeout(loadCard, 120);
+  cardTimer = setTimeout(loadCard, wait);
 }
 
 const loadCard = latest(async () => {
