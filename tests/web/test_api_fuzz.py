@@ -145,6 +145,9 @@ def _bodies() -> list[tuple[str, Any]]:
                 {"dataset": "xor", "activations": [name], "steps": 5, "eval_every": 5, "seeds": 1},
             )
         )
+    for path in ("/api/datasets/preview", "/api/code", "/api/train"):  # an unknown upload id
+        out.append((path, {"upload": "nope", "activations": ["relu"]}))
+        out.append((path, {"upload": "nope"}))
     return out
 
 

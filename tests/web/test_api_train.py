@@ -311,3 +311,41 @@ def test_findings_are_the_reports(client: Any, app: Any) -> None:
     finally:
         st.close()
     assert [f["text"] for f in last["findings"]] == [f.message for f in want]
+
+
+def test_did_not_learn_is_said_in_the_done_event(client: Any, app: Any) -> None:
+    from actlab._analysis._health import not_learned_finding
+    from actlab.lab import Store, Study
+
+    body = {
+        "dataset": "spiral",
+        "activations": ["tanh"],
+        "seeds": 2,
+        "steps": 1,
+        "eval_every": 1,
+        "lr": 1e-6,
+    }
+    _, evs = run(client, body)
+    done = evs[-1][1]
+    st = Store(app.state.store_path, readonly=True)
+    try:
+        study = Study(st, st.find(done["study"]), done["study"])
+        data = study.datasets()
+        want = [
+            not_learned_finding(r.label, r.mean, data[r.data_key].baseline).message
+            for r in study.rows()
+            if r.learned is False
+        ]
+    finally:
+        st.close()
+    assert want, "one step at lr 1e-6 learns nothing on spiral"
+    assert [f["text"] for f in done["findings"]] == want
+    assert done["findings"][0]["kind"] == "did_not_learn"
+
+
+def test_one_reader_per_job(client: Any) -> None:
+    r = client.post("/api/train", json={**XOR, "steps": 5, "eval_every": 5}).json()
+    with client.stream("GET", r["events"]) as s:
+        again = client.get(r["events"])
+        assert again.status_code == 409 and "already being streamed" in again.json()["detail"]
+        list(s.iter_lines())

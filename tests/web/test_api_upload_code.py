@@ -241,3 +241,14 @@ def test_loopback_hosts() -> None:
 
     assert all(map(is_loopback, ["127.0.0.1", "127.1.2.3", "::1", "localhost"]))
     assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.2", "::", "example.org"]))
+
+
+def test_uploads_are_bounded(client: Any, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from actlab.web import _uploads
+
+    monkeypatch.setattr(_uploads, "KEPT", 2)
+    ids = [_upload(client, GOOD).json()["upload"] for _ in range(3)]
+    root = app.state.uploads.root
+    assert not (root / ids[0]).exists() and (root / ids[2]).exists()
+    r = client.post("/api/datasets/preview", json={"upload": ids[0]})
+    assert r.status_code == 404 and "upload the file again" in r.json()["detail"]

@@ -127,6 +127,10 @@ def create_app(store_path: str | Path = "runs/actlab.db", limits: Limits | None 
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_detail(exc)}, 422)
 
+    @app.exception_handler(UploadError)
+    async def _upload_error(request: Request, exc: UploadError) -> JSONResponse:
+        return _bad(exc.status, exc)
+
     @app.exception_handler(LimitError)
     async def _limit(request: Request, exc: LimitError) -> JSONResponse:
         return _bad(422, exc)
@@ -245,6 +249,11 @@ def create_app(store_path: str | Path = "runs/actlab.db", limits: Limits | None 
         job = jobs.jobs.get(job_id)
         if job is None:
             raise StarletteHTTPException(404, f"train: no job {job_id[:40]!r}")
+        if job.streaming:
+            raise StarletteHTTPException(
+                409, f"train: job {job.id} is already being streamed (one reader per job)"
+            )
+        job.streaming = True
         return StreamingResponse(
             _stream(job, request),
             media_type="text/event-stream",

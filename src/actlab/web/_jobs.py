@@ -54,6 +54,7 @@ class Job:
     started: float = math.nan
     thread: threading.Thread | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    streaming: bool = False  # one reader: the events are consumed as they are sent
 
     def emit(self, event: str, data: dict[str, Any]) -> None:
         self.events.put((event, data))
@@ -424,9 +425,19 @@ def run_study(job: Job, store: Path) -> dict[str, Any]:
         progress=False,
         **s,
     )
+    from .._analysis._health import not_learned_finding
+
     try:
-        rows = [r.to_dict() for r in study.rows()]
+        found = study.rows()
+        data = study.datasets()
+        rows = [r.to_dict() for r in found]
         metric = rows[0]["metric"] if rows else None
+        # actlab.health's did-not-learn, as the report says it: a row not above the baseline
+        unlearned = [
+            not_learned_finding(r.label, r.mean, data[r.data_key].baseline)
+            for r in found
+            if r.learned is False and r.data_key in data
+        ]
     finally:
         study.store.close()
     return {
@@ -434,6 +445,16 @@ def run_study(job: Job, store: Path) -> dict[str, Any]:
         "metric": metric,
         "study": job.study,
         "report": f"/api/report/{job.study}",
+        "findings": [
+            {
+                "kind": f.kind,
+                "severity": f.severity,
+                "text": f.message,
+                "layer": f.layer,
+                "fixes": list(f.fixes),
+            }
+            for f in unlearned
+        ],
     }
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+#: uploads kept at once (each at most Limits.upload_bytes); a newer one removes the oldest
+KEPT = 50
 #: how an uploaded file's own name is kept (it names the dataset in the store and report)
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -82,6 +84,9 @@ class Uploads:
         up = Upload(uid, path, column, stem)
         with self.lock:
             self.files[uid] = up
+            while len(self.files) > KEPT:  # the oldest go: the folder stays bounded
+                old = self.files.pop(next(iter(self.files)))
+                shutil.rmtree(old.path.parent, ignore_errors=True)
         return up, data
 
     def get(self, uid: str) -> Upload:
