@@ -34,7 +34,7 @@ export function plot(container, { series, data, height = 300, x, y, bands = [], 
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     scales: {
       x: { time: false, ...(x?.range ? { range: x.range } : {}) },
-      y: { ...(y?.range ? { range: y.range } : {}) },
+      y: { auto: !y?.range, ...(y?.range ? { range: y.range } : {}) },
     },
     axes: [
       { label: x?.label ?? "", labelSize: 18, size: 40, stroke: "#3b4351", grid: { stroke: "#e9edf2" }, ticks: { stroke: "#d5dbe3" }, values: x?.values },

@@ -51,6 +51,19 @@ export async function initFunctions(cat) {
       refresh();
     });
   }
+  // an empty y box is "auto" (the curves' own range)
+  $("fn-ymin").value = fn.y_min ?? "";
+  $("fn-ymax").value = fn.y_max ?? "";
+  for (const id of ["fn-ymin", "fn-ymax"]) {
+    $(id).addEventListener("change", () => {
+      const lo = $("fn-ymin").value === "" ? null : Number($("fn-ymin").value);
+      const hi = $("fn-ymax").value === "" ? null : Number($("fn-ymax").value);
+      fn.y_min = lo;
+      fn.y_max = hi;
+      save();
+      draw();
+    });
+  }
   $("fn-search").addEventListener("input", renderPicker);
   renderPicker();
   renderSelected();
@@ -307,7 +320,7 @@ function draw() {
     for (const k of ["f", "df", "d2f"]) {
       if (!fn.show[k] || !c[k]) continue;
       series.push({ label: `${c.name} ${ORDER_LABEL[k]}`, stroke: color, dash: DASH[k], width: focused ? 2.5 : 1.75 });
-      data.push(nulls(c[k]));
+      data.push(k === "f" ? nulls(c[k]) : broken(res.x, nulls(c[k]), c.kinks));
     }
   }
   const chartEl = $("fn-chart");
@@ -317,7 +330,11 @@ function draw() {
     data,
     height: 380,
     x: { label: "x" },
-    y: { label: ["f", "df", "d2f"].filter((k) => fn.show[k]).map((k) => ORDER_LABEL[k] + "(x)").join(", ") },
+    y: {
+      label: ["f", "df", "d2f"].filter((k) => fn.show[k]).map((k) => ORDER_LABEL[k] + "(x)").join(", "),
+      range: fn.y_min !== null && fn.y_max !== null && fn.y_max > fn.y_min ? [fn.y_min, fn.y_max] : undefined,
+    },
+    signature: JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.width]), fn.y_min, fn.y_max]),
     hooks,
   });
   const lg = $("fn-legend");
@@ -329,6 +346,20 @@ function draw() {
     data,
     params: Object.fromEntries(fn.acts.map((a) => [a.name, { ...a.params }])),
   };
+}
+
+// f′ jumps at a kink: leave the sample nearest to it out, so the line breaks there instead of
+// drawing a vertical stroke that no derivative takes (the kink marker shows the convention).
+function broken(x, ys, kinks) {
+  if (!kinks?.length || x.length < 2) return ys;
+  const out = ys.slice();
+  const h = (x[x.length - 1] - x[0]) / (x.length - 1);
+  for (const k of kinks) {
+    if (k.at === null || k.at < x[0] || k.at > x[x.length - 1]) continue;
+    const i = Math.round((k.at - x[0]) / h);
+    for (const j of [i - 1, i, i + 1]) if (j >= 0 && j < out.length && Math.abs(x[j] - k.at) <= h) out[j] = null;
+  }
+  return out;
 }
 
 // Saturation: the focused activation's regions shaded over the full height; every activation's
@@ -442,9 +473,11 @@ function factRows(f) {
     el(
       "span",
       {},
-      f.zero_centred_declared !== undefined ? fmt(f.zero_centred_declared) + " — " : "",
-      typeof f.zero_centred === "number" ? `|E f| / RMS f = ${fmt(f.zero_centred, 3)}` : fmt(f.zero_centred),
-      el("span", { class: "muted" }, (m.zero_centred_below !== undefined ? ` (zero-centred below ${fmt(m.zero_centred_below)})` : "") + `; E f(z) = ${fmt(f.mean_at_init, 3)}, z ~ N(0, 1)`),
+      f.zero_centred_declared !== undefined ? fmt(f.zero_centred_declared) : "",
+      typeof f.zero_centred === "number" ? ` — |E f| / RMS f = ${fmt(f.zero_centred, 3)}` : "",
+      typeof f.zero_centred === "number"
+        ? el("span", { class: "muted" }, (m.zero_centred_below !== undefined ? ` (zero-centred below ${fmt(m.zero_centred_below)})` : "") + `; E f(z) = ${fmt(f.mean_at_init, 3)}, z ~ N(0, 1)`)
+        : el("span", { class: "muted" }, " (not measured)"),
     ),
     "measured under a unit Gaussian input z: the mean output relative to its RMS",
   );

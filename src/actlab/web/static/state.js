@@ -10,6 +10,8 @@ export const DEFAULTS = {
     show: { f: true, df: true, d2f: false, sat: true, kinks: true },
     x_min: -6,
     x_max: 6,
+    y_min: null,
+    y_max: null,
     defined: [],
   },
   depth: {
