@@ -20,6 +20,7 @@ let runs = new Map(); // activation -> its latest progress event
 let order = []; // activations in the order they started
 let shown = null; // the activation the big boundary shows
 let alarms = [];
+let verdicts = []; // the run's end: did-not-learn findings from done
 
 export function initTrain(cat) {
   catalog = cat;
@@ -387,6 +388,7 @@ function resetView() {
   order = [];
   shown = null;
   alarms = [];
+  verdicts = [];
   renderAlarm();
   $("train-table").replaceChildren();
   $("train-report").replaceChildren();
@@ -446,6 +448,7 @@ async function play() {
     renderAlarm();
   });
   on("done", (d) => {
+    verdicts = d.findings ?? [];
     finish(`done: ${order.length} activation${order.length === 1 ? "" : "s"} × ${state.train.seeds} seed${state.train.seeds === 1 ? "" : "s"}`);
     renderTable(d);
   });
@@ -707,7 +710,19 @@ function drawFindings() {
       );
     }
   }
-  $("train-findings").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, job ? "no findings yet: every layer healthy so far" : "no findings: every layer healthy")]));
+  for (const f of verdicts) {
+    items.push(
+      el(
+        "li",
+        { class: `finding sev-${f.severity ?? "info"}` },
+        el("span", { class: "who" }, f.label ?? f.activation ?? "result"),
+        el("span", { class: "sev" }, f.severity ?? ""),
+        el("span", {}, f.text),
+        f.fixes?.length ? el("div", { class: "fixes small" }, "try: ", f.fixes.join(" · ")) : null,
+      ),
+    );
+  }
+  $("train-findings").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, job ? "no findings yet: every layer healthy so far" : "no findings: every layer healthy, every run learned")]));
 }
 
 function renderAlarm() {
