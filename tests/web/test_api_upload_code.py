@@ -252,3 +252,14 @@ def test_uploads_are_bounded(client: Any, app: Any, monkeypatch: pytest.MonkeyPa
     assert not (root / ids[0]).exists() and (root / ids[2]).exists()
     r = client.post("/api/datasets/preview", json={"upload": ids[0]})
     assert r.status_code == 404 and "upload the file again" in r.json()["detail"]
+
+
+def test_missing_extra_names_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import actlab.web
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)
+    monkeypatch.delitem(sys.modules, "actlab.web._app", raising=False)
+    with pytest.raises(ImportError, match=r"pip install 'actlab\[web\]'"):
+        actlab.web.create_app()

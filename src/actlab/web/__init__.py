@@ -19,9 +19,10 @@ def create_app(*args: Any, **kwargs: Any) -> Any:
     extra."""
     try:
         from ._app import create_app as _create
+
+        return _create(*args, **kwargs)
     except ImportError as exc:  # fastapi, pydantic or the lab's torch missing
         raise ImportError(f"the explorer needs its extra: {INSTALL} ({exc})") from None
-    return _create(*args, **kwargs)
 
 
 __all__ = ["INSTALL", "Limits", "create_app"]
