@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from actlab.lab import DEFAULT_STUDY, RunConfig, _study, compare, load, train
+from actlab.lab import DEFAULT_STUDY, RunConfig, _driver, compare, load, train
 
 STEPS = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 # many small tasks: 8 activations × 3 widths on xor, 2 seeds each (24 tasks, 48 runs)
@@ -47,7 +47,7 @@ def driver_overhead(tmp: Path) -> float:
     """Seconds the driver spends per run with training free: every task returns stored results."""
     cfg = RunConfig(dataset="xor", steps=STEPS)
     cached = train(cfg, load("xor"), [0, 1])
-    real = _study.train
+    real = _driver.train
 
     def free(c: RunConfig, data: object, seeds: list[int]) -> list:  # type: ignore[type-arg]
         out = []
@@ -57,7 +57,7 @@ def driver_overhead(tmp: Path) -> float:
             out.append(r)
         return out
 
-    _study.train = free  # type: ignore[assignment]
+    _driver.train = free  # type: ignore[assignment]
     try:
         n = 0
         t0 = time.perf_counter()
@@ -67,7 +67,7 @@ def driver_overhead(tmp: Path) -> float:
             st.store.close()
         return (time.perf_counter() - t0) / n
     finally:
-        _study.train = real
+        _driver.train = real
 
 
 def default_units(seeds: int) -> dict[str, float]:

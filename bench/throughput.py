@@ -51,6 +51,16 @@ def best(fn: Callable[[], Any], repeat: int = 3) -> float:
     return min(times)
 
 
+def pair(a: Callable[[], Any], b: Callable[[], Any], repeat: int = 5) -> tuple[float, float]:
+    """The best time of a and of b, taken in turns (a, b, a, b, ...): on a machine shared with
+    other work, a load that changes during the run then weighs on both sides alike."""
+    ta, tb = [], []
+    for _ in range(repeat):
+        ta.append(best(a, 1))
+        tb.append(best(b, 1))
+    return min(ta), min(tb)
+
+
 def torch_fns(
     spec: Any, x: np.ndarray, extra: dict[str, Any] | None = None
 ) -> tuple[Callable[[], Any], Callable[[], Any], str, dict[str, Any]] | None:
@@ -125,10 +135,10 @@ def row(
     ya = af(tg, **extra)
     ones = torch.ones_like(ya)
     with torch.no_grad():
-        r_af = n / best(lambda: af(t, **extra))
-        r_tf = n / best(tf)
-    r_ad = n / best(lambda: torch.autograd.grad(ya, tg, ones, retain_graph=True))
-    r_td = n / best(td)
+        r_af, r_tf = (n / v for v in pair(lambda: af(t, **extra), tf))
+    r_ad, r_td = (
+        n / v for v in pair(lambda: torch.autograd.grad(ya, tg, ones, retain_graph=True), td)
+    )
     ours, theirs = getattr(at, tname)(**kw), getattr(torch.nn, tname)(**kw)
 
     def step(m: Any) -> None:
@@ -136,7 +146,8 @@ def row(
         m(xg).backward(ones)
 
     step(ours)
-    r_am, r_tm = n / best(lambda: step(ours)), n / best(lambda: step(theirs))
+    step(theirs)
+    r_am, r_tm = (n / v for v in pair(lambda: step(ours), lambda: step(theirs)))
     share = f"{r_af / copy[0]:5.2f} {r_af / copy[1]:5.2f}" if spec.name in PIECEWISE_LINEAR else ""
     print(
         f"{label:22} {r_af / 1e6:7.1f} {r_tf / 1e6:7.1f} {r_af / r_tf:6.2f}  "

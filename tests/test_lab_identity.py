@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from actlab._cli import app
 from actlab.lab import compare, grid, read_config
 from actlab.lab._config import normalise, parse_activation
-from actlab.lab._datasets import load
+from actlab.lab._datasets import load, resolve_dataset
 from actlab.lab._study import DEFAULT_STUDY, with_defaults
 
 QUICK: dict[str, Any] = dict(steps=20, eval_every=10, workers=1, progress=False)
@@ -181,6 +181,20 @@ def test_toml_numbers_and_defaults(tmp_path: Path) -> None:
     bare.write_text("[study]\ndatasets = ['xor']\n")  # the CLI's default activations too
     acts = {c.activation for c in grid(with_defaults(read_config(bare)))[0]}
     assert acts == {parse_activation(a)[0] for a in DEFAULT_STUDY["activations"]}
+
+
+def test_toml_unsets_a_number_with_none_as_the_cli_does(tmp_path: Path) -> None:
+    # TOML has no null: clip = "none" is --clip none (the error said "(or none)" and refused it)
+    p = tmp_path / "study.toml"
+    p.write_text("[study]\ndatasets = ['xor']\nactivations = ['relu']\nclip = 'none'\n"
+                 "noise = 'None'\n")  # fmt: skip
+    (cfg,), _ = grid(with_defaults(read_config(p)))
+    assert cfg.clip is None and cfg.noise == resolve_dataset("xor").noise  # the set's own
+    assert normalise({"clip": "none"})["clip"] is None
+    with pytest.raises(ValueError, match='steps: expected an int ≥ 1, got "none"'):
+        normalise({"steps": "none"})  # a number that must be set stays required
+    with pytest.raises(ValueError, match=r'task: expected one of .*, got "none"'):
+        normalise({"task": "none"})  # strings are names, not "unset"
 
 
 def test_errors_are_one_line_without_the_config_repr(tmp_path: Path) -> None:

@@ -92,10 +92,19 @@ def test_raising_in_the_callback_stops_the_training():
     assert steps == [0, 10, 20]
 
 
-def test_callback_time_is_not_training_time():
+def test_callback_time_is_not_training_time(monkeypatch):
+    """A clock that jumps 100 s inside each callback: the recorded times must not see the jumps
+    (3 evaluations: they would add 300 s)."""
+    from actlab.lab import _train
+
+    jump = [0.0]
+    real = time.perf_counter
+    monkeypatch.setattr(_train.time, "perf_counter", lambda: real() + jump[0])
+
+    def on_eval(p: Progress) -> None:
+        jump[0] += 100.0
+
     cfg = _cfg(steps=20)
-    data = load(cfg.dataset, seed=0)
-    res = train(cfg, data, [0], on_eval=lambda p: time.sleep(0.2))
-    # three evaluations sleep 0.6 s in all; the recorded training time does not include them
-    assert res[0].curves["time"][-1][1] < 0.5
-    assert res[0].wall < 0.5
+    res = train(cfg, load(cfg.dataset, seed=0), [0], on_eval=on_eval)
+    assert jump[0] == 300.0
+    assert res[0].curves["time"][-1][1] < 100 and res[0].wall < 100

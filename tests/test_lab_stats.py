@@ -118,3 +118,45 @@ def test_performance_profile_by_hand() -> None:
     prof = _stats.performance_profile([[0.2, 0.6, 0.9, 1.0], [0.5, 0.7]], [0.0, 0.55, 0.95])
     # dataset 1: 4/4, 3/4, 1/4 above; dataset 2: 2/2, 1/2, 0/2 → averaged
     assert prof.tolist() == pytest.approx([1.0, 0.625, 0.125])
+
+
+def test_batched_statistics_are_the_one_at_a_time_ones() -> None:
+    # a study's rows are computed together (one bootstrap per seed count, one t/p call per
+    # dataset): the numbers are those of scipy on each row alone, bit for bit for the IQM
+    rng = np.random.default_rng(5)
+    rows = [rng.normal(0.8, 0.05, n) for n in (5, 5, 3, 1, 5, 7, 2)] + [np.array([0.7, 0.7, 0.71])]
+    best = rng.normal(0.85, 0.03, 5)
+    for x, got in zip(rows, _stats.welch_intervals(rows, best), strict=True):
+        if len(x) < 2:
+            assert math.isnan(got[1]) and got[0] == pytest.approx(x.mean() - best.mean())
+            continue
+        t = stats.ttest_ind(x, best, equal_var=False)
+        ci = t.confidence_interval(0.95)
+        assert got[3] == pytest.approx(t.pvalue, rel=1e-10)
+        assert (got[1], got[2]) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    for x, (mean, half) in zip(rows, _stats.t_intervals(rows), strict=True):
+        assert mean == pytest.approx(x.mean(), rel=1e-12)
+        if len(x) >= 2:
+            lo, hi = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+            assert half == pytest.approx((hi - lo) / 2, rel=1e-10)
+        else:
+            assert math.isnan(half)
+    for x, got in zip(rows, _stats.iqm_intervals(rows), strict=True):
+        one = _stats.iqm_interval(x)
+        rng1 = np.random.default_rng(_stats.BOOTSTRAP_SEED)  # what one row alone draws
+        if len(x) >= 2:
+            draws = x[rng1.integers(0, len(x), (_stats.BOOTSTRAP_REPS, len(x)))]
+            lo, hi = np.percentile(stats.trim_mean(draws, 0.25, axis=1), [2.5, 97.5])
+            assert got == pytest.approx((stats.trim_mean(x, 0.25), lo, hi), rel=1e-12)
+            assert got == one  # exactly the single-row function's numbers
+        else:
+            assert got[0] == x[0] and math.isnan(got[1]) and math.isnan(one[2])
+
+
+@pytest.mark.parametrize("shape", [(6,), (4, 9), (30, 3, 7)])
+def test_ranks_are_scipys_rankdata_ties_and_all(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(len(shape))
+    for a in (rng.normal(size=shape), rng.integers(0, 3, shape).astype(float)):
+        a.reshape(-1)[0] = -np.inf  # an empty cell ranks last (mean_ranks' −inf)
+        for axis in range(a.ndim):
+            assert np.array_equal(_stats.rankdata(a, axis), stats.rankdata(a, axis=axis))

@@ -29,6 +29,7 @@ from actlab.lab import (  # noqa: E402  # noqa: E402
     RunConfig,
     Store,
     StoreError,
+    _driver,
     _guard,
     _store,
     _study,
@@ -232,7 +233,7 @@ def test_a_failing_compare_leaves_the_store_as_it_was(
     def broken(*a: Any, **k: Any) -> Any:
         raise RuntimeError("training failed")
 
-    monkeypatch.setattr(_study, "train", broken)  # fails after the store is opened
+    monkeypatch.setattr(_driver, "train", broken)  # fails after the store is opened
     with pytest.raises(RuntimeError, match="training failed"):
         compare("xor", ["relu"], store=fresh, name="half", **TINY)
     st = Store(fresh, readonly=True)
@@ -446,7 +447,7 @@ def test_the_memory_guard_refuses_a_huge_study_before_allocating(
     def never(*a: Any, **k: Any) -> Any:
         raise AssertionError("the guard let training start")
 
-    monkeypatch.setattr(_study, "train", never)
+    monkeypatch.setattr(_driver, "train", never)
     monkeypatch.setattr(_study, "check_fits", lambda *a: None)
     with pytest.raises(ValueError, match=r"study needs ~.* of memory .* is available"):
         compare("xor", ["relu"], width=100_000, store=tmp_path / "w.db", **TINY)

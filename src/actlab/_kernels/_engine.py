@@ -12,11 +12,11 @@ import torch
 
 from .._catalog import Activation
 from . import _memory
-from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS
+from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS, SELF_CLEAN
 
-#: Input dtypes the kernels serve. A float64 result must be right to the last float64 bit,
-#: which takes the catalog's forms (double-double products, root series), so float64 input
-#: keeps the catalog path — except for the kernels of ``_forms.FLOAT64``, exact in float64.
+#: Input dtypes the kernels serve. A float64 result keeps the catalog's float64 accuracy,
+#: which takes its forms (double-double products, root series), so float64 input keeps the
+#: catalog path — except for the kernels of ``_forms.FLOAT64``, exact in float64.
 KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 #: Below this many elements the catalog path runs instead (exact as well): a compiled call
@@ -94,9 +94,11 @@ class Kernel:
 
         # each writes into ``out`` (allocated by the caller, ``_memory.empty``): inductor
         # stores the result there directly, in the same single pass
+        clean = _clean if spec.name not in SELF_CLEAN else (lambda t, y, edges: y)
+
         def fwd(x: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
             t = x.to(wide or x.dtype)
-            return out.copy_(_clean(t, f(t, self._params(lp)), fe))
+            return out.copy_(clean(t, f(t, self._params(lp)), fe))
 
         def vjp(
             x: torch.Tensor, g: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor

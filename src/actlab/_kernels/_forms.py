@@ -72,7 +72,7 @@ def _full(t: torch.Tensor, v: float) -> torch.Tensor:
 
 
 def _relu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return torch.where(t > 0, t, 0.0)
+    return torch.where(t <= 0, 0.0, t)  # NaN ≤ 0 is false: NaN stays NaN (SELF_CLEAN)
 
 
 def _step(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -263,12 +263,19 @@ PARAM_FORMS: dict[str, dict[str, Form]] = {"silu": {"beta": _silu_dbeta}}
 #: engine checks (another parameter value takes the float64 forms)
 NARROW = frozenset({"relu", "relu6", "hardtanh"})
 
+#: forward forms that give NaN for NaN and the catalog's limits at ±inf by themselves (a
+#: select whose conditions are false for NaN), so the engine adds no NaN/inf selects: in cache
+#: those cost relu a fifth of its time
+SELF_CLEAN = frozenset({"relu", "relu6", "hardtanh"})
+
 #: kernels that serve float64 input too: a select, or one product with a float64 constant
 #: (leaky_relu's x·slope and g·slope), is one IEEE rounding, so float64 arithmetic gives the
-#: float64 result right to the last bit. The others' float64 forms would be off by a few
-#: float64 ULP (SLEEF's exp is within 1 ULP, its erfc 1.5, and a form composes several), and
-#: a float64 output is held to the catalog's last bit (its double-double forms), so float64
-#: input of those takes the catalog's chunked path.
+#: correctly rounded float64 result. The other forms are made for a narrower output — they
+#: lean on float64 having 29 bits more than float32 (SLEEF's exp is within 1 float64 ULP, its
+#: erfc 1.5, a form composes several, and near a root of gelu' or mish' the two terms cancel)
+#: — so for a float64 output they would not keep the catalog's float64 accuracy (within 4 ULP,
+#: with double-double forms where terms cancel), and float64 input of those takes the
+#: catalog's chunked path.
 FLOAT64 = NARROW | {"leaky_relu"}
 
 #: kernels whose every branch is linear in x: their cost is memory traffic alone, so the

@@ -175,6 +175,10 @@ def _kind_text(kind: str) -> str:
     )
 
 
+def _is_none(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "none"
+
+
 def field_value(key: str, value: Any) -> Any:
     """One RunConfig field's value, checked; floats come back as float."""
     kind, optional = FIELD_TYPES[key]
@@ -185,6 +189,8 @@ def field_value(key: str, value: Any) -> Any:
         value = tuple(value)  # TOML, JSON and the CLI give lists; RunConfig keeps tuples
     if value is None and (optional or rule.optional):
         return None
+    if _is_none(value) and (optional or rule.optional) and kind in ("int", "float", "int|ints"):
+        return None  # TOML has no null: "none" unsets a number, as the CLI's --clip none does
     if kind == "dict":
         if not isinstance(value, dict):
             raise ValueError(f"{key}: expected a table of name = value, got {_show(value)}")

@@ -4,6 +4,7 @@ notes and the explorer's live stream read the same findings from the same record
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -13,6 +14,7 @@ from .._analysis._health import (
     Finding,
     dead_finding,
     gradient_finding,
+    gradient_verdict,
     predicted_ratio,
     profile,
     saturation_finding,
@@ -59,18 +61,33 @@ def _nanmean(vals: np.ndarray) -> np.ndarray:
 
 def _predicted(cfg: RunConfig, gaps: int) -> float | None:
     """The mean-field gradient ratio over ``gaps`` layers for a run's activation and init
-    (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree)."""
+    (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree); computed once per
+    activation, init and shape (a study's configurations share a few)."""
     if cfg.model != "mlp" or cfg.batch_norm or gaps < 1:
         return None
-    act = cfg.act  # a per-layer list: the first
+    params = tuple(sorted(cfg.params.items()))
+    # a per-layer list: the first activation's
+    return _predict(cfg.act, cfg.init, cfg.gain, cfg.std, params, tuple(cfg.widths()), gaps)
+
+
+@functools.lru_cache(maxsize=1024)
+def _predict(
+    act: Any,
+    init: str,
+    gain: float | None,
+    std: float | None,
+    params: tuple[tuple[str, Any], ...],
+    widths: tuple[int, ...],
+    gaps: int,
+) -> float | None:
     if act.kind != "elementwise":
         return None
-    if cfg.init in ("auto", "he", "xavier", "lecun") and cfg.gain is None and cfg.std is None:
-        sw2 = sigma_w2(cfg.init, act)
+    if init in ("auto", "he", "xavier", "lecun") and gain is None and std is None:
+        sw2 = sigma_w2(init, act)
         return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
     # "torch", a gain or a std: σ_w² of the lab's own rule, per gap (widths may taper)
-    rule = weight_rule(cfg.init, act.name, cfg.params, gain=cfg.gain, std=cfg.std)
-    w = cfg.widths()[: gaps + 1]
+    rule = weight_rule(init, act.name, dict(params), gain=gain, std=std)
+    w = list(widths)[: gaps + 1]
     if len(w) < gaps + 1:
         return None
     shapes = [(w[i + 1], w[i]) for i in range(gaps)]  # torch layout (out, in)
@@ -95,6 +112,8 @@ def layer_findings(
         if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
             continue
         gaps = int(x[-1] - x[0])
+        if gradient_verdict(float(g[0] / g[-1])) is None:
+            continue  # no finding: its mean-field prediction (an integral) is not needed
         f = gradient_finding(
             float(g[0] / g[-1]),
             str(int(x[0])),

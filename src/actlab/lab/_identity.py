@@ -50,9 +50,37 @@ def _show(v: Any) -> str:
     return v[:8] if isinstance(v, str) and len(v) == 64 else str(v)
 
 
+# the last naming computed, with the configurations it was computed for (kept alive, so
+# compared by identity): the rows, the cross-dataset summary and the report name the same
+# configurations of one study, read once
+_LAST: dict[str, tuple[tuple[RunConfig, ...], dict[str, str]]] = {}
+
+
+def _once(kind: str, configs: list[RunConfig], compute: Any) -> dict[str, str]:
+    hit = _LAST.get(kind)
+    if (
+        hit is None
+        or len(hit[0]) != len(configs)
+        or any(a is not b for a, b in zip(hit[0], configs, strict=True))
+    ):
+        hit = (tuple(configs), compute(configs))
+        _LAST[kind] = hit
+    return dict(hit[1])
+
+
 def labels(configs: list[RunConfig]) -> dict[str, str]:
     """Per configuration key, its label: the activation with its parameters, then every other
     configuration field whose value differs within the study (``tanh steps=80 lr=0.01``)."""
+    return _once("labels", configs, _labels)
+
+
+def sections(configs: list[RunConfig]) -> dict[str, str]:
+    """Per data key, its section name: the dataset, and the data fields that differ between
+    data identities of the same name (``spiral noise=0.2``; a file's hash as 8 digits)."""
+    return _once("sections", configs, _sections)
+
+
+def _labels(configs: list[RunConfig]) -> dict[str, str]:
     arms = [arm(c) for c in configs]
     varying = [
         k
@@ -65,9 +93,7 @@ def labels(configs: list[RunConfig]) -> dict[str, str]:
     }
 
 
-def sections(configs: list[RunConfig]) -> dict[str, str]:
-    """Per data key, its section name: the dataset, and the data fields that differ between
-    data identities of the same name (``spiral noise=0.2``; a file's hash as 8 digits)."""
+def _sections(configs: list[RunConfig]) -> dict[str, str]:
     by_name: dict[str, dict[str, dict[str, Any]]] = {}
     for c in configs:
         by_name.setdefault(c.dataset, {})[c.data_key()] = c.data_identity()

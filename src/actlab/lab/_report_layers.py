@@ -17,11 +17,14 @@ HIST_MAX_LAYERS = 8  # rows per figure (more: evenly spaced layers, first and la
 SHARE_FLOOR = 0.0001  # the log y-axis starts here (a plotting range, not a health threshold)
 
 
-def histogram_section(study: Any, view: Any, runs: list[Any], svg: Any) -> str:
+def histogram_section(
+    study: Any, view: Any, runs: list[Any], svg: Any, stored: dict[int, Any] | None = None
+) -> str:
     """The section's HTML: a heading, a sentence saying what is drawn, one figure per
     configuration with histograms (``svg`` renders a matplotlib figure); "" when no run of
-    the section recorded any."""
-    stored = study.store.histograms([r.id for r in runs])
+    the section recorded any. ``stored``: the runs' histograms if already read."""
+    if stored is None:
+        stored = study.store.histograms([r.id for r in runs])
     by_label: dict[str, list[dict[str, Any]]] = {}
     for r in runs:
         if stored.get(r.id):
@@ -42,7 +45,7 @@ def histogram_section(study: Any, view: Any, runs: list[Any], svg: Any) -> str:
     if len(labels) > len(shown):
         parts.append(
             f"<p class='note'>Histograms drawn for {len(shown)} of {len(labels)} configurations "
-            "(the first; a figure per configuration would make the page slow); the store "
+            "(the first given; a figure per configuration would make the page slow); the store "
             "holds them all (Store.histograms).</p>"
         )
     for label in shown:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -14,7 +15,7 @@ import socket
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -503,7 +504,9 @@ class Store:
             q + (" WHERE study_id = ?" if study_id else "") + " ORDER BY id",
             (study_id,) if study_id else (),
         )
-        return [RunRecord.from_row(r) for r in rows]
+        # a study's runs share few configurations and one environment: each text parsed once
+        parsed: dict[str, Any] = {}
+        return [RunRecord.from_row(r, parsed) for r in rows]
 
     def curves(self, run_id: int) -> dict[str, list[tuple[int, float]]]:
         out: dict[str, list[tuple[int, float]]] = {}
@@ -528,11 +531,10 @@ class Store:
         out: dict[int, list[dict[str, Any]]] = {r: [] for r in run_ids}
         if self.version < 5 or not run_ids:
             return out
-        marks = ", ".join("?" * len(run_ids))
-        rows = self.db.execute(
+        rows = self.db.execute(  # the ids as one JSON argument: any number of runs
             "SELECT run_id, step, layer, kind, lo, hi, counts FROM histograms "
-            f"WHERE run_id IN ({marks}) ORDER BY run_id, step, layer, kind",
-            run_ids,
+            "WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, step, layer, kind",
+            (json.dumps([int(i) for i in run_ids]),),
         )
         for run_id, step, layer, kind, lo, hi, counts in rows:
             out[run_id].append(
@@ -656,20 +658,81 @@ class Store:
         )
         return [(config_from_json(r[0]), json.loads(r[1]), r[2]) for r in rows]
 
-    def series(self, study_id: int, *names: str) -> dict[str, dict[int, list[tuple[int, float]]]]:
-        """Curves (``val_metric``, ``time``, ...) of every run of a study, in one query:
-        name → run id → [(step, value)]."""
-        out: dict[str, dict[int, list[tuple[int, float]]]] = {n: {} for n in names}
-        marks = ", ".join("?" * len(names))
-        rows = self.db.execute(
-            "SELECT m.name, m.run_id, m.step, m.value FROM runs r JOIN metrics m "
-            f"ON m.run_id = r.id AND m.name IN ({marks}) WHERE r.study_id = ? "
-            "ORDER BY m.run_id, m.step",
-            (*names, study_id),
-        ).fetchall()
-        for name, run_id, step, value in rows:
-            out[name].setdefault(run_id, []).append((step, math.nan if value is None else value))
+    def series(
+        self, study_id: int, *names: str, runs: Iterable[int] | None = None
+    ) -> dict[str, dict[int, list[tuple[int, float]]]]:
+        """Curves (``val_metric``, ``time``, ...) of every run of a study (or of the ``runs``
+        given by id), one query per name: name → run id → [(step, value)]."""
+        out: dict[str, dict[int, list[tuple[int, float]]]] = {}
+        where, args = self._study_runs(study_id, runs)
+        for name in names:
+            rows = self.db.execute(
+                "SELECT run_id, step, value FROM metrics WHERE name = ? AND run_id IN "
+                f"({where}) ORDER BY run_id, step",
+                (name, *args),
+            ).fetchall()
+            curves: dict[int, list[tuple[int, float]]] = {}
+            for run_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+                curves[run_id] = [(st, math.nan if v is None else v) for _, st, v in group]
+            out[name] = curves
         return out
+
+    @staticmethod
+    def _study_runs(study_id: int, runs: Iterable[int] | None) -> tuple[str, tuple[Any, ...]]:
+        """The subquery (and its arguments) selecting a study's run ids, or those of ``runs``
+        among them (one JSON argument, however many)."""
+        if runs is None:
+            return "SELECT id FROM runs WHERE study_id = ?", (study_id,)
+        return (
+            "SELECT id FROM runs WHERE study_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (study_id, json.dumps(sorted({int(i) for i in runs}))),
+        )
+
+    def study_layers(
+        self, study_id: int, runs: Iterable[int] | None = None, *, ends: bool = False
+    ) -> dict[int, list[dict[str, Any]]]:
+        """``layer_stats`` of every run of a study (or of ``runs``) in one query, by run id;
+        ``ends``: only each run's first and last recorded step (what the findings compare)."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(layers)")}
+        cols = ", ".join(f"l.{c}" if c in have else f"NULL AS {c}" for c in LAYER_COLUMNS)
+        where, args = self._study_runs(study_id, runs)
+        if ends:
+            q = (
+                f"SELECT l.run_id, {cols} FROM layers l JOIN (SELECT run_id, MIN(step) AS lo, "
+                f"MAX(step) AS hi FROM layers WHERE run_id IN ({where}) GROUP BY run_id) e "
+                "ON l.run_id = e.run_id AND (l.step = e.lo OR l.step = e.hi) "
+                "ORDER BY l.run_id, l.step, l.layer"
+            )
+        else:
+            q = (
+                f"SELECT l.run_id, {cols} FROM layers l WHERE l.run_id IN ({where}) "
+                "ORDER BY l.run_id, l.step, l.layer"
+            )
+        out: dict[int, list[dict[str, Any]]] = {}
+        for run_id, group in itertools.groupby(self.db.execute(q, args), key=lambda r: r[0]):
+            out[run_id] = [dict(zip(LAYER_COLUMNS, r[1:], strict=True)) for r in group]
+        return out
+
+    def study_sources(self, study_id: int) -> dict[str, dict[str, list[str]]]:
+        """What each recorded number of a study was measured on, in one query: per
+        configuration key, per number, the distinct descriptions (``sources``' detail) of
+        its runs, oldest first."""
+        rows = self.db.execute(
+            "SELECT r.config_key, s.name, s.detail, MIN(s.run_id) AS first FROM sources s "
+            "JOIN runs r ON r.id = s.run_id WHERE r.study_id = ? "
+            "GROUP BY r.config_key, s.name, s.detail ORDER BY first, s.name",
+            (study_id,),
+        )
+        out: dict[str, dict[str, list[str]]] = {}
+        for key, name, detail, _ in rows:
+            out.setdefault(key, {}).setdefault(name, []).append(detail)
+        return out
+
+    def study_params(self, study_id: int, runs: Iterable[int]) -> dict[int, bytes]:
+        """The stored parameters of ``runs`` (ids of the study's runs) in one query."""
+        where, args = self._study_runs(study_id, runs)
+        rows = self.db.execute(f"SELECT id, params FROM runs WHERE id IN ({where})", args)
+        return {i: bytes(p) if p is not None else b"" for i, p in rows}
 
 
 RUN_COLUMNS = (
@@ -706,9 +769,17 @@ class RunRecord:
     env: dict[str, str]
 
     @classmethod
-    def from_row(cls, r: tuple[Any, ...]) -> RunRecord:
+    def from_row(cls, r: tuple[Any, ...], parsed: dict[str, Any] | None = None) -> RunRecord:
+        """A record from a ``runs`` row; ``parsed`` caches configurations and environments by
+        their text (the records share them: a RunConfig is frozen, the dict is not changed)."""
         d = dict(zip(RUN_COLUMNS, r, strict=True))
-        d["config"], d["env"] = config_from_json(d["config"]), json.loads(d["env"])
+        cache = {} if parsed is None else parsed
+        cfg, env = d["config"], "env:" + d["env"]
+        if cfg not in cache:
+            cache[cfg] = config_from_json(cfg)
+        if env not in cache:
+            cache[env] = json.loads(d["env"])
+        d["config"], d["env"] = cache[cfg], cache[env]
         return cls(**d)
 
     def flat(self) -> dict[str, Any]:

@@ -1,20 +1,15 @@
 """Studies: a grid of configurations × seeds, run through an executor into the store, and the
-ranked comparison with confidence intervals."""
+ranked comparison with confidence intervals.
+
+``compare()`` expands a study's settings into configurations (here), runs them (``_driver``)
+and returns a ``Study``, whose rows and cross-dataset summary ``_rows`` computes."""
 
 from __future__ import annotations
 
 import itertools
-import math
-import os
-import signal
-import socket
 import sys
-import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,22 +21,34 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 from .._io import write_text
+from . import _rows
 from ._config import AXES, normalise, parse_activation
 from ._datasets import file_hash, resolve_dataset
+from ._driver import _drive, run_defined_unit, run_unit
 from ._executors import Executor, LocalExecutor, make_executor
 from ._guard import WORKER_BASE_BYTES, Estimate, available_bytes, cap_workers, estimate
-from ._identity import _USER_DATA, _data_for, _show, labels, sections
-from ._store import LEASE_S, DatasetRecord, RunRecord, Store
-from ._train import RunConfig, RunResult, check_fits, train
+from ._identity import _USER_DATA, _data_for, _show, labels
+from ._rows import ALPHA, REACH, WARMUP_STEPS, Row, step_time, verdict
+from ._store import DatasetRecord, RunRecord, Store
+from ._train import RunConfig, check_fits
 
 __all__ = [
+    "ALPHA",  # ALPHA … verdict and run_unit: re-exported from _rows and _driver
     "DEFAULT_STUDY",
+    "REACH",
+    "WARMUP_STEPS",
     "LocalExecutor",
+    "Row",
     "Study",
     "compare",
     "grid",
+    "labels",
     "parse_activation",  # re-exported: the one parser of "name:param=value"
     "read_config",
+    "run_defined_unit",
+    "run_unit",
+    "step_time",
+    "verdict",
 ]
 
 DEFAULT_STUDY: dict[str, Any] = {  # what a study with no settings runs (CLI, TOML, compare())
@@ -108,145 +115,6 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return cast(dict[str, Any], data.get("study", data))
 
 
-# ---------------------------------------------------------------------- executors
-
-
-def run_unit(unit: tuple[RunConfig, list[int]]) -> tuple[RunConfig, list[RunResult]]:
-    """One executor task: all missing seeds of one configuration, trained together."""
-    cfg, seeds = unit
-    if cfg.model.startswith("user:"):
-        from ._models import train_user
-
-        return cfg, train_user(cfg, _data_for(cfg), seeds)
-    return cfg, train(cfg, _data_for(cfg), seeds)
-
-
-def run_defined_unit(
-    definitions: dict[str, Any], unit: tuple[RunConfig, list[int]]
-) -> tuple[RunConfig, list[RunResult]]:
-    """run_unit in a worker (a local process or a Ray task) that first defines the study's
-    user-defined activations (a no-op where they are defined already)."""
-    from .._define import register_all
-
-    register_all(definitions, "the study's definitions")
-    return run_unit(unit)
-
-
-def _unit_fn(conf: dict[str, Any]) -> Callable[[Any], Any]:
-    """What the executor runs per unit: run_unit, carrying the study's definitions if any."""
-    import functools
-
-    defs = conf.get("definitions")
-    return functools.partial(run_defined_unit, dict(defs)) if defs else run_unit
-
-
-# ---------------------------------------------------------------------- studies
-
-REACH = 0.9  # "steps to 90%": the first evaluation at ≥ 90% of the best row's validation metric
-# ms/step leaves out the steps before the first evaluation at or after this step: the first
-# steps pay for allocation, kernel selection and cold caches, not for training
-WARMUP_STEPS = 20
-
-
-def step_time(
-    times: list[tuple[int, float]], wall: float, steps: int
-) -> tuple[float, float, float]:
-    """(seconds per step after warm-up, fastest and slowest evaluation interval) from a run's
-    ``time`` curve (elapsed seconds at each evaluation, evaluations included); wall/steps
-    with no spread where the curve is too short to leave out a warm-up."""
-    pts = [(s, t) for s, t in times if s >= WARMUP_STEPS]
-    if len(pts) < 2:
-        per = wall / max(steps, 1)
-        return per, per, per
-    rates = [(t1 - t0) / (s1 - s0) for (s0, t0), (s1, t1) in itertools.pairwise(pts) if s1 > s0]
-    total = (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
-    return total, min(rates), max(rates)
-
-
-ALPHA = 0.05  # family-wise error rate of the Holm-corrected comparisons with the best
-
-
-@dataclass
-class Row:
-    """One configuration on one data identity: its seeds' statistics and how it compares with
-    the best row of its dataset (``_stats`` defines every number)."""
-
-    dataset: str  # the section: the dataset's name and the data fields that differ
-    label: str  # the activation and every configuration field that differs in the study
-    config_key: str
-    data_key: str
-    metric: str
-    n: int
-    mean: float
-    ci95: float  # half-width of the 95% t interval; nan with one seed
-    iqm: float
-    iqm_lo: float
-    iqm_hi: float
-    diff: float  # mean − the best row's mean
-    diff_lo: float
-    diff_hi: float
-    p_vs_best: float  # Welch's two-sided p, Holm-corrected over the dataset's comparisons
-    steps_to_90: float
-    time_per_step: float  # seconds, after warm-up (step_time), mean over seeds
-    diverged: int
-    rank: int = 0
-    verdict: str = ""
-    # actlab.health: the task's trivial baseline, and whether the mean beats it (with margin);
-    # None: not judged (no baseline recorded for the data)
-    baseline: float = math.nan
-    learned: bool | None = None
-    done: int = 0  # seeds that finished (the others diverged)
-    best: bool = False  # the best configuration of its dataset among those that learned
-    time_lo: float = math.nan  # the fastest and slowest evaluation interval (seconds/step)
-    time_hi: float = math.nan
-
-    @property
-    def seeds(self) -> str:
-        """The seeds column: "n done / n diverged"."""
-        return f"{self.done} / {self.diverged}"
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["seeds"] = self.seeds
-        return out
-
-
-def verdict(row: Row, best: Row | None, margin: float | None = None) -> str:
-    """What the comparison with the best row of its dataset supports, in words:
-
-    - ``best`` — the top row (ties in the mean broken by steps to 90%);
-    - ``did not learn`` — when a health check says so (``row.learned is False``);
-    - ``n/a (1 seed)`` — no interval from one seed;
-    - ``worse than best (p=…)`` — Holm-corrected Welch p below ALPHA;
-    - ``equivalent to best (±margin)`` — only with a stated margin, when the difference's 95%
-      interval lies inside ±margin (two one-sided tests at 2.5%);
-    - else ``not distinguishable at n seeds`` — absence of evidence, not equivalence."""
-    if row.learned is False:
-        return "did not learn"
-    if best is None:  # unreachable from rows(): no best only when no row learned
-        return "—"
-    if row is best:
-        return "best"
-    if row.n < 2 or best.n < 2 or math.isnan(row.p_vs_best):
-        return f"n/a ({min(row.n, best.n)} seed{'s' if min(row.n, best.n) != 1 else ''})"
-    if row.p_vs_best < ALPHA:
-        return f"worse than best (p={row.p_vs_best:.2g})"
-    if margin is not None and -margin <= row.diff_lo and row.diff_hi <= margin:
-        return f"equivalent to best (±{margin:g})"
-    return f"not distinguishable at {min(row.n, best.n)} seeds"
-
-
-def _last(pts: list[tuple[int, float]]) -> float:
-    return pts[-1][1] if pts else math.nan
-
-
-def _steps_to(pts: list[tuple[int, float]], threshold: float) -> float:
-    for step, v in pts:
-        if v >= threshold:
-            return float(step)
-    return math.inf
-
-
 class Study:
     """A study in a store: its runs, the ranked comparison, the report."""
 
@@ -272,158 +140,17 @@ class Study:
 
     def rows(self, runs: list[RunRecord] | None = None) -> list[Row]:
         """Per data identity, its configurations ranked by mean test metric (higher is
-        better; ties by steps to 90%), each against the best with Holm-corrected Welch tests.
-        Two queries for the whole study, whatever its size."""
-        from . import _stats
-
-        runs = self.runs if runs is None else runs
-        configs = {r.config_key: r.config for r in runs}
-        label_of = labels(list(configs.values()))
-        section_of = sections(list(configs.values()))
-        recorded = self.store.datasets()
-        metric_of = {k: d.metric for k, d in recorded.items()}
-        curves = self.store.series(self.id, "val_metric", "time")
-        val, clock = curves["val_metric"], curves["time"]
-        groups: dict[str, dict[str, list[RunRecord]]] = {}
-        data_of = {ck: c.data_key() for ck, c in configs.items()}
-        for r in runs:
-            groups.setdefault(data_of[r.config_key], {}).setdefault(r.config_key, []).append(r)
-        out: list[Row] = []
-        for dk in sorted(groups, key=lambda k: section_of[k]):
-            entries = groups[dk]
-            finals = {
-                ck: np.array([x.test_metric for x in rs if x.test_metric is not None], float)
-                for ck, rs in entries.items()
-            }
-            # actlab.health's did-not-learn: a mean test metric not above the trivial
-            # baseline (recorded with the data); the best is crowned among the rest
-            base = recorded[dk].baseline if dk in recorded else None
-            learned = {  # a user's metric: not judged against the task's baseline
-                ck: None
-                if base is None or configs[ck].metric is not None
-                else base.learned(float(v.mean()) if len(v) else None)
-                for ck, v in finals.items()
-            }
-            best_val = max(
-                (
-                    float(np.nanmean([_last(val.get(x.id, [])) for x in rs]))
-                    for ck, rs in entries.items()
-                    if learned[ck] is not False
-                ),
-                default=math.nan,
-            )
-            rows: list[Row] = []
-            for ck, rs in entries.items():
-                v = finals[ck]
-                mean, half = _stats.t_interval(v)
-                q, qlo, qhi = _stats.iqm_interval(v)
-                # steps to 90% of the best: none with no best, nor for a row that did not learn
-                reach = (
-                    [_steps_to(val.get(x.id, []), REACH * best_val) for x in rs]
-                    if learned[ck] is not False and not math.isnan(best_val)
-                    else []
-                )
-                diverged = sum(x.status == "diverged" for x in rs)
-                timing = np.array([step_time(clock.get(x.id, []), x.wall, x.steps) for x in rs])
-                rows.append(
-                    Row(
-                        section_of[dk],
-                        label_of[ck],
-                        ck,
-                        dk,
-                        configs[ck].metric or metric_of.get(dk, "test metric"),
-                        len(v),
-                        mean,
-                        half,
-                        q,
-                        qlo,
-                        qhi,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        float(np.mean(reach)) if reach else math.nan,
-                        float(timing[:, 0].mean()),
-                        diverged,
-                        baseline=math.nan if base is None else base.value,
-                        learned=learned[ck],
-                        done=len(rs) - diverged,
-                        time_lo=float(timing[:, 1].min()),
-                        time_hi=float(timing[:, 2].max()),
-                    )
-                )
-            rows.sort(
-                key=lambda r: (-(r.mean if not math.isnan(r.mean) else -math.inf), r.steps_to_90)
-            )
-            # nothing learned: no best (every row says "did not learn")
-            best = next((r for r in rows if r.learned is not False), None)
-            if best is not None:
-                others = [r for r in rows if r is not best]
-                raw = []
-                for row in others:
-                    row.diff, row.diff_lo, row.diff_hi, p = _stats.welch_interval(
-                        finals[row.config_key], finals[best.config_key]
-                    )
-                    raw.append(p)
-                for row, p in zip(others, _stats.holm(raw), strict=True):
-                    row.p_vs_best = p
-                best.diff, best.diff_lo, best.diff_hi = 0.0, 0.0, 0.0
-                best.best = True
-            for i, row in enumerate(rows, 1):
-                row.rank = i
-                row.verdict = verdict(row, best, self.margin)
-            out += rows
-        return out
+        better; ties by steps to 90%), each against the best with Holm-corrected Welch tests."""
+        return _rows.rows(self.store, self.id, self.runs if runs is None else runs, self.margin)
 
     def scores(self, runs: list[RunRecord] | None = None) -> dict[str, dict[str, np.ndarray]]:
         """Per configuration label (its data removed), per section, its seeds' test metrics."""
-        runs = self.runs if runs is None else runs
-        configs = {r.config_key: r.config for r in runs}
-        cfgs = list(configs.values())
-        arms = labels(cfgs)  # a label leaves out the data: the same across datasets
-        section_of = sections(cfgs)
-        out: dict[str, dict[str, list[float]]] = {}
-        for r in runs:
-            cell = out.setdefault(arms[r.config_key], {}).setdefault(
-                section_of[r.config.data_key()], []
-            )
-            cell.append(math.nan if r.test_metric is None else r.test_metric)
-        return {a: {k: np.array(v, float) for k, v in d.items()} for a, d in out.items()}
+        return _rows.scores(self.runs if runs is None else runs)
 
     def overall(self, runs: list[RunRecord] | None = None) -> dict[str, Any]:
-        """The cross-dataset summary: per configuration its mean rank over the datasets every
-        configuration ran on (95% bootstrap interval), the performance profile (fraction of
-        runs above τ, averaged over datasets) and the probability-of-improvement matrix
-        (P[row's seed beats column's seed], averaged over datasets)."""
-        from . import _stats
-
-        sc = self.scores(runs)
-        arms = sorted(sc)
-        common = sorted(set.intersection(*(set(sc[a]) for a in arms))) if arms else []
-        cells = [[sc[a][d] for d in common] for a in arms]
-        ranks = _stats.mean_ranks(cells) if common else [(math.nan,) * 3 for _ in arms]
-        taus = np.linspace(0.5, 1.0, 11)
-        profile = {
-            a: _stats.performance_profile(c, taus).tolist()
-            for a, c in zip(arms, cells, strict=True)
-        }
-        matrix = _stats.improvement_matrix(cells)
-        poi = {a: {b: float(matrix[i, j]) for j, b in enumerate(arms)} for i, a in enumerate(arms)}
-        order = sorted(range(len(arms)), key=lambda i: ranks[i][0])
-        return {
-            "datasets": common,
-            "mean_rank": [
-                {
-                    "configuration": arms[i],
-                    "mean_rank": ranks[i][0],
-                    "lo": ranks[i][1],
-                    "hi": ranks[i][2],
-                }
-                for i in order
-            ],
-            "profile": {"tau": taus.tolist(), "fraction": profile},
-            "probability_of_improvement": poi,
-        }
+        """The cross-dataset summary (``_rows.overall``): mean rank with its interval, the
+        performance profile and the probability-of-improvement matrix."""
+        return _rows.overall(self.runs if runs is None else runs)
 
     def summary(self, console: Any = None, width: int | None = None) -> list[dict[str, Any]]:
         """Print the ranked tables (one per dataset, readable at any width) and the
@@ -762,160 +489,3 @@ def _auto_name(conf: dict[str, Any]) -> str:
         "study-"
         + hashlib.sha256(json.dumps(conf, sort_keys=True, default=str).encode()).hexdigest()[:8]
     )
-
-
-class _Interrupted(KeyboardInterrupt):
-    """SIGTERM, raised in the driver like Ctrl-C (the CLI exits 128 + its number)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise _Interrupted(signum)
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
-@contextmanager
-def _heartbeat(path: Path, holder: str) -> Iterator[None]:
-    """Renews ``holder``'s claims every third of the lease, on its own connection."""
-    stop = threading.Event()
-
-    def beat() -> None:
-        try:
-            own = Store(path)
-        except ValueError:
-            return
-        try:
-            while not stop.wait(LEASE_S / 3):
-                with suppress(ValueError):
-                    own.renew(holder)
-        finally:
-            own.close()
-
-    t = threading.Thread(target=beat, name="actlab-claims-heartbeat", daemon=True)
-    t.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        t.join(timeout=5)
-
-
-# How often a driver whose remaining work is claimed by another one looks again (s).
-POLL_S = 1.0
-
-
-def _drive(
-    st: Store,
-    name: str,
-    conf: dict[str, Any],
-    configs: list[RunConfig],
-    seeds: list[int],
-    executor: Executor,
-    show: bool,
-) -> None:
-    """Claim, run and store until every (configuration, seed) of the study has a run —
-    ours or another driver's. Claims are taken as slots free up, so concurrent drivers
-    interleave; a driver that stops releases what it had not finished."""
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-    def missing() -> list[tuple[RunConfig, list[int]]]:
-        sid = st.find(name)
-        out = []
-        for cfg in configs:
-            have = st.done(sid, cfg)
-            rest = [s for s in seeds if s not in have]
-            if rest:
-                out.append((cfg, rest))
-        return out
-
-    def claimed(todo: list[tuple[RunConfig, list[int]]]) -> Iterator[tuple[RunConfig, list[int]]]:
-        for cfg, rest in todo:
-            got = st.claim(name, cfg, rest, holder)
-            if got:
-                yield cfg, got
-
-    total = sum(len(s) for _, s in missing())
-    with _sigterm_as_interrupt(), _heartbeat(st.path, holder), _Progress(show, total) as prog:
-        try:
-            while True:
-                todo = missing()
-                if not todo:
-                    break
-                ran = False
-                for cfg, results in executor.map(_unit_fn(conf), claimed(todo)):
-                    ran = True
-                    for r in results:
-                        st.add(name, cfg, r, config=conf)
-                    prog.landed(cfg, results)
-                if not ran:  # the rest is another driver's: wait for it (or its lease)
-                    prog.others(total - sum(len(s) for _, s in missing()))
-                    time.sleep(POLL_S)
-        finally:
-            with suppress(ValueError):
-                st.release(holder)
-
-
-class _Progress:
-    def __init__(self, show: bool, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        from rich.console import Console
-
-        # progress is for a person at a terminal: on stderr, and only when that is a terminal
-        console = Console(stderr=True)
-        self.bar = Progress(
-            *columns, console=console, disable=not (show and console.is_terminal), transient=False
-        )
-        self.task = self.bar.add_task("runs", total=total)
-        self.best: tuple[float, str] = (-math.inf, "")
-        self.mine = 0
-
-    def __enter__(self) -> _Progress:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
-
-    def landed(self, cfg: RunConfig, results: list[RunResult]) -> None:
-        for r in results:
-            m = r.final["test_metric"]
-            if math.isfinite(m) and m > self.best[0]:
-                self.best = (m, f"{cfg.dataset}/{cfg.label()}")
-        self.mine += len(results)
-        self.bar.update(
-            self.task,
-            advance=len(results),
-            description=(
-                f"runs (best so far: {self.best[1]} {self.best[0]:.3f})" if self.best[1] else "runs"
-            ),
-        )
-
-    def others(self, stored: int) -> None:
-        self.bar.update(self.task, completed=stored, description="runs (waiting on another driver)")

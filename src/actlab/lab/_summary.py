@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._table import Column, render
-from ._study import WARMUP_STEPS
+from ._rows import WARMUP_STEPS
 
 
 def num(v: float, d: int = 4) -> str:
