@@ -277,9 +277,15 @@ function renderPhase(mf) {
     extent: [x0, x1, y0, y1],
     rect: R,
   };
-  // each cell as computed: log χ through the diverging map, blue order, orange chaos
+  // log χ through the diverging map, blue order, orange chaos: a fine, evenly spaced grid as a
+  // continuous heatmap; a coarse one as its cells, each labelled with its χ₁
   const color = (c) => (c > 0 ? diverging(-Math.log2(c) / 1.5) : diverging(1));
-  for (let ib = 0; ib < ph.sigma_b2.length; ib++) {
+  const fine = ph.sigma_w2.length * ph.sigma_b2.length > 60;
+  const cellW = R.w / ph.sigma_w2.length;
+  const cellH = R.h / ph.sigma_b2.length;
+  if (fine) {
+    smoothPhase(ctx, map, ph.sigma_w2, ph.sigma_b2, z, color);
+  } else for (let ib = 0; ib < ph.sigma_b2.length; ib++) {
     for (let iw = 0; iw < ph.sigma_w2.length; iw++) {
       const c = z[ib][iw];
       ctx.fillStyle = c === null || c === undefined ? "#e4e7eb" : rgb(color(c));
@@ -292,7 +298,7 @@ function renderPhase(mf) {
       ctx.font = "11px system-ui, sans-serif";
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      if (c !== null && c !== undefined) ctx.fillText(fmt(c, 3), (a + b) / 2, (top + bot) / 2);
+      if (c !== null && c !== undefined && cellW >= 36 && cellH >= 16) ctx.fillText(fmt(c, 3), (a + b) / 2, (top + bot) / 2);
     }
   }
   // the edge of chaos χ = 1: in each σ_b² row, where χ crosses 1 (linear in log χ)
@@ -321,10 +327,12 @@ function renderPhase(mf) {
     ctx.beginPath();
     crossings.forEach(([w, b], i) => (i ? ctx.lineTo(map.px(w), map.py(b)) : ctx.moveTo(map.px(w), map.py(b))));
     ctx.stroke();
-    for (const [w, b] of crossings) {
-      ctx.beginPath();
-      ctx.arc(map.px(w), map.py(b), 3, 0, 2 * Math.PI);
-      ctx.fill();
+    if (!fine) {
+      for (const [w, b] of crossings) {
+        ctx.beginPath();
+        ctx.arc(map.px(w), map.py(b), 3, 0, 2 * Math.PI);
+        ctx.fill();
+      }
     }
     ctx.restore();
   }
@@ -365,8 +373,42 @@ function renderPhase(mf) {
     el("span", { class: "lg" }, el("i", { style: { background: rgb(diverging(1)) } }), "order: χ₁ < 1, gradients vanish with depth"),
     el("span", { class: "lg" }, el("i", { style: { background: rgb(diverging(-1)) } }), "chaos: χ₁ > 1, gradients explode"),
     el("span", { class: "lg" }, el("i", { class: "dash" }), "edge of chaos χ₁ = 1"),
-    el("div", { class: "muted" }, "each cell is computed at its grid point (σ_w², σ_b²) and labelled with its χ₁"),
+    el("div", { class: "muted" }, fine ? `χ₁ computed on a ${ph.sigma_w2.length} × ${ph.sigma_b2.length} grid of (σ_w², σ_b²)` : "each cell is computed at its grid point (σ_w², σ_b²) and labelled with its χ₁"),
   );
+}
+
+// A fine grid as a continuous map: each pixel's χ₁ interpolated (bilinear in log χ₁) from the
+// four grid points around it; a pixel next to a cell not computed yet stays grey.
+function smoothPhase(ctx, map, ws, bs, z, color) {
+  const R = map.rect;
+  const img = ctx.createImageData(R.w, R.h);
+  const locate = (v, x) => {
+    let i = 0;
+    while (i + 2 < v.length && x > v[i + 1]) i++;
+    const t = v.length > 1 ? Math.min(1, Math.max(0, (x - v[i]) / (v[i + 1] - v[i]))) : 0;
+    return [i, t];
+  };
+  const lz = z.map((row) => row.map((c) => (c > 0 ? Math.log(c) : null)));
+  for (let py = 0; py < R.h; py++) {
+    const [ib, tb] = locate(bs, map.y(R.y + py + 0.5));
+    for (let px = 0; px < R.w; px++) {
+      const [iw, tw] = locate(ws, map.x(R.x + px + 0.5));
+      const ib1 = Math.min(ib + 1, bs.length - 1);
+      const iw1 = Math.min(iw + 1, ws.length - 1);
+      const q = [lz[ib][iw], lz[ib][iw1], lz[ib1][iw], lz[ib1][iw1]];
+      const o = (py * R.w + px) * 4;
+      let c = [228, 231, 235];
+      if (q.every((v) => v !== null && v !== undefined)) {
+        const l = (1 - tb) * ((1 - tw) * q[0] + tw * q[1]) + tb * ((1 - tw) * q[2] + tw * q[3]);
+        c = color(Math.exp(l));
+      }
+      img.data[o] = c[0];
+      img.data[o + 1] = c[1];
+      img.data[o + 2] = c[2];
+      img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, R.x, R.y);
 }
 
 function onPhaseClick(ev) {
