@@ -26,8 +26,8 @@ from .._analysis._health import (
 from . import _svg as svg
 from ._findings import _by_layer, _final_by_layer, _nanmean, _predicted, layer_findings  # noqa: F401
 from ._identity import _data_for, labels, sections
+from ._records import DatasetRecord, RunRecord
 from ._report_layers import histogram_section
-from ._store import DatasetRecord, RunRecord
 from ._summary import COLUMNS, MATRIX_MAX, NOTES, NOTHING_LEARNED, num
 from ._train import BatchedNet, RunConfig, load_params
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from . import _stats
 from ._identity import labels, sections
-from ._store import RunRecord, Store
+from ._records import RunRecord
+from ._store import Store
 
 REACH = 0.9  # "steps to 90%": the first evaluation at ≥ 90% of the best row's validation metric
 # ms/step leaves out the steps before the first evaluation at or after this step: the first

@@ -28,8 +28,9 @@ from ._driver import _drive, run_defined_unit, run_unit
 from ._executors import Executor, LocalExecutor, make_executor
 from ._guard import WORKER_BASE_BYTES, Estimate, available_bytes, cap_workers, estimate
 from ._identity import _USER_DATA, _data_for, _show, labels
+from ._records import DatasetRecord, RunRecord
 from ._rows import ALPHA, REACH, WARMUP_STEPS, Row, step_time, verdict
-from ._store import DatasetRecord, RunRecord, Store
+from ._store import Store
 from ._train import RunConfig, check_fits
 
 __all__ = [

@@ -177,7 +177,7 @@ def _panel(p: Panel, x0: float, y0: float, w: float, h: float, clip: str) -> str
         xlo, xhi = xlo - 0.25, xhi + 0.25
     ylo, yhi = p.ylim if p.ylim is not None else _range(ys, p.ylog)
     if p.ylog:
-        ylo, yhi = max(ylo, 1e-300), max(yhi, ylo * 10)
+        ylo, yhi = max(ylo, float(np.finfo(float).tiny)), max(yhi, ylo * 10)
 
     def fx(v: np.ndarray) -> np.ndarray:
         return ax + (np.asarray(v, float) - xlo) / (xhi - xlo) * pw
