@@ -223,7 +223,7 @@ def test_histograms_are_the_labs_network_at_init(client: Any) -> None:
 
     j = client.post(
         "/api/histograms",
-        json={"activation": "tanh", "widths": [16, 8], "seed": 3, "dataset": "xor", "bins": 10},
+        json={"activation": "tanh", "widths": [16, 8], "seed": 3, "dataset": "xor"},
     ).json()
     data = load("xor", seed=0)
     net = BatchedNet(RunConfig(dataset="xor", activation="tanh", width=(16, 8)), data, [3])  # type: ignore[arg-type]
@@ -235,11 +235,14 @@ def test_histograms_are_the_labs_network_at_init(client: Any) -> None:
     assert [layer["layer"] for layer in j["layers"]] == [1, 2]
     for layer, z in zip(j["layers"], keep, strict=True):
         pre = z[0].double().numpy()
-        counts, edges = np.histogram(pre, bins=10)
-        assert layer["pre"]["counts"] == counts.tolist()
+        edges = np.linspace(-4.0, 4.0, 81)  # the lab's fixed bins (HIST_LO, HIST_HI, HIST_BINS)
         np.testing.assert_allclose(layer["pre"]["edges"], edges)
-        counts, _ = np.histogram(np.tanh(pre), bins=10)
-        assert layer["post"]["counts"] == counts.tolist()
+        for key, v in (("pre", pre), ("post", np.tanh(pre))):
+            counts, _ = np.histogram(v, bins=edges)
+            assert layer[key]["counts"] == counts.tolist()
+            assert layer[key]["below"] == int((v < -4).sum())
+            assert layer[key]["above"] == int((v >= 4).sum())
+            assert sum(layer[key]["counts"]) + layer[key]["below"] + layer[key]["above"] == v.size
         assert layer["dead"] is None  # tanh cannot die: health says "does not apply"
 
 

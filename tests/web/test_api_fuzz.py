@@ -42,7 +42,6 @@ VALID: list[tuple[str, dict[str, Any]]] = [
             "init": "he",
             "seed": 0,
             "dataset": "xor",
-            "bins": 5,
         },
     ),
     ("/api/datasets/preview", {"dataset": "xor", "noise": 0.1, "n": 50, "seed": 0}),

@@ -195,7 +195,6 @@ def create_app(store_path: str | Path = "runs/actlab.db", limits: Limits | None 
             body.init,
             body.seed,
             body.dataset,
-            body.bins,
         )
 
     @app.post("/api/datasets/preview")

@@ -473,7 +473,6 @@ def histograms(
     init: str,
     seed: int,
     dataset: str,
-    bins: int,
 ) -> dict[str, Any]:
     """Per hidden layer of a random network at init (the lab's own network and init, on the
     dataset's training inputs): histograms of the pre-activations and the activations, and
@@ -504,8 +503,8 @@ def histograms(
         layers.append(
             {
                 "layer": i + 1,
-                "pre": _hist(pre, bins),
-                "post": _hist(post, bins),
+                "pre": _hist(pre),
+                "post": _hist(post),
                 "pre_std": finite(pre.std()),
                 "post_std": finite(post.std()),
                 "dead": finite(dead[0]),
@@ -515,12 +514,20 @@ def histograms(
     return {"activation": act.name, "init": init, "dataset": data.name, "layers": layers}
 
 
-def _hist(v: np.ndarray, bins: int) -> dict[str, Any]:
-    v = v[np.isfinite(v)].ravel()
-    if v.size == 0:
-        return {"edges": [], "counts": []}
-    counts, edges = np.histogram(v, bins=bins)
-    return {"edges": floats(edges), "counts": counts.tolist()}
+def _hist(v: np.ndarray) -> dict[str, Any]:
+    """The lab's histogram of a layer's values (its fixed bins, as a study records them):
+    the bins' edges and counts, and the counts below and at or above the range."""
+    import torch
+
+    from ..lab._measures import HIST_BINS, HIST_HI, HIST_LO, histogram
+
+    counts = histogram(torch.as_tensor(v)[None]).tolist()[0]
+    return {
+        "edges": floats(np.linspace(HIST_LO, HIST_HI, HIST_BINS + 1)),
+        "counts": counts[1:-1],
+        "below": counts[0],
+        "above": counts[-1],
+    }
 
 
 # ---------------------------------------------------------------------- advisor, define

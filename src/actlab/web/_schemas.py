@@ -85,7 +85,6 @@ class HistogramsRequest(Strict):
     init: Literal["auto", "torch", "he", "xavier", "lecun"] = "auto"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     dataset: str = Field("gauss", min_length=1, max_length=100)
-    bins: int = Field(30, ge=2, le=200)
 
     def within(self, lim: Limits) -> None:
         _cap("widths (layers)", len(self.widths), lim.depth)
