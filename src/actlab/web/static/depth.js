@@ -465,24 +465,34 @@ const refreshHists = latest(async () => {
   }
 });
 
+// One histogram: the lab's fixed bins, shown over the span the values occupy (the empty bins at
+// either end left out, the edges labelled), and what fell outside the binned range.
 function histCanvas(h, color, title) {
   const W = 170;
   const H = 78;
   const c = el("canvas", { width: W, height: H, title });
   const ctx = c.getContext("2d");
-  const counts = h?.counts || [];
-  const edges = h?.edges || [];
+  let counts = h?.counts || [];
+  let edges = h?.edges || [];
+  const nz = counts.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0);
+  if (nz.length && edges.length === counts.length + 1) {
+    const lo = Math.max(0, nz[0] - 1);
+    const hi = Math.min(counts.length, nz[nz.length - 1] + 2);
+    counts = counts.slice(lo, hi);
+    edges = edges.slice(lo, hi + 1);
+  }
   const max = Math.max(1, ...counts);
   const top = 12;
   const bottom = H - 12;
   ctx.font = "10px system-ui, sans-serif";
   ctx.fillStyle = "#3b4351";
-  ctx.fillText(title, 2, 9);
+  const outside = [h?.below ? `${h.below} below` : "", h?.above ? `${h.above} above` : ""].filter(Boolean).join(", ");
+  ctx.fillText(title + (outside ? ` (${outside} the bins)` : ""), 2, 9);
   ctx.fillStyle = color;
   const bw = W / Math.max(1, counts.length);
   counts.forEach((n, i) => {
-    const h = ((bottom - top) * n) / max;
-    ctx.fillRect(i * bw + 0.5, bottom - h, Math.max(1, bw - 1), h);
+    const hh = ((bottom - top) * n) / max;
+    ctx.fillRect(i * bw + 0.5, bottom - hh, Math.max(1, bw - 1), hh);
   });
   ctx.fillStyle = "#5c6670";
   if (edges.length) {
