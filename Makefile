@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench setup clean oracle data
+.PHONY: demo test lint bench setup clean oracle data screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: setup
 	$(PY) bench/monitor_overhead.py
 	$(PY) bench/lab_throughput.py
 	$(PY) bench/sweep_scale.py
+
+# One PNG per panel of the explorer (actlab serve) in screenshots/, for a reviewer: starts the
+# server on 127.0.0.1, drives Debian's chromium (apt-get install chromium), stops the server.
+screenshots: setup
+	$(PY) tools/screenshots.py --out screenshots
 
 # Regenerate the committed mpmath oracle tables (minutes; only when a spec or the sample grid changes).
 oracle: setup

@@ -23,11 +23,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _textbook import TEXTBOOK
-
 import actlab
 from actlab import _kernels
 from actlab._kernels._forms import FORMS
+from actlab_oracle.textbook import TEXTBOOK
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(1)

@@ -29,9 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _textbook import TEXTBOOK  # noqa: E402
-
 from actlab._catalog import specs  # noqa: E402
+from actlab_oracle.textbook import TEXTBOOK  # noqa: E402
 
 warnings.simplefilter("ignore")
 

@@ -56,14 +56,16 @@ def test_thresholds_are_stated_and_shared() -> None:
     t = actlab.health.thresholds()
     assert set(t) >= {"flat", "saturated_unit", "saturated_layer", "dead_warn", "gradient_ratio"}
     assert all(v.reason and v.applies_to and math.isfinite(v.value) for v in t.values())
-    from actlab.lab import _measures, _report, _train
+    from actlab.lab import _findings, _measures, _report, _train
     from actlab.torch import _monitor
 
-    # the monitor, the trainer and the report use the very same objects
+    # the monitor, the trainer and the report (its findings: lab._findings) use the very same
+    # objects
     assert _monitor.DIVERGED is _train.DIVERGED is t["diverged"]
     assert _measures.profile is _monitor.profile is _health.profile
-    assert _report.gradient_finding is _monitor.gradient_finding is _health.gradient_finding
-    assert _report.dead_finding is _monitor.dead_finding
+    assert _findings.gradient_finding is _monitor.gradient_finding is _health.gradient_finding
+    assert _findings.dead_finding is _monitor.dead_finding
+    assert _report.layer_findings is _findings.layer_findings
 
 
 def test_profiles_follow_the_catalog() -> None:

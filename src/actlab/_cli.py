@@ -530,4 +530,5 @@ def main() -> None:
     app()
 
 
-from . import _cli_lab  # noqa: E402,F401  (registers the lab's commands on app)
+# registered on app when imported: the lab's commands, and actlab serve
+from . import _cli_lab, _cli_serve  # noqa: E402,F401

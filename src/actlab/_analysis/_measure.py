@@ -140,7 +140,7 @@ def analyze(
     neg, pos = _side_sign(y[SAMPLE < 0]), _side_sign(y[SAMPLE > 0])
     ad = np.abs(d)
     i = int(np.nanargmax(ad))
-    flat_below = SATURATION * ad[i] if ad[i] > 0 else math.inf  # f' ≡ 0: flat everywhere
+    flat_below = _flat_below(ad)
     sat = _regions(ad < flat_below)
     dead = _regions(d == 0)
     dlim = act.derivative(np.array([-np.inf, np.inf]))
@@ -182,6 +182,48 @@ def analyze(
         gain=gain,
         relative_cost=relative_cost(act) if cost else math.nan,
     )
+
+
+def _flat_below(ad: np.ndarray) -> float:
+    """|f'| below this is flat: SATURATION·max|f'| over SAMPLE (f' ≡ 0: flat everywhere)."""
+    top = float(np.nanmax(ad))
+    return SATURATION * top if top > 0 else math.inf
+
+
+def saturation_region(act: Activation) -> tuple[tuple[float, float], ...]:
+    """The intervals where |f'| < SATURATION·max|f'| (``analyze(...).saturation_region``,
+    without the rest of the analysis): sampled on SAMPLE, an interval that reaches ±15 runs
+    to ±inf.
+
+    >>> import actlab
+    >>> from actlab._analysis._measure import saturation_region
+    >>> saturation_region(actlab.get("relu"))
+    ((-inf, 0.0),)
+    """
+    ad = np.abs(_act(act, {}).derivative(SAMPLE))
+    return _regions(ad < _flat_below(ad))
+
+
+def second_derivative(act: Activation, x: np.ndarray) -> np.ndarray:
+    """f''(x) of an elementwise activation, as the central difference of its analytic f'
+    with step h = 1e-5·max(1, |x|) (error O(h²·f⁗) + O(ε·|f'|/h): ~1e-10 against mpmath for
+    tanh, gelu, softplus); NaN within 2h of a declared kink (there f'' does not exist) and
+    where x is not finite. The catalog declares f and f', not f''.
+
+    >>> import actlab, numpy as np
+    >>> from actlab._analysis._measure import second_derivative
+    >>> round(float(second_derivative(actlab.get("softplus"), np.array([0.0]))[0]), 9)
+    0.25
+    """
+    a = _act(act, {})
+    x = np.asarray(x, dtype=np.float64)
+    h = 1e-5 * np.maximum(1.0, np.abs(np.where(np.isfinite(x), x, 0.0)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = (a.derivative(x + h) - a.derivative(x - h)) / (2 * h)
+        out = np.asarray(out, dtype=np.float64)
+        for k, _ in a.kinks:
+            out = np.where(np.abs(x - k) <= 2 * h, np.nan, out)
+    return np.where(np.isfinite(x), out, np.nan)
 
 
 # ----------------------------------------------------------------------------- range and shape
@@ -371,6 +413,54 @@ def gradient_flow(act: Activation, sigma_w2: float, sigma_b2: float = 0.0) -> Gr
         stable=q_star is not None and slope <= 1.0 + 1e-6,
         slope=slope,
     )
+
+
+@dataclass(frozen=True)
+class DepthProfile:
+    """A deep stack layer by layer (the same variance map as ``gradient_flow``): ``variance[l]``
+    is q_l, the pre-activation variance at layer l (q_0 = 1: standardised inputs), and
+    ``grad[l]`` the squared gradient norm at layer l relative to the last layer's,
+    ∏_{k=l+1}^{L-1} χ_k with χ_k = σ_w²·E[f'(√q_k z)²] (the backward pass through the
+    layers above)."""
+
+    sigma_w2: float
+    sigma_b2: float
+    variance: tuple[float, ...]
+    grad: tuple[float, ...]
+
+
+def depth_profile(act: Activation, sigma_w2: float, sigma_b2: float, depth: int) -> DepthProfile:
+    """q_l and the relative squared gradient through ``depth`` layers; once the variance has
+    reached its fixed point (relative change ≤ 1e-10, gradient_flow's criterion) the remaining
+    layers repeat it, so a deep stack costs no more than its transient.
+
+    >>> import actlab
+    >>> p = depth_profile(actlab.get("relu"), 2.0, 0.0, 3)
+    >>> [round(v, 12) for v in p.variance], [round(g, 12) for g in p.grad]
+    ([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth_profile: depth must be an int >= 1, got {depth!r}")
+    for label, v in (("sigma_w2", sigma_w2), ("sigma_b2", sigma_b2)):
+        if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            raise ValueError(f"depth_profile: {label} must be a finite number >= 0, got {v!r}")
+    qs = [1.0]
+    chis: list[float] = []
+    settled = False
+    for _ in range(depth):
+        q = qs[-1]
+        if not settled:
+            chis.append(sigma_w2 * moment(act, q, "d", 2) if q > 0 and math.isfinite(q) else 0.0)
+            nq = sigma_w2 * moment(act, q, "f", 2) + sigma_b2 if 0 < q < 1e300 else q
+            settled = len(qs) > 1 and abs(nq - q) <= 1e-10 * q
+        else:
+            chis.append(chis[-1])
+            nq = q
+        qs.append(nq if math.isfinite(nq) else math.inf)
+    grads = [1.0] * depth
+    for layer in range(depth - 2, -1, -1):
+        grads[layer] = grads[layer + 1] * chis[layer + 1]
+    return DepthProfile(sigma_w2, sigma_b2, tuple(qs[:depth]), tuple(grads))
 
 
 # ----------------------------------------------------------------------------- cost

@@ -8,7 +8,6 @@ the report is DATASET_SECTIONS, a list of builders: a new figure or table is one
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import math
@@ -22,18 +21,11 @@ from .._analysis._health import (
     DEAD_WARN,
     FLAT,
     SATURATED_LAYER,
-    dead_finding,
     diverged_finding,
-    gradient_finding,
-    gradient_verdict,
-    predicted_ratio,
-    profile,
-    saturation_finding,
-    sigma_w2,
 )
 from . import _svg as svg
+from ._findings import _by_layer, _final_by_layer, _nanmean, _predicted, layer_findings  # noqa: F401
 from ._identity import _data_for, labels, sections
-from ._init import weight_rule
 from ._records import DatasetRecord, RunRecord
 from ._report_layers import histogram_section
 from ._summary import COLUMNS, MATRIX_MAX, NOTES, NOTHING_LEARNED, num
@@ -526,41 +518,6 @@ def _layers(
     return out
 
 
-def _final_by_layer(stats: list[list[dict[str, Any]]], key: str) -> tuple[np.ndarray, np.ndarray]:
-    return _by_layer(stats, key, max)
-
-
-def _by_layer(
-    stats: list[list[dict[str, Any]]], key: str, pick: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per layer, the mean over seeds of ``key`` at the first (pick=min) or last (max) step."""
-    per_seed = []
-    for s in stats:
-        if not s:
-            continue
-        last = pick(x["step"] for x in s)
-        per_seed.append({x["layer"]: x[key] for x in s if x["step"] == last})
-    if not per_seed:
-        return np.array([]), np.array([])
-    layers = sorted(per_seed[0])
-    vals = np.array(
-        [
-            [d.get(layer, math.nan) if d.get(layer) is not None else math.nan for layer in layers]
-            for d in per_seed
-        ],
-        float,
-    )
-    return np.array(layers), _nanmean(vals)
-
-
-def _nanmean(vals: np.ndarray) -> np.ndarray:
-    """Mean over seeds (axis 0) ignoring NaN; NaN where a measure does not apply at all."""
-    ok = np.isfinite(vals)
-    total = np.where(ok, vals, 0.0).sum(0)
-    count = ok.sum(0)
-    return np.where(count > 0, total / np.maximum(count, 1), math.nan)
-
-
 def _gradient_figure(
     layers: dict[str, list[list[dict[str, Any]]]], colour: dict[str, str], uid: str = "grad"
 ) -> str:
@@ -673,44 +630,6 @@ def _shell(cfg: RunConfig) -> RunConfig:
     return replace(cfg, init="torch", gain=None, std=None, distribution=None, bias=None)
 
 
-def _predicted(cfg: RunConfig, gaps: int) -> float | None:
-    """The mean-field gradient ratio over ``gaps`` layers for a run's activation and init
-    (MLP hidden layers: square, so σ_w² on fan_in and on fan_out agree); computed once per
-    activation, init and shape (a study's configurations share a few)."""
-    if cfg.model != "mlp" or cfg.batch_norm or gaps < 1:
-        return None
-    params = tuple(sorted(cfg.params.items()))
-    # a per-layer list: the first activation's
-    return _predict(cfg.act, cfg.init, cfg.gain, cfg.std, params, tuple(cfg.widths()), gaps)
-
-
-@functools.lru_cache(maxsize=1024)
-def _predict(
-    act: Any,
-    init: str,
-    gain: float | None,
-    std: float | None,
-    params: tuple[tuple[str, Any], ...],
-    widths: tuple[int, ...],
-    gaps: int,
-) -> float | None:
-    if act.kind != "elementwise":
-        return None
-    if init in ("auto", "he", "xavier", "lecun") and gain is None and std is None:
-        sw2 = sigma_w2(init, act)
-        return predicted_ratio([act] * (gaps + 1), sw2, [sw2] * gaps)
-    # "torch", a gain or a std: σ_w² of the lab's own rule, per gap (widths may taper)
-    rule = weight_rule(init, act.name, dict(params), gain=gain, std=std)
-    w = list(widths)[: gaps + 1]
-    if len(w) < gaps + 1:
-        return None
-    shapes = [(w[i + 1], w[i]) for i in range(gaps)]  # torch layout (out, in)
-    fwd = [rule.std(sh) ** 2 * sh[1] for sh in shapes]
-    return predicted_ratio(
-        [act] * (gaps + 1), sum(fwd) / gaps, [rule.std(sh) ** 2 * sh[0] for sh in shapes]
-    )
-
-
 def _notes(
     view: _View, runs: list[RunRecord], layers: dict[str, list[list[dict[str, Any]]]]
 ) -> str:
@@ -720,47 +639,9 @@ def _notes(
     cfg_of = {view.of(r): r.config for r in runs}
     for label, stats in layers.items():
         cfg = cfg_of[label]
-        names, task = cfg.layer_activations(), view.task(cfg)
-        act = names[0]  # a per-layer list: the first layer's (dead units: that layer's)
-        for when, pick in (("at the start of training", min), ("at the end", max)):
-            x, g = _by_layer(stats, "grad_rms", pick)
-            if len(g) < 2 or not (g[-1] > 0 and np.isfinite(g).all()):
-                continue
-            gaps = int(x[-1] - x[0])
-            if gradient_verdict(float(g[0] / g[-1])) is None:
-                continue  # no finding: its mean-field prediction (an integral) is not needed
-            f = gradient_finding(
-                float(g[0] / g[-1]),
-                str(int(x[0])),
-                str(int(x[-1])),
-                _predicted(cfg, gaps),
-                act,
-                when,
-                task,
-            )
-            if f is not None:
-                notes.append(f"{label} at depth {cfg.depth}: {f.message}. Try: {_try(f)}.")
-                break
-        _, dead = _final_by_layer(stats, "dead")
-        if len(dead) and np.isfinite(dead).any():
-            i = int(np.nanargmax(dead))
-            widths = cfg.widths() or [cfg.width if isinstance(cfg.width, int) else 0]
-            units = widths[min(i, len(widths) - 1)]  # per-layer widths: that layer's
-            layer_act = names[min(i, len(names) - 1)]
-            d = dead_finding(
-                str(i + 1), float(dead[i]), layer_act, units, "the end of training", task
-            )
-            if d is not None:
-                notes.append(f"{label}: {d.message}. Try: {_try(d)}.")
-        _, flat = _final_by_layer(stats, "flat")
-        _, sat = _final_by_layer(stats, "saturated")
-        if len(flat) and np.isfinite(flat).any() and profile(act).saturating:
-            i = int(np.nanargmax(flat))
-            f = saturation_finding(
-                str(i + 1), float(flat[i]), float(sat[i]), act, "the end of training", task=task
-            )
-            if f is not None:
-                notes.append(f"{label}: {f.message}. Try: {_try(f)}.")
+        for f in layer_findings(cfg, view.task(cfg), stats):
+            where = f"{label} at depth {cfg.depth}" if f.kind.endswith("_gradients") else label
+            notes.append(f"{where}: {f.message}. Try: {_try(f)}.")
     by_label: dict[str, list[RunRecord]] = {}
     for r in runs:
         by_label.setdefault(view.of(r), []).append(r)

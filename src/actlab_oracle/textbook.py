@@ -13,11 +13,13 @@ F = Callable[[np.ndarray], np.ndarray]
 
 
 def _s(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+    out: np.ndarray = 1 / (1 + np.exp(-x))
+    return out
 
 
 def _phi(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + erf(x / np.sqrt(2)))
+    out: np.ndarray = 0.5 * (1 + erf(x / np.sqrt(2)))
+    return out
 
 
 _SA, _SL = 1.6732632423543772, 1.0507009873554805
@@ -25,7 +27,8 @@ _C = np.sqrt(2 / np.pi)
 
 
 def _gelu_t(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1 + np.tanh(_C * (x + 0.044715 * x**3)))
+    out: np.ndarray = 0.5 * x * (1 + np.tanh(_C * (x + 0.044715 * x**3)))
+    return out
 
 
 TEXTBOOK: dict[str, tuple[F, F]] = {
