@@ -381,6 +381,14 @@ def runs_in(db: Path) -> int:
         return 0
 
 
+def _default_signals() -> None:
+    """In the child: Ctrl-C and SIGTERM as a terminal delivers them. A shell starts background
+    jobs with SIGINT ignored, and an ignored signal stays ignored across exec — the CLI would
+    never see the Ctrl-C this test sends (it then ran to the end with exit 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_and_sigterm_stop_cleanly_and_keep_what_landed(
@@ -391,7 +399,11 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_keep_what_landed(
     cmd = [sys.executable, "-m", "actlab", "compare", "--dataset", "xor", "--activations", acts]
     cmd += ["--seeds", "2", "--steps", "300", "--store", str(db), "--workers", "2"]
     proc = subprocess.Popen(
-        [*cmd, "--out", str(tmp_path / "r.html")], env=ENV, stderr=subprocess.PIPE, text=True
+        [*cmd, "--out", str(tmp_path / "r.html")],
+        env=ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
     )
     try:
         assert wait_for(lambda: runs_in(db) >= 2, tries=1200), "no run landed"
