@@ -118,3 +118,11 @@ def test_analyze_errors() -> None:
         actlab.analyze("relu", q=-1)
     with pytest.raises(ValueError, match="unknown activation 'rleu'"):
         actlab.analyze("rleu")
+
+
+@pytest.mark.parametrize(("alpha", "want"), [(1.0, 1), (1.5, 0), (0.5, 0)])
+def test_elu_is_c1_only_at_alpha_1(alpha: float, want: int) -> None:
+    """f'(0⁻) = alpha, f'(0⁺) = 1: the declared smoothness follows alpha, as measured."""
+    act = actlab.get("elu", alpha=alpha)
+    assert act.facts.smoothness == want
+    assert actlab.analyze(act).smoothness == want

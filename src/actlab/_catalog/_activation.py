@@ -103,7 +103,7 @@ class Activation:
             range=rng,
             bounded=rng.bounded_below and rng.bounded_above,
             monotonic=mono,
-            smoothness=f.smoothness,
+            smoothness=f.smoothness(self.params) if callable(f.smoothness) else f.smoothness,
             zero_centred=f.zero_centred,
             saturates=f.saturates,
             learnable=bool(self.spec.learnable),

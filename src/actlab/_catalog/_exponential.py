@@ -58,7 +58,8 @@ ELU = elementwise(
     facts=Facts(
         range=lambda p: R(-p["alpha"], INF, False, False),
         monotonic=True,
-        smoothness=1,
+        # f'(0⁻) = alpha, f'(0⁺) = 1: C¹ only at alpha = 1
+        smoothness=lambda p: 1 if p["alpha"] == 1 else 0,
         zero_centred=False,
         saturates=("negative",),
         uses=("deep MLPs and CNNs without batch-norm",),
