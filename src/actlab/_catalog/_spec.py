@@ -71,8 +71,9 @@ class Range:
 class Facts:
     """What is true of f, as declared; every entry is checked against measurement in the tests.
 
-    ``range``, ``monotonic`` and ``smoothness`` may depend on parameters: then they are functions of the bound
-    parameters. ``smoothness`` is the largest k with f ∈ Cᵏ (−1: discontinuous, math.inf: C∞).
+    ``range``, ``monotonic`` and ``smoothness`` may depend on parameters: then they are functions
+    of the bound parameters. ``smoothness`` is the largest k with f ∈ Cᵏ (−1: discontinuous,
+    math.inf: C∞).
     ``zero_centred``: |E[f(z)]| / √E[f(z)²] < 0.1 under z ~ N(0, 1) (``analyze(...).centring``
     measures it): the mean output is small next to its spread, like tanh, unlike relu or gelu.
     ``saturates`` names the sides ("negative", "positive") where f' → 0.
