@@ -89,3 +89,46 @@ def test_max_ulps_by_hand() -> None:
     )
     with pytest.raises(ValueError, match="softmax is a vector activation"):
         max_ulps("softmax")
+
+
+# ---------------------------------------------------------------------- the phase diagram
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "elu", "gelu", "relu6", "hardtanh", "sigmoid"])
+def test_phase_grid_is_gradient_flow_cell_by_cell(name: str) -> None:
+    from actlab._analysis._measure import gradient_flow, phase_grid
+
+    act = actlab.get(name)
+    w, b = [0.5, 1.0, 2.0, 3.5], [0.0, 0.1, 0.3]
+    grid = phase_grid(act, w, b)
+    assert grid.shape == (3, 4)
+    for k, sb2 in enumerate(b):
+        for i, sw2 in enumerate(w):
+            assert grid[k, i] == pytest.approx(gradient_flow(act, sw2, sb2).chi, rel=1e-9)
+
+
+def test_phase_grid_relu_closed_form() -> None:
+    """relu: E[f'(√q z)²] = 1/2 at every q, so χ₁ = σ_w²/2 whatever the bias."""
+    from actlab._analysis._measure import phase_grid
+
+    w = np.array([0.25, 1.0, 2.0, 4.0])
+    np.testing.assert_allclose(phase_grid(actlab.get("relu"), w, [0.0, 0.2]), [w / 2, w / 2])
+
+
+def test_a_kink_far_in_the_tail_does_not_hide_the_mass() -> None:
+    """relu6 at σ_w² = 0.5, no bias: q halves each layer towards 0, where relu6 is relu, so
+    χ₁ = σ_w²/2 = 0.25. quad on [0, 6/√q] once missed the mass at 0 and gave 1.6e-38."""
+    from actlab._analysis._measure import gradient_flow, phase_grid
+
+    act = actlab.get("relu6")
+    assert gradient_flow(act, 0.5, 0.0).chi == pytest.approx(0.25, rel=1e-9)
+    assert phase_grid(act, [0.5], [0.0])[0, 0] == pytest.approx(0.25, rel=1e-9)
+
+
+def test_phase_grid_errors_name_the_argument() -> None:
+    from actlab._analysis._measure import phase_grid
+
+    with pytest.raises(ValueError, match="phase_grid: sigma_w2 must be"):
+        phase_grid(actlab.get("tanh"), [], [0.0])
+    with pytest.raises(ValueError, match="phase_grid: sigma_b2 must be"):
+        phase_grid(actlab.get("tanh"), [1.0], [float("nan")])

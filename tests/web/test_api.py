@@ -178,16 +178,13 @@ def test_meanfield_is_gradient_flow(client: Any) -> None:
     assert j["q_star"] == pytest.approx(fl.q_star, rel=1e-12)
     assert j["stable"] == fl.stable
     assert j["point"] == {"sigma_w2": 1.0, "sigma_b2": 0.05}
-    for _ in range(20):  # a request spends at most PHASE_BUDGET_S on cells; repeats continue
-        if j["phase"]["complete"]:
-            break
-        j = client.post("/api/meanfield", json={"activation": "tanh", "init": "xavier"}).json()
-    phase = j["phase"]
+    phase = j["phase"]  # every cell in one vectorised pass (phase_grid)
     assert phase["complete"] and all(v is not None for row in phase["chi"] for v in row)
     i, k = phase["sigma_w2"].index(2.0), phase["sigma_b2"].index(0.1)
     assert phase["chi"][k][i] == pytest.approx(
-        _measure.gradient_flow(actlab.get("tanh"), 2.0, 0.1).chi, rel=1e-12
+        _measure.gradient_flow(actlab.get("tanh"), 2.0, 0.1).chi, rel=1e-9
     )
+    assert len(phase["sigma_w2"]) * len(phase["sigma_b2"]) >= 400  # fine enough for the edge
 
 
 def test_meanfield_layers_closed_form_for_relu(client: Any) -> None:

@@ -28,6 +28,12 @@ SATURATION = 1e-3
 #: gelu 0.43, relu 0.56, sigmoid 0.92 are not). A sign test would call gelu zero-centred.
 ZERO_CENTRED = 0.1
 DEPTH_FACTOR = 1e6  # "gradients shrink or grow by 10^6"
+# the variance map's fixed point (gradient_flow, phase_grid, depth_profile): iterate from q = 1
+# at most this often; settled when a step changes q by at most FIXED_POINT_RTOL of it; no fixed
+# point when q leaves [Q_MIN, Q_MAX] (it runs off to 0 or ∞) — χ is then taken at the edge
+FIXED_POINT_ITERATIONS = 200
+FIXED_POINT_RTOL = 1e-10
+Q_MIN, Q_MAX = 1e-12, 1e12
 
 
 @dataclass(frozen=True)
@@ -328,6 +334,9 @@ def _jumps(steps: np.ndarray, tol: float) -> bool:
 # ----------------------------------------------------------------------------- expectations
 
 
+GAUSS_FAR = 38.0  # φ(38) ≈ 1e-314: past it, nothing of a Gaussian expectation is left
+
+
 def _gauss_integral(g: Any, q: float, breaks: list[float]) -> float:
     """E[g(z)] for z ~ N(0, q) as ∫ g(√q·u)·φ(u) du, split at the kinks (scaled to u).
 
@@ -343,7 +352,10 @@ def _gauss_integral(g: Any, q: float, breaks: list[float]) -> float:
     def integrand(u: float) -> float:
         return float(g(s * u)) * math.exp(-0.5 * u * u) * inv
 
-    pts = sorted({b / s for b in breaks if math.isfinite(b)})
+    # a kink far out in the tail (|u| > GAUSS_FAR: a small q) is no break: φ is below 1e-300
+    # there, and a finite piece reaching it ([0, 6/√q] for relu6) would hide the mass at 0
+    # from quad's sampling (it returned 1.6e-38 for relu6's E[f'²] at q = 1e-12, not 1/2)
+    pts = sorted({b / s for b in breaks if math.isfinite(b) and abs(b / s) <= GAUSS_FAR})
     edges = [-math.inf, *pts, math.inf]
     total = 0.0
     with warnings.catch_warnings():
@@ -386,15 +398,15 @@ def gradient_flow(act: Activation, sigma_w2: float, sigma_b2: float = 0.0) -> Gr
 
     q = 1.0
     q_star: float | None = None
-    for _ in range(200):
+    for _ in range(FIXED_POINT_ITERATIONS):
         nq = vmap(q)
-        if not math.isfinite(nq) or nq > 1e12 or nq < 1e-12:
+        if not math.isfinite(nq) or nq > Q_MAX or nq < Q_MIN:
             break
-        if abs(nq - q) <= 1e-10 * q:
+        if abs(nq - q) <= FIXED_POINT_RTOL * q:
             q_star = nq
             break
         q = nq
-    q_eval = q_star if q_star is not None else max(min(q, 1e12), 1e-12)
+    q_eval = q_star if q_star is not None else max(min(q, Q_MAX), Q_MIN)
     chi = sigma_w2 * moment(act, q_eval, "d", 2)
     delta = 1e-3 * q_eval
     slope = (vmap(q_eval + delta) - vmap(q_eval - delta)) / (2 * delta)
@@ -413,6 +425,63 @@ def gradient_flow(act: Activation, sigma_w2: float, sigma_b2: float = 0.0) -> Gr
         stable=q_star is not None and slope <= 1.0 + 1e-6,
         slope=slope,
     )
+
+
+# phase_grid's quadrature in u (z = √q·u, u ~ N(0, 1)): Gauss–Legendre on unit-2 pieces of
+# [−PHASE_U, PHASE_U], also split at the kinks; φ(12) ≈ 5e-32, so the tails are below float64
+PHASE_U = 12.0
+_PHASE_NODES = 24
+
+
+def _moments_at(act: Activation, qs: np.ndarray, of: str) -> np.ndarray:
+    """E[g(z)²] for z ~ N(0, q) at every q of ``qs`` at once (g = f or f'): the integral of
+    ``moment`` by fixed Gauss–Legendre pieces split at the kinks (vectorised over q)."""
+    g = act if of == "f" else act.derivative
+    t, w = np.polynomial.legendre.leggauss(_PHASE_NODES)
+    s = np.sqrt(qs)[:, None]
+    base = np.linspace(-PHASE_U, PHASE_U, int(PHASE_U) + 1)
+    kinks = np.array([k for k, _ in act.kinks if math.isfinite(k)], dtype=float)
+    edges = np.broadcast_to(base, (len(qs), base.size))
+    if kinks.size:
+        edges = np.concatenate([edges, np.clip(kinks[None, :] / s, -PHASE_U, PHASE_U)], axis=1)
+    edges = np.sort(edges, axis=1)
+    lo, hi = edges[:, :-1, None], edges[:, 1:, None]
+    u = 0.5 * (lo + hi) + 0.5 * (hi - lo) * t
+    weight = 0.5 * (hi - lo) * w * np.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
+    with np.errstate(all="ignore"):
+        v = np.asarray(g(s[:, :, None] * u), dtype=float)
+        out: np.ndarray = (v * v * weight).sum(axis=(1, 2))
+    return out
+
+
+def phase_grid(act: Activation, sigma_w2: Any, sigma_b2: Any) -> np.ndarray:
+    """χ₁ = σ_w²·E[f'(√q* z)²] over the grid ``sigma_b2`` × ``sigma_w2`` (rows × columns): the
+    order/chaos phase diagram (Poole et al. 2016; Schoenholz et al. 2017). The same variance
+    map, start, stopping rule and edge as ``gradient_flow`` — cell by cell equal to it (tested
+    to 1e-7) — with every cell iterated at once."""
+    w = np.asarray(sigma_w2, dtype=float)
+    b = np.asarray(sigma_b2, dtype=float)
+    for label, v in (("sigma_w2", w), ("sigma_b2", b)):
+        if v.ndim != 1 or not v.size or not (np.isfinite(v).all() and (v >= 0).all()):
+            raise ValueError(f"phase_grid: {label} must be a non-empty list of finite numbers >= 0")
+    W, B = (a.ravel() for a in np.meshgrid(w, b))
+    q = np.ones_like(W)
+    q_star = np.full_like(W, np.nan)
+    active = np.ones(W.shape, dtype=bool)
+    for _ in range(FIXED_POINT_ITERATIONS):
+        if not active.any():
+            break
+        i = np.flatnonzero(active)
+        nq = W[i] * _moments_at(act, q[i], "f") + B[i]
+        off = ~np.isfinite(nq) | (nq > Q_MAX) | (nq < Q_MIN)
+        done = ~off & (np.abs(nq - q[i]) <= FIXED_POINT_RTOL * q[i])
+        q_star[i[done]] = nq[done]
+        moving = ~off & ~done
+        q[i[moving]] = nq[moving]
+        active[i[off | done]] = False
+    q_eval = np.where(np.isfinite(q_star), q_star, np.clip(q, Q_MIN, Q_MAX))
+    chi: np.ndarray = (W * _moments_at(act, q_eval, "d")).reshape(b.size, w.size)
+    return chi
 
 
 @dataclass(frozen=True)
@@ -452,7 +521,7 @@ def depth_profile(act: Activation, sigma_w2: float, sigma_b2: float, depth: int)
         if not settled:
             chis.append(sigma_w2 * moment(act, q, "d", 2) if q > 0 and math.isfinite(q) else 0.0)
             nq = sigma_w2 * moment(act, q, "f", 2) + sigma_b2 if 0 < q < 1e300 else q
-            settled = len(qs) > 1 and abs(nq - q) <= 1e-10 * q
+            settled = len(qs) > 1 and abs(nq - q) <= FIXED_POINT_RTOL * q
         else:
             chis.append(chis[-1])
             nq = q

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -375,10 +374,11 @@ def card(name: str, params: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- mean field
 
-#: the phase diagram's grid: σ_w² across the order-to-chaos transition of the usual activations,
-#: σ_b² from none to a large bias (Poole et al. 2016, fig. 2's axes)
-PHASE_W = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
-PHASE_B = (0.0, 0.1)
+#: the phase diagram's grid: σ_w² across the order-to-chaos transition of the usual activations
+#: (0.125 … 4), σ_b² from none to a large bias (0 … 0.3; Poole et al. 2016, fig. 2's axes).
+#: Binary fractions and k/50, so 2.0, 3.0 and 0.1 are grid points exactly.
+PHASE_W = tuple(k / 8 for k in range(1, 33))
+PHASE_B = tuple(k / 50 for k in range(16))
 
 
 _FLOWS: dict[tuple[Activation, float, float], _measure.GradientFlow] = {}
@@ -395,25 +395,21 @@ def _flow(act: Activation, sw2: float, sb2: float) -> _measure.GradientFlow:
     return _FLOWS[key]
 
 
-#: seconds one request may spend on phase-diagram cells; the rest come as null with
-#: "complete": false, and a repeat request continues (every cell is cached once computed)
-PHASE_BUDGET_S = 5.0
+@functools.lru_cache(maxsize=64)
+def _phase_cells(act: Activation) -> tuple[tuple[float | None, ...], ...]:
+    chi = _measure.phase_grid(act, PHASE_W, PHASE_B)
+    return tuple(tuple(finite(float(v)) for v in row) for row in chi)
 
 
 def _phase(act: Activation) -> tuple[list[list[float | None]], bool]:
-    deadline = time.monotonic() + PHASE_BUDGET_S
-    rows: list[list[float | None]] = []
-    complete = True
-    for b in PHASE_B:
-        row: list[float | None] = []
-        for w in PHASE_W:
-            if time.monotonic() > deadline and (act, w, b) not in _FLOWS:
-                row.append(None)
-                complete = False
-                continue
-            row.append(finite(_flow(act, w, b).chi))
-        rows.append(row)
-    return rows, complete
+    """χ₁ on the grid (rows: σ_b², columns: σ_w²), all cells in one vectorised pass
+    (``phase_grid``; cached per activation and parameters)."""
+    try:
+        cells = _phase_cells(act)
+    except TypeError:  # an activation with tensor parameters is not hashable: no cache
+        chi = _measure.phase_grid(act, PHASE_W, PHASE_B)
+        cells = tuple(tuple(finite(float(v)) for v in row) for row in chi)
+    return [list(row) for row in cells], True
 
 
 def meanfield(
