@@ -4,6 +4,7 @@ oracle (the catalog's committed mpmath tables, central differences, torch autogr
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import subprocess
 import sys
@@ -466,3 +467,60 @@ def test_the_parser_only_ever_raises_formula_errors() -> None:
             assert "(at position " in str(exc) and str(exc).count("\n") == 2
 
     parse()
+
+
+def test_redefining_never_leaves_the_name_unknown_to_another_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The explorer answers requests in threads while a page redefines its activation: a reader
+    must find the old definition or the new one, never 'unknown activation'. Registering is
+    made slow (5 ms) so that any moment without the name is wide enough to be seen."""
+    import threading
+    import time
+
+    from actlab._catalog import _registry
+
+    actlab.define("redef_race", "x*sigmoid(x)")
+    slow = _registry.register
+
+    def register(spec: Any) -> Any:
+        time.sleep(0.005)
+        return slow(spec)
+
+    monkeypatch.setattr(_registry, "register", register)
+    misses: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                actlab.get("redef_race")
+            except ValueError as e:
+                misses.append(str(e))
+
+    t = threading.Thread(target=read)
+    t.start()
+    try:
+        for k in range(20):
+            actlab.define("redef_race", f"x*sigmoid({k + 1}*x)")
+    finally:
+        stop.set()
+        t.join()
+        actlab.undefine("redef_race")
+    assert not misses, misses[:1]
+    assert "redef_race" not in actlab.names()
+
+
+def test_replace_swaps_a_spec_and_keeps_the_names_consistent() -> None:
+    from actlab._catalog import _registry
+
+    a = actlab.define("swap_me", "x*sigmoid(x)")
+    b = actlab.define("swap_me", "x*sigmoid(2*x)")  # replaced in one step
+    try:
+        assert actlab.get("swap_me").spec is b.spec is not a.spec
+        assert actlab.get("swap_me")(1.0) == pytest.approx(1 / (1 + math.exp(-2.0)))
+        with pytest.raises(ValueError, match="already 'relu'"):
+            _registry.replace("swap_me", dataclasses.replace(b.spec, aliases=("relu",)))
+        assert actlab.get("swap_me").spec is b.spec  # a refused replace changes nothing
+    finally:
+        actlab.undefine("swap_me")

@@ -83,3 +83,23 @@ def unregister(name: str) -> Spec:
     for n in (spec.name, *spec.aliases):
         _LOOKUP.pop(_key(n), None)
     return spec
+
+
+def replace(old: str, spec: Spec) -> Spec:
+    """Put ``spec`` where the spec named ``old`` is (``actlab.define`` redefining a name), with
+    no moment at which neither is registered: a reader in another thread (the explorer's
+    requests) finds the old spec or the new one, never an unknown name."""
+    before = _SPECS[resolve(old).name]
+    stale = {_key(n) for n in (before.name, *before.aliases)}
+    keys = {_key(n): n for n in (spec.name, *spec.aliases)}
+    for k, n in keys.items():
+        if k in _LOOKUP and k not in stale:
+            raise ValueError(f"register: name {n!r} of {spec.name!r} is already {_LOOKUP[k]!r}")
+    for k in keys:
+        _LOOKUP[k] = spec.name
+    _SPECS[spec.name] = spec
+    if before.name != spec.name:
+        _SPECS.pop(before.name, None)
+    for k in stale - keys.keys():
+        _LOOKUP.pop(k, None)
+    return spec

@@ -88,10 +88,11 @@ def define(
             f"define: {name!r} is the catalog activation {taken!r}; choose another name"
         )
     d = build(name, formula, params, learnable)
-    if taken is not None:
-        _registry.unregister(taken)
+    if taken is not None:  # in one step: another thread never sees the name unknown
+        _registry.replace(taken, d.spec)  # type: ignore[arg-type]
         DEFINED.pop(taken, None)
-    _registry.register(d.spec)  # type: ignore[arg-type]
+    else:
+        _registry.register(d.spec)  # type: ignore[arg-type]
     DEFINED[d.name] = d
     if save is not None:
         _store.write(save, d.name, d.to_dict())
