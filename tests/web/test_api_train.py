@@ -4,7 +4,6 @@ lab study like compare()'s, and cancellation, the queue limit and the time limit
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,22 +36,17 @@ def events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
             event, data = None, None
 
 
-def run(client: Any, body: dict[str, Any]) -> tuple[float, list[tuple[str, dict[str, Any]]]]:
-    """POST a training and read its whole stream; returns (seconds to the first progress, the
-    events)."""
-    t0 = time.perf_counter()
+def run(client: Any, body: dict[str, Any]) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+    """POST a training and read its whole stream; returns (the index of the first progress
+    event, the events). Time to it is bench/web_latency.py's figure, not a test's."""
     r = client.post("/api/train", json=body)
     assert r.status_code == 202, r.text
-    first = None
-    out = []
     with client.stream("GET", r.json()["events"]) as s:
         assert s.headers["content-type"].startswith("text/event-stream")
-        for ev in events(s.iter_lines()):
-            if ev[0] == "progress" and first is None:
-                first = time.perf_counter() - t0
-            out.append(ev)
-    assert first is not None, out
-    return first, out
+        out = list(events(s.iter_lines()))
+    kinds = [e for e, _ in out]
+    assert "progress" in kinds, out
+    return kinds.index("progress"), out
 
 
 def test_xor_two_seeds_streams_what_the_store_holds(client: Any, app: Any) -> None:
@@ -62,7 +56,9 @@ def test_xor_two_seeds_streams_what_the_store_holds(client: Any, app: Any) -> No
     kinds = [e for e, _ in evs]
     assert kinds[0] == "started" and kinds[-1] == "done"
     assert kinds.count("start") == 2
-    assert first < 5.0  # the bench measures the < 1 s target; here only that it streams early
+    # it streams while training: the first activation's progress comes before the second starts
+    assert first < kinds.index("start", kinds.index("start") + 1)
+    assert evs[first][1]["step"] == 0
     done = evs[-1][1]
     study_name = done["study"]
     st = Store(app.state.store_path, readonly=True)
@@ -216,11 +212,9 @@ def test_time_limit_stops_a_job(make_app: Any) -> None:
     app = make_app(job_seconds=1.0)
     with TestClient(app) as c:
         r = c.post("/api/train", json=LONG)
-        t0 = time.monotonic()
         with c.stream("GET", r.json()["events"]) as s:
             last = list(events(s.iter_lines()))[-1]
         assert last[0] == "error" and "time limit of 1 s" in last[1]["detail"]
-        assert time.monotonic() - t0 < 20
         assert app.state.jobs.jobs[r.json()["job"]].state == "timed_out"
 
 
