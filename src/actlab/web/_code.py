@@ -10,6 +10,7 @@ from typing import Any
 
 from .._catalog import Activation, Peer, get
 from .._define import split_activations
+from ..lab._run import RunConfig
 
 #: each framework's loss for the lab's tasks (the loss on logits the lab trains with)
 LOSSES = {
@@ -100,6 +101,7 @@ def code(
 ) -> dict[str, str]:
     """PyTorch, Keras and JAX code that builds this network (``features`` inputs, the hidden
     ``widths`` with their activations, ``outputs`` logits) with its loss and optimizer."""
+    momentum = RunConfig.momentum  # the momentum the page's "momentum" trains with
     acts = layer_acts(activation, len(widths))
     sizes = [features, *widths]
     t_layers = []
@@ -109,7 +111,7 @@ def code(
     t_opt = {
         "adam": f"torch.optim.Adam(model.parameters(), lr={lr!r})",
         "sgd": f"torch.optim.SGD(model.parameters(), lr={lr!r})",
-        "momentum": f"torch.optim.SGD(model.parameters(), lr={lr!r}, momentum=0.9)",
+        "momentum": f"torch.optim.SGD(model.parameters(), lr={lr!r}, momentum={momentum!r})",
     }[optimizer]
     uses_actlab = any(_torch_layer(a).startswith("actlab.") for a in acts)
     pytorch = "\n".join(
@@ -132,7 +134,7 @@ def code(
     k_opt = {
         "adam": f"keras.optimizers.Adam(learning_rate={lr!r})",
         "sgd": f"keras.optimizers.SGD(learning_rate={lr!r})",
-        "momentum": f"keras.optimizers.SGD(learning_rate={lr!r}, momentum=0.9)",
+        "momentum": f"keras.optimizers.SGD(learning_rate={lr!r}, momentum={momentum!r})",
     }[optimizer]
     keras = "\n".join(
         [
@@ -149,7 +151,7 @@ def code(
     j_opt = {
         "adam": f"optax.adam({lr!r})",
         "sgd": f"optax.sgd({lr!r})",
-        "momentum": f"optax.sgd({lr!r}, momentum=0.9)",
+        "momentum": f"optax.sgd({lr!r}, momentum={momentum!r})",
     }[optimizer]
     jax = "\n".join(
         [
