@@ -150,6 +150,11 @@ export function heatmap(canvas, xs, ys, z, color, { smooth = true, rect = null }
   const x1 = xs[nx - 1] + dx / 2;
   const y0 = ys[0] - dy / 2;
   const y1 = ys[ny - 1] + dy / 2;
+  return extentMap(R, x0, x1, y0, y1);
+}
+
+// data ↔ pixels for the rectangle R showing [x0, x1] × [y0, y1] (y up)
+export function extentMap(R, x0, x1, y0, y1) {
   return {
     px: (x) => R.x + ((x - x0) / (x1 - x0)) * R.w,
     py: (y) => R.y + R.h - ((y - y0) / (y1 - y0)) * R.h,

@@ -4,7 +4,7 @@
 // network at init.
 
 import { api } from "./api.js";
-import { canvasAxes, diverging, legend, plot, rgb } from "./charts.js";
+import { canvasAxes, diverging, extentMap, legend, plot, rgb } from "./charts.js";
 import { paramControl } from "./functions.js";
 import { colorOf, debug, el, fmt, latest, pct, save, showError, state } from "./state.js";
 
@@ -269,14 +269,7 @@ function renderPhase(mf) {
   const x1 = ex[ex.length - 1];
   const y0 = Math.max(0, ey[0]);
   const y1 = ey[ey.length - 1];
-  const map = {
-    px: (x) => R.x + ((x - x0) / (x1 - x0)) * R.w,
-    py: (y) => R.y + R.h - ((y - y0) / (y1 - y0)) * R.h,
-    x: (px) => x0 + ((px - R.x) / R.w) * (x1 - x0),
-    y: (py) => y0 + ((R.y + R.h - py) / R.h) * (y1 - y0),
-    extent: [x0, x1, y0, y1],
-    rect: R,
-  };
+  const map = extentMap(R, x0, x1, y0, y1);
   // log χ through the diverging map, blue order, orange chaos: a fine, evenly spaced grid as a
   // continuous heatmap; a coarse one as its cells, each labelled with its χ₁
   const color = (c) => (c > 0 ? diverging(-Math.log2(c) / 1.5) : diverging(1));
