@@ -320,3 +320,18 @@ def test_static_page_and_openapi(client: Any) -> None:
         r = client.get("/")
         assert r.status_code == 200 and "text/html" in r.headers["content-type"]
         assert client.get("/static/index.html").text == r.text
+
+
+def test_a_defined_activation_has_a_card_without_an_oracle_strip(client: Any) -> None:
+    """The oracle tables cover the catalog only: a formula's card is answered (it was a 404
+    from the tables' KeyError) with an empty accuracy strip and its own formula."""
+    r = client.post("/api/define", json={"name": "card_me", "formula": "x*sigmoid(2*x)"})
+    assert r.status_code == 200, r.text
+    try:
+        c = client.get("/api/activation/card_me")
+        assert c.status_code == 200, c.text
+        j = c.json()
+        assert j["name"] == "card_me" and j["accuracy"] == []
+        assert len(client.get("/api/activation/elu").json()["accuracy"]) == 4
+    finally:
+        actlab.undefine("card_me")

@@ -320,6 +320,14 @@ def _accuracy(name: str) -> tuple[dict[str, Any], ...]:
     return tuple(rows)
 
 
+def _has_oracle(act: Activation) -> bool:
+    """The oracle tables cover the catalog's elementwise activations; a user-defined one has
+    none (``actlab.check`` measures it against mpmath instead): its card shows no strip."""
+    from actlab_oracle.formulas import CASES
+
+    return act.kind == "elementwise" and act.name in CASES
+
+
 def card(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """The activation's card: formula, declared facts with the measured numbers next to them,
     init and gain, references, peers, accuracy on the oracle grid, pros, cons, uses."""
@@ -365,7 +373,7 @@ def card(name: str, params: dict[str, Any]) -> dict[str, Any]:
                 ("jax", spec.peers.jax),
             )
         },
-        "accuracy": list(_accuracy(act.name)) if act.kind == "elementwise" else [],
+        "accuracy": list(_accuracy(act.name)) if _has_oracle(act) else [],
         "pros": list(f.pros),
         "cons": list(f.cons),
         "uses": list(f.uses),
