@@ -1,7 +1,9 @@
 """Exhaustive float32 accuracy: every one of the 2³² float32 inputs through actlab's fused
 kernel, PyTorch's float32 kernel and the textbook NumPy formula in float32, each against the
 correctly rounded value (the catalog's float64 result rounded once to float32; the catalog is
-held to mpmath by the oracle tests). Per implementation: the largest error in ULPs and the
+held to mpmath by the oracle tests; where that float64 result is exactly halfway between two
+float32s, either neighbour counts as right, and the "float64 ties" column counts those
+inputs). Per implementation: the largest error in ULPs and the
 share of inputs not correctly rounded (NaN in both counts as right; NaN or a finite value where
 the other is not counts as "inf"). Minutes per function on one core; not part of the tests
 (tests/test_kernels.py checks a random sample of bit patterns on every run).
@@ -40,15 +42,34 @@ def line(a: np.ndarray) -> np.ndarray:
     return np.where(i < 0, -(2**31) - i, i)
 
 
-def ulp_errors(y: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """ULP distance at the inputs where y and ref differ bitwise (the rest are 0)."""
+def ulp_errors(y: np.ndarray, ref: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """ULP distance from y to the correctly rounded value, at the inputs where y and ref
+    differ bitwise (the rest are 0). ``other`` is ref's other neighbour where the float64
+    reference is exactly a float32 midpoint (float64 cannot tell which neighbour the true
+    value rounds to, so either counts as right), else ref itself."""
     differ = np.flatnonzero(y.view(np.int32) != ref.view(np.int32))
-    y, ref = y[differ], ref[differ]
-    d = np.abs(line(y) - line(ref))
+    y, ref, other = y[differ], ref[differ], other[differ]
+    d = np.minimum(np.abs(line(y) - line(ref)), np.abs(line(y) - line(other)))
     ny, nr = np.isnan(y), np.isnan(ref)
     d[ny & nr] = 0
     d[ny ^ nr] = 2**40
     return d
+
+
+def reference(
+    ref_fn: Callable[[torch.Tensor], torch.Tensor], x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The catalog's float64 value rounded once to float32, and (``ulp_errors``' ``other``)
+    the other float32 neighbour where that float64 value is exactly halfway between two
+    float32s — e.g. gelu, silu and hard_swish of a subnormal x, which are x/2 to float64
+    precision: the true value lies just off the midpoint, on a side float64 cannot see."""
+    r64 = ref_fn(torch.from_numpy(x.astype(np.float64))).numpy()
+    ref = r64.astype(np.float32)
+    up = np.nextafter(ref, np.float32(np.inf))
+    down = np.nextafter(ref, np.float32(-np.inf))
+    beside = np.where(r64 > ref, up, down)
+    tie = np.isfinite(ref) & (r64 != ref) & ((ref + beside.astype(np.float64)) * 0.5 == r64)
+    return ref, np.where(tie, beside, ref)
 
 
 def implementations(
@@ -94,20 +115,20 @@ def run(name: str, derivative: bool, every: int) -> None:
     impls = implementations(name, derivative)
     worst = {k: 0 for k in impls}
     wrong = {k: 0 for k in impls}
-    total = 0
+    total = ties = 0
     t0 = time.perf_counter()
     span = CHUNK * every
     for start in range(0, 1 << 32, span):
         bits = np.arange(start, min(start + span, 1 << 32), every, dtype=np.uint32)
         x = bits.view(np.float32)
         with np.errstate(all="ignore"):
-            # the catalog on a float32 tensor: float64 inside, rounded once to float32
-            ref = ref_fn(torch.from_numpy(x)).numpy()
+            ref, other = reference(ref_fn, x)
+            ties += int(np.count_nonzero(other.view(np.int32) != ref.view(np.int32)))
             for key, fn in impls.items():
                 if fn is None:
                     continue
                 y = np.asarray(fn(x)).astype(np.float32)
-                e = ulp_errors(y, ref)
+                e = ulp_errors(y, ref, other)
                 worst[key] = max(worst[key], int(e.max(initial=0)))
                 wrong[key] += int(np.count_nonzero(e))
         total += x.size
@@ -120,7 +141,8 @@ def run(name: str, derivative: bool, every: int) -> None:
         cells.append(f"{w} ULP, {100 * wrong[key] / total:.4g}%")
     what = f"{name}'" if derivative else name
     print(
-        f"| {what} | {' | '.join(cells)} | {total:,} | {time.perf_counter() - t0:.0f} s |",
+        f"| {what} | {' | '.join(cells)} | {total:,} | {ties:,} | "
+        f"{time.perf_counter() - t0:.0f} s |",
         flush=True,
     )
 
@@ -141,9 +163,9 @@ def main() -> None:
             raise SystemExit(f"exhaustive: {n} has no fused kernel; these do: {', '.join(FORMS)}")
     print(
         "| function | actlab (max, % not correctly rounded) | torch float32 | NumPy float32 "
-        "textbook | inputs | time |"
+        "textbook | inputs | float64 ties | time |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for n in names:
         run(actlab.get(n).name, derivative, every)
 

@@ -104,6 +104,48 @@ def test_kernel_matches_the_catalog_in_half_types(
     _check(act, _kernels.Kernel(act), dtype)
 
 
+def test_exact_gelu_forms_hold_their_error_against_mpmath() -> None:
+    """The exact gelu's polynomials (tools/gelu_poly.py) against the oracle's own mpmath gelu
+    and gelu', on points the generator did not fit at: relative error within the bound the
+    generated file states, far below a float32 ULP (6e-8), and at the float32 neighbours of
+    gelu''s root, where Φ + x·φ cancels, too."""
+    import mpmath as mp
+
+    from actlab._kernels import _gelu_poly
+    from actlab._kernels._forms import _gelu, _gelu_d
+    from actlab_oracle.formulas import FORMULAS
+
+    f, df = FORMULAS["gelu"]
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-15.0, 6.0, 3000), rng.uniform(-1e-3, 1e-3, 200)])
+    root = np.float32(_gelu_poly.XR_HI)
+    x = np.concatenate(
+        [x.astype(np.float32), [np.nextafter(root, root - 1), root, np.nextafter(root, root + 1)]]
+    ).astype(np.float64)
+    t, p = torch.from_numpy(x), {"approximate": "none"}
+    with mp.workdps(40):
+        ref_f = np.array([float(f(mp.mpf(v))) for v in x])
+        ref_d = np.array([float(df(mp.mpf(v))) for v in x])
+    err_f = np.abs(_gelu(t, p).numpy() / ref_f - 1)
+    err_d = np.abs(_gelu_d(t, p).numpy() / ref_d - 1)
+    assert err_f.max() <= 1.2 * _gelu_poly.ERROR_PHI + 1e-15
+    assert err_d.max() <= 1.2 * _gelu_poly.ERROR_DERIVATIVE + 1e-15
+
+
+def test_exact_gelu_rounds_subnormal_ties_the_way_the_true_value_lies() -> None:
+    """gelu(x) = x/2 + x²/√(2π) + …: for the smallest subnormal s, s/2 is halfway between 0
+    and s, and the true value is above it (rounds to s); for −s it is above −s/2 (rounds to
+    −0); 3s/2 rounds up to 2s and −3s/2 up to −s. float64 cannot see the x² term; the
+    kernel's R(0) just below 1 makes the rounding go the true value's way, where
+    round-half-even of x/2 would give 0, −0, 2s and −2s."""
+    s = float(np.float32(2.0**-149))
+    x = torch.zeros(_kernels.MIN_ELEMENTS)
+    x[:4] = torch.tensor([s, -s, 3 * s, -3 * s])
+    y = _kernels.Kernel(make("gelu")).forward(x)[:4]
+    expect = torch.tensor([s, -0.0, 2 * s, -s])
+    assert torch.equal(y, expect) and torch.equal(y.sign(), expect.sign())
+
+
 def _big(seed: int = 0, n: int = 2 * _kernels.MIN_ELEMENTS + 17) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.randn(n, generator=g) * 4

@@ -12,7 +12,7 @@ import torch
 
 from .._catalog import Activation
 from . import _memory
-from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS, SELF_CLEAN
+from ._forms import FLOAT64, FORMS, NARROW, PARAM_FORMS, SELF_CLEAN, SELF_CLEAN_DERIVATIVE
 
 #: Input dtypes the kernels serve. A float64 result keeps the catalog's float64 accuracy,
 #: which takes its forms (double-double products, root series), so float64 input keeps the
@@ -94,7 +94,8 @@ class Kernel:
 
         # each writes into ``out`` (allocated by the caller, ``_memory.empty``): inductor
         # stores the result there directly, in the same single pass
-        clean = _clean if spec.name not in SELF_CLEAN else (lambda t, y, edges: y)
+        clean = _clean if spec.name not in SELF_CLEAN else _as_is
+        clean_d = _clean if spec.name not in SELF_CLEAN_DERIVATIVE else _as_is
 
         def fwd(x: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor) -> torch.Tensor:
             t = x.to(wide or x.dtype)
@@ -104,7 +105,7 @@ class Kernel:
             x: torch.Tensor, g: torch.Tensor, out: torch.Tensor, *lp: torch.Tensor
         ) -> torch.Tensor:
             t = x.to(wide or x.dtype)
-            return out.copy_(g.to(t.dtype) * _clean(t, d(t, self._params(lp)), de))
+            return out.copy_(g.to(t.dtype) * clean_d(t, d(t, self._params(lp)), de))
 
         def pgrad(x: torch.Tensor, g: torch.Tensor, *lp: torch.Tensor) -> tuple[torch.Tensor, ...]:
             t, gw, p = x.to(torch.float64), g.to(torch.float64), self._params(lp)
@@ -214,6 +215,11 @@ def _quiet(fn: Any, *args: torch.Tensor) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return fn(*args)
+
+
+def _as_is(t: torch.Tensor, y: torch.Tensor, edges: tuple[float, float]) -> torch.Tensor:
+    """``_clean`` for a form that gives NaN and the limits at ±inf by itself."""
+    return y
 
 
 def _clean(t: torch.Tensor, y: torch.Tensor, edges: tuple[float, float]) -> torch.Tensor:

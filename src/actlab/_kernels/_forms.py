@@ -26,10 +26,12 @@ from typing import Any
 
 import torch
 
+from . import _gelu_poly as _gp
+from ._poly import estrin
+
 Form = Callable[[torch.Tensor, dict[str, Any]], torch.Tensor]
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_C = math.sqrt(2.0 / math.pi)
 _GELU_K = 0.044715
 SELU_ALPHA = float("1.6732632423543772848170429916717")
@@ -118,20 +120,42 @@ def _tanh_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
     return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
+#: above every finite float32: x·Φ(x) as max(x, −BIG)·Φ(x) is −0 at x = −inf, where the
+#: product itself is −inf·0 = NaN, and is x·Φ(x) everywhere else (NaN stays NaN): so the
+#: gelu forms need no NaN/inf selects (``SELF_CLEAN``)
+_BIG = 3.5e38
+
+
 def _gelu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    x = torch.clamp_min(t, -_BIG)
     if p["approximate"] == "tanh":  # x·(1 + tanh u)/2 = x·σ(2u): no cancellation for x < 0
         u = _GELU_C * (t + _GELU_K * t * t * t)
-        return t * _sigmoid(2.0 * u)
-    return 0.5 * t * torch.erfc(-t * _SQRT1_2)
+        return x * _sigmoid(2.0 * u)
+    e, v = _gelu_ev(t)
+    h = 0.5 * e * estrin(v, _gp.R)  # Φ(−|x|)
+    return x * torch.where(t < 0, h, 1.0 - h)
 
 
 def _gelu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
+    # the finite stand-ins for ±inf (``_BIG``) make every product with a vanishing factor 0
+    # there, where inf·0 would be NaN: f' is then its limit, 1 or 0 (``SELF_CLEAN_DERIVATIVE``)
     if p["approximate"] == "tanh":
+        x = torch.clamp(t, -_BIG, _BIG)
         u = _GELU_C * (t + _GELU_K * t * t * t)
-        du = _GELU_C * (1.0 + 3.0 * _GELU_K * t * t)
+        du = _GELU_C * (1.0 + 3.0 * _GELU_K * x * x)
         s, ds = _sigmoid_both(2.0 * u)
-        return s + 2.0 * t * du * ds
-    return 0.5 * torch.erfc(-t * _SQRT1_2) + t * torch.exp(-0.5 * t * t) * _INV_SQRT_2PI
+        return s + 2.0 * x * du * ds
+    e, v = _gelu_ev(t)
+    d = (-torch.clamp_max(t.abs(), _BIG) - _gp.XR_HI) - _gp.XR_LO  # −|x| − x_r, exact at the root
+    dn = e * d * estrin(v, _gp.G)  # gelu'(−|x|), relative accuracy kept at its root
+    return torch.where(t < 0, dn, 1.0 - dn)
+
+
+def _gelu_ev(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """e = exp(−x²/2) and the polynomials' variable v for the exact gelu (tools/gelu_poly.py
+    says why: SLEEF's float64 erfc cost 4× torch's whole float32 gelu)."""
+    a = torch.clamp_max(t.abs() * _SQRT1_2, _gp.A)
+    return torch.exp(-0.5 * t * t), (_gp.P * a + _gp.Q) / (a + _gp.K)
 
 
 def _silu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -266,7 +290,10 @@ NARROW = frozenset({"relu", "relu6", "hardtanh"})
 #: forward forms that give NaN for NaN and the catalog's limits at ±inf by themselves (a
 #: select whose conditions are false for NaN), so the engine adds no NaN/inf selects: in cache
 #: those cost relu a fifth of its time
-SELF_CLEAN = frozenset({"relu", "relu6", "hardtanh"})
+SELF_CLEAN = frozenset({"relu", "relu6", "hardtanh", "gelu"})
+
+#: derivative forms that do the same (g·f' then needs no selects either)
+SELF_CLEAN_DERIVATIVE = frozenset({"gelu"})
 
 #: kernels that serve float64 input too: a select, or one product with a float64 constant
 #: (leaky_relu's x·slope and g·slope), is one IEEE rounding, so float64 arithmetic gives the
