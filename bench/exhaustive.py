@@ -8,8 +8,10 @@ share of inputs not correctly rounded (NaN in both counts as right; NaN or a fin
 the other is not counts as "inf"). Minutes per function on one core; not part of the tests
 (tests/test_kernels.py checks a random sample of bit patterns on every run).
 
-Run: python bench/exhaustive.py NAME [NAME ...] [--derivative] [--every K]
-(--every K: every K-th bit pattern only, for a quick look; the README table uses K = 1.)
+Run: python bench/exhaustive.py NAME [NAME ...] [--derivative] [--every K] [--param P=V ...]
+(--every K: every K-th bit pattern only, for a quick look; the README table uses K = 1;
+--param approximate=tanh: parameters other than the defaults, for which the NumPy textbook
+column is left out, as its formulas are the defaults'.)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -73,9 +76,9 @@ def reference(
 
 
 def implementations(
-    name: str, derivative: bool
+    name: str, derivative: bool, params: dict[str, Any] | None = None
 ) -> dict[str, Callable[[np.ndarray], np.ndarray] | None]:
-    act = actlab.get(name)
+    act = actlab.get(name, **(params or {}))
     k = _kernels.Kernel(act)
     spec = act.spec
     peer = spec.peers.torch
@@ -98,7 +101,7 @@ def implementations(
             (g,) = torch.autograd.grad(fn(t, **kw).sum(), t)
             return g.numpy()
 
-    tb = TEXTBOOK.get(name)
+    tb = None if params else TEXTBOOK.get(name)  # the textbook formulas are the defaults
     nfn = None if tb is None else tb[1 if derivative else 0]
 
     def kfn(x: np.ndarray) -> np.ndarray:
@@ -109,10 +112,10 @@ def implementations(
     return {"actlab": kfn, "torch": tfn, "numpy": nfn}
 
 
-def run(name: str, derivative: bool, every: int) -> None:
-    act = actlab.get(name)
+def run(name: str, derivative: bool, every: int, params: dict[str, Any]) -> None:
+    act = actlab.get(name, **params)
     ref_fn = act.derivative if derivative else act
-    impls = implementations(name, derivative)
+    impls = implementations(name, derivative, params)
     worst = {k: 0 for k in impls}
     wrong = {k: 0 for k in impls}
     total = ties = 0
@@ -139,7 +142,7 @@ def run(name: str, derivative: bool, every: int) -> None:
             continue
         w = "inf" if worst[key] >= 2**40 else str(worst[key])
         cells.append(f"{w} ULP, {100 * wrong[key] / total:.4g}%")
-    what = f"{name}'" if derivative else name
+    what = name + "".join(f" ({k}={v})" for k, v in params.items()) + ("'" if derivative else "")
     print(
         f"| {what} | {' | '.join(cells)} | {total:,} | {ties:,} | "
         f"{time.perf_counter() - t0:.0f} s |",
@@ -149,10 +152,18 @@ def run(name: str, derivative: bool, every: int) -> None:
 
 def main() -> None:
     args = sys.argv[1:]
-    every = 1
-    if "--every" in args:
-        i = args.index("--every")
-        every = int(args[i + 1])
+    every, params = 1, {}
+    while "--every" in args or "--param" in args:
+        i = args.index("--every" if "--every" in args else "--param")
+        if i + 1 >= len(args):
+            raise SystemExit(f"exhaustive: {args[i]} needs a value")
+        if args[i] == "--every":
+            every = int(args[i + 1])
+        else:
+            key, eq, value = args[i + 1].partition("=")
+            if not eq:
+                raise SystemExit(f"exhaustive: --param takes NAME=VALUE, got {args[i + 1]!r}")
+            params[key] = _value(value)
         del args[i : i + 2]
     derivative = "--derivative" in args
     names = [a for a in args if not a.startswith("--")]
@@ -167,7 +178,15 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for n in names:
-        run(actlab.get(n).name, derivative, every)
+        run(actlab.get(n).name, derivative, every, params)
+
+
+def _value(text: str) -> Any:
+    """A --param value: a number where it reads as one, else the string (approximate=tanh)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 if __name__ == "__main__":
