@@ -105,20 +105,20 @@ def test_kernel_matches_the_catalog_in_half_types(
 
 
 def test_exact_gelu_forms_hold_their_error_against_mpmath() -> None:
-    """The exact gelu's polynomials (tools/gelu_poly.py) against the oracle's own mpmath gelu
+    """The exact gelu's polynomials (tools/kernel_polys.py) against the oracle's own mpmath gelu
     and gelu', on points the generator did not fit at: relative error within the bound the
     generated file states, far below a float32 ULP (6e-8), and at the float32 neighbours of
     gelu''s root, where Φ + x·φ cancels, too."""
     import mpmath as mp
 
-    from actlab._kernels import _gelu_poly
+    from actlab._kernels import _polys
     from actlab._kernels._forms import _gelu, _gelu_d
     from actlab_oracle.formulas import FORMULAS
 
     f, df = FORMULAS["gelu"]
     rng = np.random.default_rng(7)
     x = np.concatenate([rng.uniform(-15.0, 6.0, 3000), rng.uniform(-1e-3, 1e-3, 200)])
-    root = np.float32(_gelu_poly.XR_HI)
+    root = np.float32(_polys.GELU_XR_HI)
     x = np.concatenate(
         [x.astype(np.float32), [np.nextafter(root, root - 1), root, np.nextafter(root, root + 1)]]
     ).astype(np.float64)
@@ -128,8 +128,40 @@ def test_exact_gelu_forms_hold_their_error_against_mpmath() -> None:
         ref_d = np.array([float(df(mp.mpf(v))) for v in x])
     err_f = np.abs(_gelu(t, p).numpy() / ref_f - 1)
     err_d = np.abs(_gelu_d(t, p).numpy() / ref_d - 1)
-    assert err_f.max() <= 1.2 * _gelu_poly.ERROR_PHI + 1e-15
-    assert err_d.max() <= 1.2 * _gelu_poly.ERROR_DERIVATIVE + 1e-15
+    assert err_f.max() <= 1.2 * _polys.GELU_ERROR_PHI + 1e-15
+    assert err_d.max() <= 1.2 * _polys.GELU_ERROR_DERIVATIVE + 1e-15
+
+
+def test_softplus_and_log_sigmoid_forms_hold_their_error_against_mpmath() -> None:
+    """log1p(exp(−|z|)) as 2·w·L(w²) (tools/kernel_polys.py) inside softplus and log_sigmoid,
+    against the oracle's mpmath formulas: relative error within the generated bound, out to
+    where the result is subnormal in float32 (z = −103)."""
+    import mpmath as mp
+
+    from actlab._kernels import _polys
+    from actlab._kernels._forms import _log_sigmoid, _softplus_f
+    from actlab_oracle.formulas import FORMULAS
+
+    rng = np.random.default_rng(8)
+    x = np.concatenate([rng.uniform(-103.0, 40.0, 3000), rng.uniform(-1e-3, 1e-3, 100), [0.0]])
+    t = torch.from_numpy(x)
+    with mp.workdps(80):  # 1 + e^−103 needs 45 digits
+        ref_sp = np.array([float(FORMULAS["softplus"][0](mp.mpf(v))) for v in x])
+        ref_ls = np.array([float(FORMULAS["log_sigmoid"][0](mp.mpf(v))) for v in x])
+    sp = _softplus_f(t, {"beta": 1.0, "threshold": None}).numpy()
+    ls = _log_sigmoid(t, {}).numpy()
+    bound = 4 * _polys.LOG1P_ERROR + 1e-15  # and exp's and the sum's roundings
+    assert np.abs(sp / ref_sp - 1).max() <= bound
+    assert np.abs(ls / ref_ls - 1).max() <= bound
+
+
+def test_estrin_is_the_polynomial() -> None:
+    from actlab._kernels._poly import estrin
+
+    v = np.linspace(-1.0, 1.0, 9)
+    for n in range(1, 19):
+        c = np.random.default_rng(n).normal(size=n)
+        np.testing.assert_allclose(estrin(v, list(c)), np.polyval(c[::-1], v), rtol=1e-13)
 
 
 def test_exact_gelu_rounds_subnormal_ties_the_way_the_true_value_lies() -> None:

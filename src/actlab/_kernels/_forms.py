@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from . import _gelu_poly as _gp
+from . import _polys
 from ._poly import estrin
 
 Form = Callable[[torch.Tensor, dict[str, Any]], torch.Tensor]
@@ -56,8 +56,17 @@ def _sigmoid_both(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.where(z >= 0, r, e * r), e * r * r
 
 
+def _log1p_exp_neg_abs(z: torch.Tensor) -> torch.Tensor:
+    """log1p(exp(−|z|)) as 2·w·L(w²), w = e/(2 + e), e = exp(−|z|) (tools/kernel_polys.py): one
+    exp, one division and a degree-8 polynomial, every term positive, where SLEEF's float64
+    log1p alone cost two fifths of softplus's kernel."""
+    e = torch.exp(-z.abs())
+    w = e / (2.0 + e)
+    return 2.0 * w * estrin(w * w, _polys.LOG1P_L)
+
+
 def _softplus(z: torch.Tensor) -> torch.Tensor:
-    return torch.clamp_min(z, 0.0) + torch.log1p(torch.exp(-z.abs()))
+    return torch.clamp_min(z, 0.0) + _log1p_exp_neg_abs(z)
 
 
 def _expm1(t: torch.Tensor) -> torch.Tensor:
@@ -132,7 +141,7 @@ def _gelu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
         u = _GELU_C * (t + _GELU_K * t * t * t)
         return x * _sigmoid(2.0 * u)
     e, v = _gelu_ev(t)
-    h = 0.5 * e * estrin(v, _gp.R)  # Φ(−|x|)
+    h = 0.5 * e * estrin(v, _polys.GELU_R)  # Φ(−|x|)
     return x * torch.where(t < 0, h, 1.0 - h)
 
 
@@ -146,16 +155,19 @@ def _gelu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
         s, ds = _sigmoid_both(2.0 * u)
         return s + 2.0 * x * du * ds
     e, v = _gelu_ev(t)
-    d = (-torch.clamp_max(t.abs(), _BIG) - _gp.XR_HI) - _gp.XR_LO  # −|x| − x_r, exact at the root
-    dn = e * d * estrin(v, _gp.G)  # gelu'(−|x|), relative accuracy kept at its root
+    d = (
+        -torch.clamp_max(t.abs(), _BIG) - _polys.GELU_XR_HI
+    ) - _polys.GELU_XR_LO  # −|x| − x_r, exact at the root
+    dn = e * d * estrin(v, _polys.GELU_G)  # gelu'(−|x|), relative accuracy kept at its root
     return torch.where(t < 0, dn, 1.0 - dn)
 
 
 def _gelu_ev(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """e = exp(−x²/2) and the polynomials' variable v for the exact gelu (tools/gelu_poly.py
+    """e = exp(−x²/2) and the polynomials' variable v for the exact gelu (tools/kernel_polys.py
     says why: SLEEF's float64 erfc cost 4× torch's whole float32 gelu)."""
-    a = torch.clamp_max(t.abs() * _SQRT1_2, _gp.A)
-    return torch.exp(-0.5 * t * t), (_gp.P * a + _gp.Q) / (a + _gp.K)
+    a = torch.clamp_max(t.abs() * _SQRT1_2, _polys.GELU_A)
+    v = (_polys.GELU_P * a + _polys.GELU_Q) / (a + _polys.GELU_K)
+    return torch.exp(-0.5 * t * t), v
 
 
 def _silu(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -211,7 +223,7 @@ def _softplus_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
 
 
 def _log_sigmoid(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
-    return torch.clamp_max(t, 0.0) - torch.log1p(torch.exp(-t.abs()))
+    return torch.clamp_max(t, 0.0) - _log1p_exp_neg_abs(t)
 
 
 def _log_sigmoid_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
@@ -290,7 +302,7 @@ NARROW = frozenset({"relu", "relu6", "hardtanh"})
 #: forward forms that give NaN for NaN and the catalog's limits at ±inf by themselves (a
 #: select whose conditions are false for NaN), so the engine adds no NaN/inf selects: in cache
 #: those cost relu a fifth of its time
-SELF_CLEAN = frozenset({"relu", "relu6", "hardtanh", "gelu"})
+SELF_CLEAN = frozenset({"relu", "relu6", "hardtanh", "gelu", "softplus", "log_sigmoid"})
 
 #: derivative forms that do the same (g·f' then needs no selects either)
 SELF_CLEAN_DERIVATIVE = frozenset({"gelu"})
