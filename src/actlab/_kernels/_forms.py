@@ -62,7 +62,8 @@ def _log1p_exp_neg_abs(z: torch.Tensor) -> torch.Tensor:
     log1p alone cost two fifths of softplus's kernel."""
     e = torch.exp(-z.abs())
     w = e / (2.0 + e)
-    return 2.0 * w * estrin(w * w, _polys.LOG1P_L)
+    poly: torch.Tensor = estrin(w * w, _polys.LOG1P_L)
+    return 2.0 * w * poly
 
 
 def _softplus(z: torch.Tensor) -> torch.Tensor:
