@@ -3,7 +3,8 @@
 ``kernel(act, x)`` gives a :class:`Kernel` for an activation and an input, or None where the
 catalog's own path is the one to take. A kernel's forward, its vjp (g·f'(x), the backward a
 module needs, fused into one pass) and its parameter gradients are compiled by torch's
-inductor, which writes vectorized C++ (SLEEF's float64 exp/erf/log1p, 8 lanes with AVX-512)
+inductor, which writes vectorized C++ (SLEEF's float64 exp/expm1/tanh and, for erfc and log1p,
+polynomials fitted against mpmath: ``_polys``; 8 lanes with AVX-512)
 and runs it on ``torch.get_num_threads()`` threads. Each element is widened to float64, the
 form of ``_forms`` runs, and the result is rounded once to the input's dtype: no float64 copy
 of the tensor exists, so memory is the output alone (on huge pages where Linux allows:

@@ -6,13 +6,17 @@ rounded once to the input's dtype. The catalog's forms go further (double-double
 root series) because a float64 *output* must be right to the last float64 bit; a float32
 output only needs a relative error far below 2⁻²⁴, which these stable forms give with a wide
 margin (every input of a float32 is exactly representable in float64, x² is exact, and no form
-subtracts nearly equal numbers except where the result is itself an absolute quantity, e.g.
-gelu' near its root, where float64's absolute error ~1e-16 stays far below a float32 ULP of
-the nearest float32 input's value). The kernel tests hold them to the catalog bitwise or within
-1 ULP on the oracle grid, and ``bench/exhaustive.py`` over all 2³² float32 inputs.
+subtracts nearly equal numbers: gelu' is written about its root, mish' and silu' lean on
+float64's absolute error ~1e-16 staying far below a float32 ULP of their value at the float32
+input nearest their root). Where SLEEF's float64 erfc and log1p were too slow, a polynomial
+fitted against mpmath (``_polys``, written by tools/kernel_polys.py) stands in, to a relative
+error of ~1e-14. The kernel tests hold the forms to the catalog bitwise or within 1 ULP on the
+oracle grid, and ``bench/exhaustive.py`` over all 2³² float32 inputs.
 
-NaN and ±inf are not the forms' business: the engine maps NaN to NaN and ±inf to the catalog's
-own values at ±inf, so a form may produce anything there (inf − inf, 0·inf).
+NaN and ±inf are in general not the forms' business: the engine maps NaN to NaN and ±inf to
+the catalog's own values at ±inf, so a form may produce anything there (inf − inf, 0·inf) —
+except the forms of ``SELF_CLEAN`` (and ``SELF_CLEAN_DERIVATIVE``), which give those values
+themselves and spare the kernel the selects.
 
 A form is ``form(t, p)``: ``t`` a float64 tensor, ``p`` the activation's parameters as floats.
 ``PARAM_FORMS[name][param]`` is ∂f/∂param for a learnable parameter (reduced by the engine).
@@ -311,8 +315,9 @@ SELF_CLEAN_DERIVATIVE = frozenset({"gelu"})
 #: kernels that serve float64 input too: a select, or one product with a float64 constant
 #: (leaky_relu's x·slope and g·slope), is one IEEE rounding, so float64 arithmetic gives the
 #: correctly rounded float64 result. The other forms are made for a narrower output — they
-#: lean on float64 having 29 bits more than float32 (SLEEF's exp is within 1 float64 ULP, its
-#: erfc 1.5, a form composes several, and near a root of gelu' or mish' the two terms cancel)
+#: lean on float64 having 29 bits more than float32 (SLEEF's exp is within 1 float64 ULP, the
+#: fitted polynomials within ~1e-14, a form composes several, and near a root of mish' the
+#: two terms cancel)
 #: — so for a float64 output they would not keep the catalog's float64 accuracy (within 4 ULP,
 #: with double-double forms where terms cancel), and float64 input of those takes the
 #: catalog's chunked path.
