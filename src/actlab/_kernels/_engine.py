@@ -21,8 +21,8 @@ KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 #: Below this many elements the catalog path runs instead (exact as well): a compiled call
 #: costs ~20 µs and its first call compiles for seconds, which a small tensor never repays.
-#: It is also the exact path's chunk length (``actlab.torch._function``), so no step of either
-#: path holds a float64 array longer than this.
+#: The exact path chunks tensors longer than this (in ``actlab.torch._function.CHUNK``
+#: elements), so no step of either path holds a float64 array longer than this.
 MIN_ELEMENTS = 65536
 
 _lock = threading.Lock()
