@@ -160,9 +160,8 @@ def _gelu_d(t: torch.Tensor, p: dict[str, Any]) -> torch.Tensor:
         s, ds = _sigmoid_both(2.0 * u)
         return s + 2.0 * x * du * ds
     e, v = _gelu_ev(t)
-    d = (
-        -torch.clamp_max(t.abs(), _BIG) - _polys.GELU_XR_HI
-    ) - _polys.GELU_XR_LO  # −|x| − x_r, exact at the root
+    # d = −|x| − x_r with x_r a double-double: exact next to the root
+    d = (-torch.clamp_max(t.abs(), _BIG) - _polys.GELU_XR_HI) - _polys.GELU_XR_LO
     dn = e * d * estrin(v, _polys.GELU_G)  # gelu'(−|x|), relative accuracy kept at its root
     return torch.where(t < 0, dn, 1.0 - dn)
 
