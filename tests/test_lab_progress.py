@@ -91,23 +91,28 @@ def test_raising_in_the_callback_stops_the_training():
 
 
 def test_callback_time_is_not_training_time(monkeypatch):
-    """A fake clock that jumps 100 s inside each callback: the recorded times must not see the
-    jumps (3 evaluations: they would add 300 s)."""
+    """On a fake clock that jumps 100 s inside each callback, the recorded times are the same
+    as on the same fake clock without the jumps: the callbacks' time is not the training's."""
     from actlab.lab import _train
 
-    jump = [0.0]
-    ticks = [0.0]
+    def run(jump_by: float) -> tuple[list, float]:
+        jump, ticks = [0.0], [0.0]
 
-    def clock() -> float:  # a fake clock: 1 ms a reading, plus the jumps
-        ticks[0] += 1e-3
-        return ticks[0] + jump[0]
+        def clock() -> float:  # a fake clock: 1 ms a reading, plus the jumps
+            ticks[0] += 1e-3
+            return ticks[0] + jump[0]
 
-    monkeypatch.setattr(_train.time, "perf_counter", clock)
+        def on_eval(p: Progress) -> None:
+            jump[0] += jump_by
 
-    def on_eval(p: Progress) -> None:
-        jump[0] += 100.0
+        monkeypatch.setattr(_train, "_clock", clock)
+        cfg = _cfg(steps=20)
+        res = train(cfg, load(cfg.dataset, seed=0), [0], on_eval=on_eval)
+        assert jump[0] == 3 * jump_by  # 3 evaluations
+        return res[0].curves["time"], res[0].wall
 
-    cfg = _cfg(steps=20)
-    res = train(cfg, load(cfg.dataset, seed=0), [0], on_eval=on_eval)
-    assert jump[0] == 300.0
-    assert res[0].curves["time"][-1][1] < 100 and res[0].wall < 100
+    (jumped, wall_j), (plain, wall_p) = run(100.0), run(0.0)
+    # equal up to the fake readings' float rounding (the jumps would add 300 s)
+    assert [s for s, _ in jumped] == [s for s, _ in plain]
+    assert [t for _, t in jumped] == pytest.approx([t for _, t in plain], abs=1e-9)
+    assert wall_j == pytest.approx(wall_p, abs=1e-9)
